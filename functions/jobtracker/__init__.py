@@ -1,0 +1,1 @@
+"""jobtracker: the domain package shared by every Lambda function."""

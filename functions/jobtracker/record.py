@@ -1,0 +1,240 @@
+"""Normalise a TrainingJob snapshot (event detail or DescribeTrainingJob) into a record.
+
+The record keeps every attribute the input carries, known or not, with snake_case keys,
+ISO 8601 UTC timestamps, tags as a list of {key, value} and transitions in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from jobtracker.casing import snake_case
+from jobtracker.errors import MalformedEvent
+from jobtracker.timestamps import iso_from_ms, to_epoch_ms
+
+STATUS_RANK = {"InProgress": 0, "Stopping": 1, "Completed": 2, "Failed": 2, "Stopped": 2}
+TERMINAL_RANK = 2
+
+# Maps whose keys are the user's own words (hyperparameter names, env vars, tag keys):
+# they are kept verbatim, never re-cased.
+USER_MAPS = frozenset(
+    {
+        "HyperParameters",
+        "Environment",
+        "HookParameters",
+        "RuleParameters",
+        "CollectionParameters",
+        "ProfilingParameters",
+    }
+)
+# Part of the boto3 response, not of the TrainingJob.
+NOT_ATTRIBUTES = frozenset({"ResponseMetadata"})
+
+_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+
+@dataclass(frozen=True)
+class Transition:
+    status: str
+    start_ms: int
+    end_ms: int | None
+    status_message: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "start_time": iso_from_ms(self.start_ms),
+            "end_time": None if self.end_ms is None else iso_from_ms(self.end_ms),
+            "status_message": self.status_message,
+        }
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    """One full snapshot of a training job, normalised, with its place in the job's order."""
+
+    name: str
+    status: str
+    secondary_status: str | None
+    creation_ms: int
+    last_modified_ms: int
+    transitions: tuple[Transition, ...]
+    record: dict[str, Any] = field(repr=False)
+
+    @property
+    def rank(self) -> int:
+        return STATUS_RANK[self.status]
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.rank == TERMINAL_RANK
+
+    @property
+    def version(self) -> tuple[int, int, int]:
+        """DESIGN's version: (last_modified_time, status rank, number of transitions)."""
+        return (self.last_modified_ms, self.rank, len(self.transitions))
+
+    @property
+    def order_key(self) -> str:
+        """A string whose byte order is the order in which snapshots may replace each other.
+
+        Terminal first (a terminal status never goes back), then the version, then the
+        number of attributes (a described snapshot carries more than its event) and a
+        content digest, so that two different snapshots never tie: whatever order they
+        arrive in, the same one wins.
+        """
+        terminal = 1 if self.is_terminal else 0
+        lmt, rank, count = self.version
+        return (
+            f"{terminal}.{lmt:013d}.{rank}.{count:05d}.{len(self.record):04d}.{self.digest}"
+        )
+
+    @property
+    def digest(self) -> str:
+        canonical = json.dumps(self.record, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def normalise_training_job(detail: Mapping[str, Any]) -> JobSnapshot:
+    """Turn an event's `detail` or a DescribeTrainingJob response into a JobSnapshot."""
+    if not isinstance(detail, Mapping):
+        raise MalformedEvent(f"detail: expected an object, got {type(detail).__name__}")
+    name = _required_name(detail)
+    status = _required_status(detail)
+    secondary = detail.get("SecondaryStatus")
+    if secondary is not None and not isinstance(secondary, str):
+        raise MalformedEvent("SecondaryStatus: expected a string")
+    creation_ms = _required_time(detail, "CreationTime")
+    last_modified_ms = _required_time(detail, "LastModifiedTime")
+    transitions = _transitions(detail.get("SecondaryStatusTransitions"))
+
+    record: dict[str, Any] = {}
+    for key, value in detail.items():
+        if key in NOT_ATTRIBUTES:
+            continue
+        if key == "SecondaryStatusTransitions":
+            record["secondary_status_transitions"] = [t.as_dict() for t in transitions]
+        elif key == "Tags":
+            record["tags"] = _tags(value)
+        else:
+            record[_key(key)] = _value(key, value, key)
+    return JobSnapshot(
+        name=name,
+        status=status,
+        secondary_status=secondary,
+        creation_ms=creation_ms,
+        last_modified_ms=last_modified_ms,
+        transitions=transitions,
+        record=record,
+    )
+
+
+def _required_name(detail: Mapping[str, Any]) -> str:
+    name = detail.get("TrainingJobName")
+    if not isinstance(name, str) or not _JOB_NAME.match(name):
+        raise MalformedEvent(f"TrainingJobName: {str(name)[:80]!r} is not a training job name")
+    return name
+
+
+def _required_status(detail: Mapping[str, Any]) -> str:
+    status = detail.get("TrainingJobStatus")
+    if status not in STATUS_RANK:
+        raise MalformedEvent(
+            f"TrainingJobStatus: {str(status)[:40]!r} is not one of {', '.join(STATUS_RANK)}"
+        )
+    return str(status)
+
+
+def _required_time(detail: Mapping[str, Any], key: str) -> int:
+    if detail.get(key) is None:
+        raise MalformedEvent(f"{key}: missing")
+    return to_epoch_ms(detail[key], key)
+
+
+def _transitions(raw: object) -> tuple[Transition, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise MalformedEvent("SecondaryStatusTransitions: expected a list")
+    parsed = []
+    for index, item in enumerate(raw):
+        where = f"SecondaryStatusTransitions[{index}]"
+        if not isinstance(item, Mapping):
+            raise MalformedEvent(f"{where}: expected an object")
+        status = item.get("Status")
+        message = item.get("StatusMessage")
+        if not isinstance(status, str) or not status:
+            raise MalformedEvent(f"{where}.Status: expected a non-empty string")
+        if message is not None and not isinstance(message, str):
+            raise MalformedEvent(f"{where}.StatusMessage: expected a string")
+        if item.get("StartTime") is None:
+            raise MalformedEvent(f"{where}.StartTime: missing")
+        start = to_epoch_ms(item["StartTime"], f"{where}.StartTime")
+        end_raw = item.get("EndTime")
+        end = None if end_raw is None else to_epoch_ms(end_raw, f"{where}.EndTime")
+        parsed.append(Transition(status, start, end, message))
+    parsed.sort(key=lambda t: t.start_ms)
+    return tuple(
+        t if t.end_ms is not None else _ended_by(t, parsed[i + 1] if i + 1 < len(parsed) else None)
+        for i, t in enumerate(parsed)
+    )
+
+
+def _ended_by(transition: Transition, following: Transition | None) -> Transition:
+    end = None if following is None else following.start_ms
+    return Transition(transition.status, transition.start_ms, end, transition.status_message)
+
+
+def _tags(raw: object) -> list[dict[str, str]]:
+    if raw is None:
+        return []
+    if isinstance(raw, Mapping):
+        pairs = list(raw.items())
+    elif isinstance(raw, list):
+        pairs = []
+        for item in raw:
+            if not isinstance(item, Mapping) or "Key" not in item:
+                raise MalformedEvent("Tags: expected {Key, Value} objects")
+            pairs.append((item["Key"], item.get("Value", "")))
+    else:
+        raise MalformedEvent("Tags: expected a map or a list of {Key, Value}")
+    for key, value in pairs:
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise MalformedEvent("Tags: keys and values must be strings")
+    return [{"key": key, "value": value} for key, value in pairs]
+
+
+def _key(key: object) -> str:
+    if not isinstance(key, str) or not key:
+        raise MalformedEvent(f"attribute name {key!r} is not a string")
+    return snake_case(key)
+
+
+def _is_time_key(key: str) -> bool:
+    return key.endswith(("Time", "Timestamp"))
+
+
+def _value(key: str, value: Any, path: str) -> Any:
+    if value is None:
+        return None
+    if key in USER_MAPS:
+        if not isinstance(value, Mapping):
+            raise MalformedEvent(f"{path}: expected a map")
+        return {str(k): v for k, v in value.items()}
+    if _is_time_key(key) and not isinstance(value, (Mapping, list)):
+        return iso_from_ms(to_epoch_ms(value, path))
+    if isinstance(value, Mapping):
+        return {_key(k): _value(k, v, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_value(key, item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, datetime):
+        return iso_from_ms(to_epoch_ms(value, path))
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    raise MalformedEvent(f"{path}: unsupported value of type {type(value).__name__}")

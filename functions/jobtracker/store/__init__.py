@@ -1,0 +1,1 @@
+"""Data access: the PynamoDB models and the repository that owns them."""

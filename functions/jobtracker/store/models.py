@@ -1,0 +1,185 @@
+"""The single table's items as PynamoDB models.
+
+PynamoDB fixes a model's table name, region and endpoint when the class is created, so
+the classes are made by `define_models` from configuration at start-up, never at import.
+The same definitions give the table's key schema and indexes to the CDK stack and to the
+local stack (`table_schema`), so the schema is written once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.attributes import (
+    BinaryAttribute,
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.models import Model
+
+# What a job listing shows; every list index projects exactly these, so a listing
+# reads each item once and never goes back to the table.
+SUMMARY_ATTRIBUTES = [
+    "job_name",
+    "job_arn",
+    "status",
+    "secondary_status",
+    "creation_time",
+    "training_start_time",
+    "training_end_time",
+    "last_modified_time",
+    "failure_reason",
+    "instance_type",
+    "instance_count",
+    "billable_time_in_seconds",
+    "training_time_in_seconds",
+    "tuning_job_arn",
+    "managed_spot",
+]
+
+STATUSES = ("InProgress", "Stopping", "Completed", "Failed", "Stopped")
+STATS_COUNTERS = (
+    *(f"count_{status}" for status in STATUSES),
+    "billable_seconds",
+    "training_seconds",
+    "spot_billable_seconds",
+    "spot_training_seconds",
+)
+
+STATUS_INDEX = "by-status"
+MONTH_INDEX = "by-month"
+TUNING_JOB_INDEX = "by-tuning-job"
+
+
+@dataclass(frozen=True)
+class Models:
+    job: type[Any]
+    transition: type[Any]
+    daily_stats: type[Any]
+
+
+def define_models(table_name: str, region: str | None = None, host: str | None = None) -> Models:
+    """Create the model classes bound to one table."""
+
+    settings: dict[str, Any] = {"table_name": table_name}
+    if region:
+        settings["region"] = region
+    if host:
+        settings["host"] = host
+
+    def table_meta() -> type:
+        return type("Meta", (), dict(settings))
+
+    def index_meta(name: str) -> type:
+        return type(
+            "Meta",
+            (),
+            {"index_name": name, "projection": IncludeProjection(SUMMARY_ATTRIBUTES)},
+        )
+
+    class ByStatus(GlobalSecondaryIndex[Any]):
+        Meta = index_meta(STATUS_INDEX)
+        status = UnicodeAttribute(hash_key=True)
+        created_sk = UnicodeAttribute(range_key=True)
+
+    class ByMonth(GlobalSecondaryIndex[Any]):
+        Meta = index_meta(MONTH_INDEX)
+        creation_month = UnicodeAttribute(hash_key=True)
+        created_sk = UnicodeAttribute(range_key=True)
+
+    class ByTuningJob(GlobalSecondaryIndex[Any]):
+        Meta = index_meta(TUNING_JOB_INDEX)
+        tuning_job_arn = UnicodeAttribute(hash_key=True)
+        created_sk = UnicodeAttribute(range_key=True)
+
+    class JobItem(Model):
+        """PK=JOB#<name>, SK=JOB: the newest snapshot, its summary, its index keys."""
+
+        Meta = table_meta()
+        pk = UnicodeAttribute(hash_key=True)
+        sk = UnicodeAttribute(range_key=True)
+        order_key = UnicodeAttribute()
+        record = BinaryAttribute(legacy_encoding=False)  # zlib-compressed JSON
+        job_name = UnicodeAttribute()
+        job_arn = UnicodeAttribute(null=True)
+        status = UnicodeAttribute()
+        secondary_status = UnicodeAttribute(null=True)
+        creation_time = UnicodeAttribute()
+        creation_month = UnicodeAttribute()
+        created_sk = UnicodeAttribute()  # "<creation_time>#<name>": unique, sortable
+        training_start_time = UnicodeAttribute(null=True)
+        training_end_time = UnicodeAttribute(null=True)
+        last_modified_time = UnicodeAttribute()
+        failure_reason = UnicodeAttribute(null=True)
+        instance_type = UnicodeAttribute(null=True)
+        instance_count = NumberAttribute(null=True)
+        billable_time_in_seconds = NumberAttribute(null=True)
+        training_time_in_seconds = NumberAttribute(null=True)
+        tuning_job_arn = UnicodeAttribute(null=True)
+        managed_spot = BooleanAttribute(null=True)
+        # What the transition items and daily aggregates reflect (see repository).
+        applied_key = UnicodeAttribute(null=True)
+        applied_status = UnicodeAttribute(null=True)
+        applied_billable = NumberAttribute(null=True)
+        applied_training = NumberAttribute(null=True)
+
+        by_status = ByStatus()
+        by_month = ByMonth()
+        by_tuning_job = ByTuningJob()
+
+    class TransitionItem(Model):
+        """PK=JOB#<name>, SK=TRANSITION#<start_time>#<status>."""
+
+        Meta = table_meta()
+        pk = UnicodeAttribute(hash_key=True)
+        sk = UnicodeAttribute(range_key=True)
+        status = UnicodeAttribute()
+        start_time = UnicodeAttribute()
+        end_time = UnicodeAttribute(null=True)
+        status_message = UnicodeAttribute(null=True)
+
+    # PK=STATS, SK=DAY#<yyyy-mm-dd> of creation: counts and seconds of that day's jobs.
+    stats_attributes: dict[str, Any] = {
+        "Meta": table_meta(),
+        "pk": UnicodeAttribute(hash_key=True),
+        "sk": UnicodeAttribute(range_key=True),
+    }
+    for name in STATS_COUNTERS:
+        stats_attributes[name] = NumberAttribute(null=True)
+    DailyStatsItem = type("DailyStatsItem", (Model,), stats_attributes)
+
+    return Models(job=JobItem, transition=TransitionItem, daily_stats=DailyStatsItem)
+
+
+def table_schema() -> dict[str, Any]:
+    """Key schema, attribute definitions and GSIs in CreateTable's own shape."""
+    job = define_models("schema-only").job
+    key_schema = [
+        {"AttributeName": job._hash_keyname, "KeyType": "HASH"},
+        {"AttributeName": job._range_keyname, "KeyType": "RANGE"},
+    ]
+    attributes: dict[str, str] = {job._hash_keyname: "S", job._range_keyname: "S"}
+    indexes = []
+    for index in job._indexes.values():
+        schema = index._get_schema()
+        for definition in schema["attribute_definitions"]:
+            attributes[definition["AttributeName"]] = definition["AttributeType"]
+        indexes.append(
+            {
+                "IndexName": schema["index_name"],
+                # DynamoDB wants the HASH key first.
+                "KeySchema": sorted(schema["key_schema"], key=lambda k: k["KeyType"] != "HASH"),
+                "Projection": schema["projection"],
+            }
+        )
+    indexes.sort(key=lambda index: index["IndexName"])
+    return {
+        "KeySchema": key_schema,
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": kind} for name, kind in attributes.items()
+        ],
+        "GlobalSecondaryIndexes": indexes,
+    }
