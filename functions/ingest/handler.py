@@ -19,15 +19,15 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtracker.config import IngestConfig
 from jobtracker.errors import MalformedEvent
-from jobtracker.ingest import parse_state_change, store_state_change
+from jobtracker.ingest import Pipeline, PipelineResult, parse_state_change
 from jobtracker.observability import MetricUnit, logger, metrics, tracer
 from jobtracker.store.repository import JobRepository, StoreOutcome
 
 CONFIG = IngestConfig.from_env()
-REPOSITORY = JobRepository(CONFIG.table)
+PIPELINE = Pipeline(repository=JobRepository(CONFIG.table))
 
 
-def ingest_record(record: SQSRecord, repository: JobRepository = REPOSITORY) -> StoreOutcome:
+def ingest_record(record: SQSRecord, pipeline: Pipeline = PIPELINE) -> PipelineResult:
     logger.set_correlation_id(None)
     try:
         change = parse_state_change(record.body)
@@ -38,13 +38,14 @@ def ingest_record(record: SQSRecord, repository: JobRepository = REPOSITORY) -> 
     logger.set_correlation_id(change.event_id)
     logger.append_keys(training_job_name=change.snapshot.name)
     try:
-        outcome = store_state_change(change, repository)
+        result = pipeline.handle(change.snapshot)
     except MalformedEvent as error:
         logger.error("event cannot be stored", extra={"reason": str(error)})
         metrics.add_metric(name="PoisonEvents", unit=MetricUnit.Count, value=1)
         raise
     finally:
         logger.remove_keys(["training_job_name"])
+    outcome = result.outcome
     if outcome is StoreOutcome.STORED:
         metrics.add_metric(name="EventsStored", unit=MetricUnit.Count, value=1)
     else:
@@ -53,7 +54,7 @@ def ingest_record(record: SQSRecord, repository: JobRepository = REPOSITORY) -> 
         "snapshot " + outcome.value,
         extra={"status": change.snapshot.status, "order_key": change.snapshot.order_key},
     )
-    return outcome
+    return result
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from jobtracker.errors import MalformedEvent
 from jobtracker.record import JobSnapshot, normalise_training_job
@@ -39,8 +39,39 @@ def parse_state_change(body: str | Mapping[str, Any]) -> StateChange:
     )
 
 
-def store_state_change(change: StateChange, repository: JobRepository) -> StoreOutcome:
-    return repository.store_snapshot(change.snapshot)
+class Enricher(Protocol):
+    """Completes a terminal snapshot (DescribeTrainingJob); never raises."""
+
+    def enrich(self, snapshot: JobSnapshot) -> JobSnapshot: ...
+
+
+class Alerter(Protocol):
+    """Publishes the alerts a stored outcome calls for, exactly once per (job, kind)."""
+
+    def alert(self, snapshot: JobSnapshot, outcome: StoreOutcome) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    outcome: StoreOutcome
+    snapshot: JobSnapshot
+    alerts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """normalise -> (enrich) -> store -> (alert): the one path every writer takes."""
+
+    repository: JobRepository
+    enricher: Enricher | None = None
+    alerter: Alerter | None = None
+
+    def handle(self, snapshot: JobSnapshot) -> PipelineResult:
+        if self.enricher is not None and snapshot.is_terminal:
+            snapshot = self.enricher.enrich(snapshot)
+        outcome = self.repository.store_snapshot(snapshot)
+        alerts = self.alerter.alert(snapshot, outcome) if self.alerter is not None else []
+        return PipelineResult(outcome=outcome, snapshot=snapshot, alerts=alerts)
 
 
 def _json_object(body: str | Mapping[str, Any]) -> Mapping[str, Any]:
