@@ -77,9 +77,7 @@ def decompress_record(blob: bytes) -> dict[str, Any]:
 class JobRepository:
     def __init__(self, config: TableConfig, models: Models | None = None) -> None:
         self.config = config
-        self.models = models or define_models(
-            config.table_name, config.region, config.endpoint_url
-        )
+        self.models = models or define_models(config.table_name, config.region, config.endpoint_url)
         self._connection = Connection(region=config.region, host=config.endpoint_url)
 
     # -- writes -----------------------------------------------------------------------
@@ -101,7 +99,10 @@ class JobRepository:
         condition = (
             job.pk.does_not_exist()
             | (job.order_key < key)
-            | ((job.order_key == key) & (job.applied_key.does_not_exist() | (job.applied_key != key)))
+            | (
+                (job.order_key == key)
+                & (job.applied_key.does_not_exist() | (job.applied_key != key))
+            )
         )
         actions = [
             getattr(job, name).set(value) if value is not None else getattr(job, name).remove()
@@ -214,11 +215,12 @@ class JobRepository:
 
     def iter_daily_stats(self, first_day: str, last_day: str) -> Iterator[dict[str, int]]:
         stats = self.models.daily_stats
-        for item in stats.query(
-            STATS_PK, stats.sk.between(f"DAY#{first_day}", f"DAY#{last_day}")
-        ):
+        for item in stats.query(STATS_PK, stats.sk.between(f"DAY#{first_day}", f"DAY#{last_day}")):
             values = item.attribute_values
-            yield {"day": item.sk[4:], **{k: int(v) for k, v in values.items() if k not in ("pk", "sk")}}
+            yield {
+                "day": item.sk[4:],
+                **{k: int(v) for k, v in values.items() if k not in ("pk", "sk")},
+            }
 
 
 def _applied_contribution(old: Any | None) -> Contribution | None:
