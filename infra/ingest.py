@@ -25,6 +25,8 @@ BATCH_SIZE = 10
 # throttled or retried batch are not received again while still being worked on.
 VISIBILITY_TIMEOUT = Duration.seconds(6 * int(INGEST.timeout.to_seconds()))
 MAX_RECEIVES = 5
+# Ingest keeps up within minutes; four days covers a long outage, the archive the rest.
+QUEUE_RETENTION = Duration.days(4)
 # EventBridge keeps retrying delivery to the queue for a day before dead-lettering.
 DELIVERY_RETRIES = 185
 DELIVERY_MAX_AGE = Duration.hours(24)
@@ -50,7 +52,8 @@ def grant_describe_training_jobs(function: lambda_.Function) -> None:
         "AwsSolutions-IAM5",
         "Training job names are not known at deploy time; the resource is limited to "
         "training jobs of this account and region, for one read-only action.",
-        r"/^Resource::arn:<AWS::Partition>:sagemaker:[^:]*:<AWS::AccountId>:training-job\/\*$/",
+        r"/^Resource::arn:<AWS::Partition>:sagemaker:(<AWS::Region>|[a-z0-9-]+):"
+        r"<AWS::AccountId>:training-job\/\*$/",
     )
 
 
@@ -72,6 +75,7 @@ class Ingest(Construct):
             self,
             "Queue",
             visibility_timeout=VISIBILITY_TIMEOUT,
+            retention_period=QUEUE_RETENTION,
             dead_letter_queue=sqs.DeadLetterQueue(
                 max_receive_count=MAX_RECEIVES, queue=self.dead_letter_queue
             ),
