@@ -83,7 +83,10 @@ class Ingest(Construct):
         self.events_dead_letter_queue = dead_letter_queue(
             self, "EventsDeadLetterQueue", holds="events EventBridge could not deliver"
         )
-        self.buses = self.routes(config)
+        self.member_bus = (
+            self.member_accounts_bus(config.source_accounts) if config.source_accounts else None
+        )
+        self.archives = self.route_events(config)
 
         self.function = TrackerFunction(
             self,
@@ -109,31 +112,21 @@ class Ingest(Construct):
         alerts.grant_publish(self.function)
         grant_describe_training_jobs(self.function)
 
-    def routes(self, config: StackConfig) -> list[events.IEventBus]:
-        """The rule and archive on the default bus, and on the member accounts' bus if any."""
+    def route_events(self, config: StackConfig) -> dict[str, events.Archive]:
+        """A rule and an archive on the default bus, and on the member accounts' bus if any."""
         target = targets.SqsQueue(
             self.queue,
             dead_letter_queue=self.events_dead_letter_queue,
             retry_attempts=DELIVERY_RETRIES,
             max_event_age=DELIVERY_MAX_AGE,
         )
-        buses: list[events.IEventBus] = [
-            events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
-        ]
-        if config.source_accounts:
-            member_bus = events.EventBus(
-                self, "MemberAccountsBus", description="SageMaker events of member accounts"
-            )
-            member_bus.add_to_resource_policy(
-                iam.PolicyStatement(
-                    sid="MemberAccountsPutEvents",
-                    principals=[iam.AccountPrincipal(a) for a in config.source_accounts],
-                    actions=["events:PutEvents"],
-                    resources=[member_bus.event_bus_arn],
-                )
-            )
-            buses.append(member_bus)
-        for prefix, bus in zip(("", "MemberAccounts"), buses, strict=False):
+        buses: dict[str, events.IEventBus] = {
+            "": events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
+        }
+        if self.member_bus:
+            buses["MemberAccounts"] = self.member_bus
+        archives = {}
+        for prefix, bus in buses.items():
             events.Rule(
                 self,
                 f"{prefix}StateChangeRule",
@@ -141,11 +134,25 @@ class Ingest(Construct):
                 event_pattern=event_pattern(),
                 targets=[target],
             )
-            events.Archive(
+            archives[prefix or "Default"] = events.Archive(
                 self,
                 f"{prefix}Archive",
                 source_event_bus=bus,
                 event_pattern=event_pattern(),
                 retention=Duration.days(config.archive_retention_days),
             )
-        return buses
+        return archives
+
+    def member_accounts_bus(self, accounts: tuple[str, ...]) -> events.EventBus:
+        bus = events.EventBus(
+            self, "MemberAccountsBus", description="SageMaker events forwarded by member accounts"
+        )
+        bus.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="MemberAccountsPutEvents",
+                principals=[iam.AccountPrincipal(account) for account in accounts],
+                actions=["events:PutEvents"],
+                resources=[bus.event_bus_arn],
+            )
+        )
+        return bus

@@ -59,5 +59,12 @@ def test_outputs(synthesized):
         "IngestDeadLetterQueueUrl",
         "EventDeadLetterQueueUrl",
         "ScheduleDeadLetterQueueUrl",
+        "DefaultEventArchiveArn",
     } <= set(outputs)
+    assert "MemberAccountsBusArn" not in outputs
     assert "execute-api" in str(outputs["ApiUrl"]["Value"])
+
+
+def test_member_accounts_outputs(every_option):
+    outputs = every_option.template.find_outputs("*")
+    assert {"MemberAccountsBusArn", "MemberAccountsEventArchiveArn"} <= set(outputs)
