@@ -89,8 +89,7 @@ class Api(Construct):
             self,
             "Api",
             settings=API,
-            log_retention=config.log_retention,
-            log_level=config.log_level,
+            config=config,
             environment={
                 "TABLE_NAME": storage.table.table_name,
                 "TOKEN_KEY_SECRET_ARN": self.token_key.secret_arn,

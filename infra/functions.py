@@ -11,6 +11,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.bundling import ARCHITECTURE, PYTHON_VERSION, RUNTIME, function_code
+from infra.config import StackConfig
 from infra.nag import suppress
 
 # Powertools adds the service as a metric dimension: the dashboard and alarms use it too.
@@ -44,12 +45,11 @@ class TrackerFunction(Construct):
         construct_id: str,
         *,
         settings: FunctionSettings,
+        config: StackConfig,
         environment: dict[str, str],
-        log_retention: logs.RetentionDays,
-        log_level: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention)
+        self.log_group = logs.LogGroup(self, "Logs", retention=config.log_retention)
         self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
         self.log_group.grant_write(self.role)
         self.function = lambda_.Function(
@@ -67,7 +67,7 @@ class TrackerFunction(Construct):
             environment={
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
-                "LOG_LEVEL": log_level,
+                "LOG_LEVEL": config.log_level,
                 **environment,
             },
         )

@@ -38,6 +38,22 @@ def event_pattern() -> events.EventPattern:
     )
 
 
+def writer_environment(config: StackConfig, storage: Storage, alerts: Alerts) -> dict[str, str]:
+    """Ingest and reconcile both run normalise -> store -> alert: the same settings."""
+    return {
+        "TABLE_NAME": storage.table.table_name,
+        "ALERT_TOPIC_ARN": alerts.topic.topic_arn,
+        "ALERT_KINDS": ",".join(config.alert_kinds),
+    }
+
+
+def grant_writer(function: lambda_.Function, storage: Storage, alerts: Alerts) -> None:
+    """What the store-and-alert path needs: the table, the alert topic, enrichment."""
+    storage.grant_read_write(function)
+    alerts.grant_publish(function)
+    grant_describe_training_jobs(function)
+
+
 def grant_describe_training_jobs(function: lambda_.Function) -> None:
     """Enrichment: DescribeTrainingJob on this account's and region's training jobs."""
     job_arns = Stack.of(function).format_arn(
@@ -92,13 +108,8 @@ class Ingest(Construct):
             self,
             "Ingest",
             settings=INGEST,
-            log_retention=config.log_retention,
-            log_level=config.log_level,
-            environment={
-                "TABLE_NAME": storage.table.table_name,
-                "ALERT_TOPIC_ARN": alerts.topic.topic_arn,
-                "ALERT_KINDS": ",".join(config.alert_kinds),
-            },
+            config=config,
+            environment=writer_environment(config, storage, alerts),
         ).function
         self.function.add_event_source(
             sources.SqsEventSource(
@@ -108,9 +119,7 @@ class Ingest(Construct):
                 max_concurrency=config.ingest_max_concurrency,
             )
         )
-        storage.grant_read_write(self.function)
-        alerts.grant_publish(self.function)
-        grant_describe_training_jobs(self.function)
+        grant_writer(self.function, storage, alerts)
 
     def route_events(self, config: StackConfig) -> dict[str, events.Archive]:
         """A rule and an archive on the default bus, and on the member accounts' bus if any."""

@@ -11,7 +11,7 @@ from constructs import Construct
 from infra.alerts import Alerts
 from infra.config import StackConfig
 from infra.functions import FunctionSettings, TrackerFunction
-from infra.ingest import grant_describe_training_jobs
+from infra.ingest import grant_writer, writer_environment
 from infra.nag import suppress
 from infra.queues import dead_letter_queue
 from infra.storage import Storage
@@ -37,20 +37,15 @@ class Reconcile(Construct):
             self,
             "Reconcile",
             settings=RECONCILE,
-            log_retention=config.log_retention,
-            log_level=config.log_level,
+            config=config,
             environment={
-                "TABLE_NAME": storage.table.table_name,
-                "ALERT_TOPIC_ARN": alerts.topic.topic_arn,
-                "ALERT_KINDS": ",".join(config.alert_kinds),
+                **writer_environment(config, storage, alerts),
                 "BACKFILL_DAYS": str(config.backfill_days),
                 "ALERT_LOOKBACK_HOURS": str(config.alert_lookback_hours),
             },
         )
         self.function = function.function
-        storage.grant_read_write(self.function)
-        alerts.grant_publish(self.function)
-        grant_describe_training_jobs(self.function)
+        grant_writer(self.function, storage, alerts)
         # Kept apart from the role's other statements so its '*' is reviewed on its own.
         list_jobs = iam.Policy(
             self,

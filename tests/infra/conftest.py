@@ -51,6 +51,17 @@ class Synthesized:
             for statement in policy["Properties"]["PolicyDocument"]["Statement"]
         ]
 
+    def tls_only(self, policy_type: str, targets: str) -> set[str]:
+        """Logical ids that a policy of `policy_type` denies any request without TLS."""
+        denied = set()
+        for policy in self.resources(policy_type).values():
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                if statement["Effect"] == "Deny" and statement.get("Condition") == {
+                    "Bool": {"aws:SecureTransport": "false"}
+                }:
+                    denied |= {target["Ref"] for target in policy["Properties"][targets]}
+        return denied
+
 
 def synthesize(outdir: Path, **context: Any) -> Synthesized:
     app = App(outdir=str(outdir), context={**DEFAULT_CONTEXT, **context})

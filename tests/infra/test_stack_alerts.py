@@ -25,13 +25,7 @@ def test_cloudwatch_may_use_the_key_to_publish_alarms(synthesized):
 
 
 def test_topics_refuse_requests_without_tls(synthesized):
-    denied = set()
-    for policy in synthesized.resources("AWS::SNS::TopicPolicy").values():
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            if statement["Effect"] == "Deny" and statement.get("Condition") == {
-                "Bool": {"aws:SecureTransport": "false"}
-            }:
-                denied |= {topic["Ref"] for topic in policy["Properties"]["Topics"]}
+    denied = synthesized.tls_only("AWS::SNS::TopicPolicy", "Topics")
     assert denied == set(synthesized.resources("AWS::SNS::Topic"))
 
 

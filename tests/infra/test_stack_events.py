@@ -73,13 +73,7 @@ def test_every_queue_is_encrypted_and_every_dead_letter_queue_keeps_14_days(synt
 
 
 def test_every_queue_refuses_requests_without_tls(synthesized):
-    denied = set()
-    for policy in synthesized.resources("AWS::SQS::QueuePolicy").values():
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            if statement["Effect"] == "Deny" and statement.get("Condition") == {
-                "Bool": {"aws:SecureTransport": "false"}
-            }:
-                denied |= {queue["Ref"] for queue in policy["Properties"]["Queues"]}
+    denied = synthesized.tls_only("AWS::SQS::QueuePolicy", "Queues")
     assert denied == set(synthesized.resources("AWS::SQS::Queue"))
 
 
