@@ -10,7 +10,8 @@ from infra.stack import JobTrackerStack
 app = App()
 JobTrackerStack(
     app,
-    "JobTracker",
+    # Another name (-c stack_name=JobTrackerStaging) deploys a second, independent copy.
+    app.node.try_get_context("stack_name") or "JobTracker",
     config=StackConfig.from_context(app.node),
     description="jobtracker: tracks SageMaker training jobs, serves them over an API, alerts",
     env=Environment(
