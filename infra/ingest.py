@@ -47,27 +47,34 @@ def writer_environment(config: StackConfig, storage: Storage, alerts: Alerts) ->
     }
 
 
-def grant_writer(function: lambda_.Function, storage: Storage, alerts: Alerts) -> None:
-    """What the store-and-alert path needs: the table, the alert topic, enrichment."""
+# Enrichment of a terminal event: the event brings its tags, so DescribeTrainingJob alone.
+ENRICHMENT_ACTIONS = ("sagemaker:DescribeTrainingJob",)
+
+
+def grant_writer(
+    function: lambda_.Function,
+    storage: Storage,
+    alerts: Alerts,
+    job_actions: tuple[str, ...] = ENRICHMENT_ACTIONS,
+) -> None:
+    """What the store-and-alert path needs: the table, the alert topic, job reads."""
     storage.grant_read_write(function)
     alerts.grant_publish(function)
-    grant_describe_training_jobs(function)
+    grant_training_job_reads(function, job_actions)
 
 
-def grant_describe_training_jobs(function: lambda_.Function) -> None:
-    """Enrichment: DescribeTrainingJob on this account's and region's training jobs."""
+def grant_training_job_reads(function: lambda_.Function, actions: tuple[str, ...]) -> None:
+    """Read-only SageMaker actions on this account's and region's training jobs."""
     job_arns = Stack.of(function).format_arn(
         service="sagemaker", resource="training-job", resource_name="*"
     )
-    function.add_to_role_policy(
-        iam.PolicyStatement(actions=["sagemaker:DescribeTrainingJob"], resources=[job_arns])
-    )
+    function.add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=[job_arns]))
     assert function.role is not None
     suppress(
         function.role,
         "AwsSolutions-IAM5",
         "Training job names are not known at deploy time; the resource is limited to "
-        "training jobs of this account and region, for one read-only action.",
+        "training jobs of this account and region, for read-only actions.",
         r"/^Resource::arn:<AWS::Partition>:sagemaker:(<AWS::Region>|[a-z0-9-]+):"
         r"<AWS::AccountId>:training-job\/\*$/",
     )

@@ -20,6 +20,8 @@ RECONCILE = FunctionSettings("reconcile", memory_size=512, timeout=Duration.minu
 # A run that misses its hour is not worth starting late: the next one covers it.
 INVOKE_RETRIES = 2
 INVOKE_MAX_AGE = Duration.hours(1)
+# A listed job is described, and its tags listed (DescribeTrainingJob leaves them out).
+RECONCILE_JOB_ACTIONS = ("sagemaker:DescribeTrainingJob", "sagemaker:ListTags")
 
 
 class Reconcile(Construct):
@@ -45,7 +47,7 @@ class Reconcile(Construct):
             },
         )
         self.function = function.function
-        grant_writer(self.function, storage, alerts)
+        grant_writer(self.function, storage, alerts, job_actions=RECONCILE_JOB_ACTIONS)
         # Kept apart from the role's other statements so its '*' is reviewed on its own.
         list_jobs = iam.Policy(
             self,

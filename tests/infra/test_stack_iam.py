@@ -34,7 +34,7 @@ EXPECTED = {
     | set(READ_ACTIONS)
     | set(WRITE_ACTIONS)
     | PUBLISH_ALERTS
-    | {"sagemaker:DescribeTrainingJob", "sagemaker:ListTrainingJobs"},
+    | {"sagemaker:DescribeTrainingJob", "sagemaker:ListTags", "sagemaker:ListTrainingJobs"},
 }
 # The only actions that may have '*' as resource: none of them supports a narrower one.
 UNSCOPABLE = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "sagemaker:ListTrainingJobs"}
@@ -89,10 +89,10 @@ def test_table_access_is_this_table_and_its_indexes(synthesized, package):
 
 
 @pytest.mark.parametrize("package", ["ingest", "reconcile"])
-def test_describe_is_limited_to_training_jobs(synthesized, package):
-    (resource,) = {
-        r for a, r in grants(synthesized, package) if a == "sagemaker:DescribeTrainingJob"
-    }
+def test_job_reads_are_limited_to_training_jobs(synthesized, package):
+    reads = {"sagemaker:DescribeTrainingJob", "sagemaker:ListTags"}
+    resources = {r for a, r in grants(synthesized, package) if a in reads}
+    (resource,) = resources
     assert ":training-job/*" in resource
 
 
