@@ -25,6 +25,7 @@ def test_command_line_lists_are_comma_separated():
     assert parsed.alert_emails == ("a@example.com", "b@example.com")
     assert parsed.source_accounts == ("123456789012",)
     assert config(alert_emails="").alert_emails == ()
+    assert config(alert_kinds="").alert_kinds == ()  # no alerts at all
 
 
 @pytest.mark.parametrize(
