@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from jobtracker.record import JobSnapshot
+
+# A century of seconds: far beyond any training job (SageMaker stops them after 28 days).
+_MAX_SECONDS = 100 * 365 * 86_400
 
 
 @dataclass(frozen=True)
@@ -45,4 +49,9 @@ def counter_deltas(before: Contribution | None, after: Contribution) -> dict[str
 
 
 def _seconds(value: object) -> int:
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+    """Whole seconds, or 0 for what cannot be a job's duration: the record keeps the value,
+    but a counter shared by every job of the day must never take NaN, infinity or a
+    negative or absurd number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0
+    return int(value) if math.isfinite(value) and 0 <= value <= _MAX_SECONDS else 0

@@ -81,6 +81,8 @@ def _json_object(body: str | Mapping[str, Any]) -> Mapping[str, Any]:
         event = json.loads(body)
     except (TypeError, ValueError) as error:
         raise MalformedEvent(f"body is not JSON: {str(error)[:80]}") from None
+    except RecursionError:
+        raise MalformedEvent("body is nested too deeply to parse") from None
     if not isinstance(event, dict):
         raise MalformedEvent(f"body is JSON {type(event).__name__}, not an event object")
     return event

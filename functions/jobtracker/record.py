@@ -20,6 +20,12 @@ from jobtracker.timestamps import iso_from_ms, to_epoch_ms
 
 STATUS_RANK = {"InProgress": 0, "Stopping": 1, "Completed": 2, "Failed": 2, "Stopped": 2}
 TERMINAL_RANK = 2
+# The TrainingJob type nests five levels deep; DynamoDB's own limit for a document is 32.
+# Deeper input is garbage, and recursing through it would exhaust the stack.
+MAX_DEPTH = 32
+# A secondary status is a short identifier; it is part of a transition item's sort key,
+# which DynamoDB caps at 1,024 bytes.
+MAX_STATUS_BYTES = 256
 
 # Maps whose keys are the user's own words (hyperparameter names, env vars, tag keys):
 # they are kept verbatim, never re-cased.
@@ -103,6 +109,7 @@ def normalise_training_job(detail: Mapping[str, Any]) -> JobSnapshot:
     """Turn an event's `detail` or a DescribeTrainingJob response into a JobSnapshot."""
     if not isinstance(detail, Mapping):
         raise MalformedEvent(f"detail: expected an object, got {type(detail).__name__}")
+    _check_depth(detail)
     name = _required_name(detail)
     status = _required_status(detail)
     secondary = detail.get("SecondaryStatus")
@@ -142,7 +149,8 @@ def _required_name(detail: Mapping[str, Any]) -> str:
 
 def _required_status(detail: Mapping[str, Any]) -> str:
     status = detail.get("TrainingJobStatus")
-    if status not in STATUS_RANK:
+    # A list or an object is unhashable: test the type before looking it up.
+    if not isinstance(status, str) or status not in STATUS_RANK:
         raise MalformedEvent(
             f"TrainingJobStatus: {str(status)[:40]!r} is not one of {', '.join(STATUS_RANK)}"
         )
@@ -169,6 +177,8 @@ def _transitions(raw: object) -> tuple[Transition, ...]:
         message = item.get("StatusMessage")
         if not isinstance(status, str) or not status:
             raise MalformedEvent(f"{where}.Status: expected a non-empty string")
+        if len(status.encode()) > MAX_STATUS_BYTES:
+            raise MalformedEvent(f"{where}.Status: longer than {MAX_STATUS_BYTES} bytes")
         if message is not None and not isinstance(message, str):
             raise MalformedEvent(f"{where}.StatusMessage: expected a string")
         if item.get("StartTime") is None:
@@ -236,3 +246,20 @@ def _value(key: str, value: Any, path: str) -> Any:
     if isinstance(value, (str, int, float, bool)):
         return value
     raise MalformedEvent(f"{path}: unsupported value of type {type(value).__name__}")
+
+
+def _check_depth(detail: Mapping[str, Any]) -> None:
+    """Refuse documents nested deeper than MAX_DEPTH, without recursing into them."""
+    level: list[Any] = [detail]
+    for depth in range(1, MAX_DEPTH + 2):
+        children: list[Any] = []
+        for value in level:
+            if isinstance(value, Mapping):
+                children.extend(value.values())
+            elif isinstance(value, list):
+                children.extend(value)
+        if not children:
+            return
+        if depth > MAX_DEPTH:
+            raise MalformedEvent(f"detail: nested deeper than {MAX_DEPTH} levels")
+        level = children

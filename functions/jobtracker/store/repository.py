@@ -16,6 +16,7 @@ A stale or duplicate snapshot stops at step 1 with ConditionalCheckFailed.
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 import zlib
@@ -43,6 +44,7 @@ STATS_PK = "STATS"
 # A transaction holds at most 100 items: the job, the day's counters, and the rest.
 _TRANSITIONS_PER_TRANSACTION = 98
 _CONFLICT_RETRIES = 4
+_DYNAMODB_NUMBER_LIMIT = 10**126
 
 
 class StoreOutcome(Enum):
@@ -348,9 +350,18 @@ def _job_attributes(snapshot: JobSnapshot) -> dict[str, Any]:
 
 
 def _text(value: object) -> str | None:
-    """A summary string: SageMaker caps its strings far below this; the record keeps all."""
-    return value[:SUMMARY_TEXT_LIMIT] if isinstance(value, str) and value else None
+    """A summary string: SageMaker caps its strings far below this; the record keeps all.
+
+    Cut in UTF-8 bytes, not characters: an index key (`tuning_job_arn`) may hold at most
+    2,048 bytes, and 2,048 astral characters are four times that.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    return value.encode()[:SUMMARY_TEXT_LIMIT].decode(errors="ignore") or None
 
 
 def _number(value: object) -> int | float | None:
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """A summary number, if DynamoDB can hold it (finite, magnitude below 1E126)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value if math.isfinite(value) and abs(value) < _DYNAMODB_NUMBER_LIMIT else None
