@@ -7,7 +7,6 @@ transition and daily counters that count each job once.
 
 from __future__ import annotations
 
-import functools
 import random
 import threading
 from collections.abc import Iterator
@@ -16,16 +15,10 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from jobtracker.ingest import Pipeline
 from jobtracker.store.models import table_schema
 from jobtracker.store.repository import JobRepository, TableConfig
 
-from tests.fixtures.delivery import Redelivery, expected_jobs, mismatches
+from tests.fixtures.delivery import Redelivery, cold_start_handler, expected_jobs, mismatches
 from tests.fixtures.events import ENDINGS, describe_response, event_body, lifecycle
 
 THREADS = 8
@@ -92,22 +85,6 @@ def _jobs_snapshots() -> list[dict[str, Any]]:
     return details
 
 
-def _invocation_path(config: TableConfig) -> Any:
-    """The ingest handler's record path, with its own pipeline, as one Lambda instance."""
-    from ingest.handler import ingest_record
-
-    pipeline = Pipeline(repository=JobRepository(config))
-    record_handler = functools.partial(ingest_record, pipeline=pipeline)
-
-    def handle(event: dict[str, Any], context: Any) -> Any:
-        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-        return process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
-        )
-
-    return handle
-
-
 def test_eight_interleavings_at_once_end_in_the_reference_state(table: TableConfig) -> None:
     # Given every thread its own shuffled copy of all snapshots, with duplicates
     details = _jobs_snapshots()
@@ -122,7 +99,7 @@ def test_eight_interleavings_at_once_end_in_the_reference_state(table: TableConf
     errors: list[BaseException] = []
 
     def run(bodies: list[str]) -> None:
-        delivery = Redelivery(_invocation_path(table), batch_size=5)
+        delivery = Redelivery(cold_start_handler(table), batch_size=5)
         start.wait()
         try:
             reports.append(delivery.deliver(bodies))

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from jobtracker.store.models import table_schema
 from jobtracker.store.repository import JobRepository
 
-from tests.fixtures.delivery import Redelivery, expected_jobs, mismatches
+from tests.fixtures.delivery import Redelivery, cold_start_handler, expected_jobs, mismatches
 from tests.fixtures.events import describe_response, event_body, lifecycle
 from tests.fixtures.faults import Fault, FaultInjector, injecting_faults, writes_of_job
 
@@ -100,8 +100,9 @@ def test_a_job_whose_writes_keep_failing_fails_alone_and_redelivery_heals_it(
     # Then only that job's records failed, after the SDK retried each failing call
     failed_jobs = {_job_of(bodies[int(mid[2:])]) for mid in report.first_failures}
     assert failed_jobs == {"fault-failed"}
+    # (the SDK's retries of each call draw on the client's retry quota, which a long
+    # outage exhausts: then calls fail at once, as in a long-lived Lambda instance)
     assert fault.injected >= len(report.first_failures)
-    assert len(faults.backoffs) >= len(report.first_failures)
     # and after redelivery nothing is left, and the table is the ordering rule's
     assert report.rounds[-1] == set() and report.dead == []
     assert mismatches(repository, expected_jobs(details)) == []
@@ -125,7 +126,7 @@ def test_a_burst_in_the_middle_of_the_stream_loses_nothing_and_counts_once(
 
 
 def test_a_short_throttle_is_absorbed_by_the_sdk_retries(
-    ingest: Any, repository: JobRepository, faults: FaultInjector
+    repository: JobRepository, faults: FaultInjector
 ) -> None:
     # Given two throttled attempts at each job's first transaction: within the retries
     details, bodies = _stream()
@@ -140,7 +141,8 @@ def test_a_short_throttle_is_absorbed_by_the_sdk_retries(
             )
         )
 
-    report = Redelivery(ingest).deliver(bodies)
+    # When a new instance (a full retry quota) ingests the stream
+    report = Redelivery(cold_start_handler(repository.config)).deliver(bodies)
 
     assert report.rounds == [set()]
     assert len(faults.backoffs) >= 2 * len(JOBS)
