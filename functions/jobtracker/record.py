@@ -91,9 +91,7 @@ class JobSnapshot:
         """
         terminal = 1 if self.is_terminal else 0
         lmt, rank, count = self.version
-        return (
-            f"{terminal}.{lmt:013d}.{rank}.{count:05d}.{len(self.record):04d}.{self.digest}"
-        )
+        return f"{terminal}.{lmt:013d}.{rank}.{count:05d}.{len(self.record):04d}.{self.digest}"
 
     @property
     def digest(self) -> str:

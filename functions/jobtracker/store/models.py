@@ -98,7 +98,7 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
     class JobItem(Model):
         """PK=JOB#<name>, SK=JOB: the newest snapshot, its summary, its index keys."""
 
-        Meta = table_meta()
+        Meta = table_meta()  # type: ignore[assignment]
         pk = UnicodeAttribute(hash_key=True)
         sk = UnicodeAttribute(range_key=True)
         order_key = UnicodeAttribute()
@@ -133,7 +133,7 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
     class TransitionItem(Model):
         """PK=JOB#<name>, SK=TRANSITION#<start_time>#<status>."""
 
-        Meta = table_meta()
+        Meta = table_meta()  # type: ignore[assignment]
         pk = UnicodeAttribute(hash_key=True)
         sk = UnicodeAttribute(range_key=True)
         status = UnicodeAttribute()

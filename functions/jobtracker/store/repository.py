@@ -77,9 +77,7 @@ def decompress_record(blob: bytes) -> dict[str, Any]:
 class JobRepository:
     def __init__(self, config: TableConfig, models: Models | None = None) -> None:
         self.config = config
-        self.models = models or define_models(
-            config.table_name, config.region, config.endpoint_url
-        )
+        self.models = models or define_models(config.table_name, config.region, config.endpoint_url)
         self._connection = Connection(region=config.region, host=config.endpoint_url)
 
     # -- writes -----------------------------------------------------------------------
@@ -101,7 +99,10 @@ class JobRepository:
         condition = (
             job.pk.does_not_exist()
             | (job.order_key < key)
-            | ((job.order_key == key) & (job.applied_key.does_not_exist() | (job.applied_key != key)))
+            | (
+                (job.order_key == key)
+                & (job.applied_key.does_not_exist() | (job.applied_key != key))
+            )
         )
         actions = [
             getattr(job, name).set(value) if value is not None else getattr(job, name).remove()
@@ -212,13 +213,89 @@ class JobRepository:
             for item in items
         ]
 
+    def list_recent_jobs(
+        self, limit: int, cursor: dict[str, Any] | None = None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """Newest first by creation time, walking the month index back to the first day seen.
+
+        `cursor` is the position a previous page ended at: {"month", "key"}.
+        """
+        job = self.models.job
+        oldest = self._oldest_day()
+        if oldest is None:
+            return [], None
+        month = cursor["month"] if cursor else iso_from_ms(int(time.time() * 1000))[:7]
+        start_key = cursor.get("key") if cursor else None
+        items: list[dict[str, Any]] = []
+        while month >= oldest[:7]:
+            page = job.by_month.query(
+                month,
+                scan_index_forward=False,
+                limit=limit - len(items),
+                last_evaluated_key=start_key,
+            )
+            items.extend(summary_of(item) for item in page)
+            start_key = page.last_evaluated_key
+            if len(items) >= limit:
+                return items, (
+                    {"month": month, "key": start_key}
+                    if start_key
+                    else _next_month_cursor(month, oldest)
+                )
+            if start_key is None:
+                month = _previous_month(month)
+        return items, None
+
+    def _oldest_day(self) -> str | None:
+        stats = self.models.daily_stats
+        for item in stats.query(STATS_PK, stats.sk.startswith("DAY#"), limit=1):
+            return str(item.sk[4:])
+        return None
+
     def iter_daily_stats(self, first_day: str, last_day: str) -> Iterator[dict[str, int]]:
         stats = self.models.daily_stats
-        for item in stats.query(
-            STATS_PK, stats.sk.between(f"DAY#{first_day}", f"DAY#{last_day}")
-        ):
+        for item in stats.query(STATS_PK, stats.sk.between(f"DAY#{first_day}", f"DAY#{last_day}")):
             values = item.attribute_values
-            yield {"day": item.sk[4:], **{k: int(v) for k, v in values.items() if k not in ("pk", "sk")}}
+            yield {
+                "day": item.sk[4:],
+                **{k: int(v) for k, v in values.items() if k not in ("pk", "sk")},
+            }
+
+
+def summary_of(item: Any) -> dict[str, Any]:
+    """A job's summary, from the attributes every list index projects."""
+    return {
+        "training_job_name": item.job_name,
+        "training_job_arn": item.job_arn,
+        "training_job_status": item.status,
+        "secondary_status": item.secondary_status,
+        "creation_time": item.creation_time,
+        "training_start_time": item.training_start_time,
+        "training_end_time": item.training_end_time,
+        "last_modified_time": item.last_modified_time,
+        "failure_reason": item.failure_reason,
+        "instance_type": item.instance_type,
+        "instance_count": _int_or_none(item.instance_count),
+        "billable_time_in_seconds": _int_or_none(item.billable_time_in_seconds),
+        "training_time_in_seconds": _int_or_none(item.training_time_in_seconds),
+        "tuning_job_arn": item.tuning_job_arn,
+    }
+
+
+def _int_or_none(value: object) -> int | float | None:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, (int, float)) else None
+
+
+def _previous_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def _next_month_cursor(month: str, oldest: str) -> dict[str, Any] | None:
+    earlier = _previous_month(month)
+    return {"month": earlier, "key": None} if earlier >= oldest[:7] else None
 
 
 def _applied_contribution(old: Any | None) -> Contribution | None:

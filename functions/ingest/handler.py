@@ -1,0 +1,67 @@
+"""Ingest: SQS batches of SageMaker state-change events -> the store.
+
+A malformed event fails only its own record (partial batch response): SQS retries it
+and, after the queue's maxReceiveCount, moves it to the dead-letter queue. The reason is
+logged each time with the event id as correlation id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from jobtracker.config import IngestConfig
+from jobtracker.errors import MalformedEvent
+from jobtracker.ingest import Pipeline, PipelineResult, parse_state_change
+from jobtracker.observability import MetricUnit, logger, metrics, tracer
+from jobtracker.store.repository import JobRepository, StoreOutcome
+
+CONFIG = IngestConfig.from_env()
+PIPELINE = Pipeline(repository=JobRepository(CONFIG.table))
+
+
+def ingest_record(record: SQSRecord, pipeline: Pipeline = PIPELINE) -> PipelineResult:
+    logger.set_correlation_id(None)
+    try:
+        change = parse_state_change(record.body)
+    except MalformedEvent as error:
+        logger.error("poison event", extra={"reason": str(error), "message_id": record.message_id})
+        metrics.add_metric(name="PoisonEvents", unit=MetricUnit.Count, value=1)
+        raise
+    logger.set_correlation_id(change.event_id)
+    logger.append_keys(training_job_name=change.snapshot.name)
+    try:
+        result = pipeline.handle(change.snapshot)
+    except MalformedEvent as error:
+        logger.error("event cannot be stored", extra={"reason": str(error)})
+        metrics.add_metric(name="PoisonEvents", unit=MetricUnit.Count, value=1)
+        raise
+    finally:
+        logger.remove_keys(["training_job_name"])
+    outcome = result.outcome
+    if outcome is StoreOutcome.STORED:
+        metrics.add_metric(name="EventsStored", unit=MetricUnit.Count, value=1)
+    else:
+        metrics.add_metric(name="StaleEvents", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "snapshot " + outcome.value,
+        extra={"status": change.snapshot.status, "order_key": change.snapshot.order_key},
+    )
+    return result
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(
+        event=event, record_handler=ingest_record, processor=processor, context=context
+    )

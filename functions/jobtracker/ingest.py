@@ -1,0 +1,86 @@
+"""The one write path: an EventBridge event body in, a stored (or stale) snapshot out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from jobtracker.errors import MalformedEvent
+from jobtracker.record import JobSnapshot, normalise_training_job
+from jobtracker.store.repository import JobRepository, StoreOutcome
+
+SOURCE = "aws.sagemaker"
+DETAIL_TYPE = "SageMaker Training Job State Change"
+
+
+@dataclass(frozen=True)
+class StateChange:
+    event_id: str | None
+    snapshot: JobSnapshot
+
+
+def parse_state_change(body: str | Mapping[str, Any]) -> StateChange:
+    """Parse an EventBridge event (as SQS delivers it: a JSON string) into a snapshot."""
+    event = _json_object(body)
+    source, detail_type = event.get("source"), event.get("detail-type")
+    if source != SOURCE or detail_type != DETAIL_TYPE:
+        raise MalformedEvent(
+            f"not a training job state change (source={str(source)[:40]!r}, "
+            f"detail-type={str(detail_type)[:60]!r})"
+        )
+    if "detail" not in event:
+        raise MalformedEvent("event has no detail")
+    event_id = event.get("id")
+    return StateChange(
+        event_id=event_id if isinstance(event_id, str) else None,
+        snapshot=normalise_training_job(event["detail"]),
+    )
+
+
+class Enricher(Protocol):
+    """Completes a terminal snapshot (DescribeTrainingJob); never raises."""
+
+    def enrich(self, snapshot: JobSnapshot) -> JobSnapshot: ...
+
+
+class Alerter(Protocol):
+    """Publishes the alerts a stored outcome calls for, exactly once per (job, kind)."""
+
+    def alert(self, snapshot: JobSnapshot, outcome: StoreOutcome) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    outcome: StoreOutcome
+    snapshot: JobSnapshot
+    alerts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """normalise -> (enrich) -> store -> (alert): the one path every writer takes."""
+
+    repository: JobRepository
+    enricher: Enricher | None = None
+    alerter: Alerter | None = None
+
+    def handle(self, snapshot: JobSnapshot) -> PipelineResult:
+        if self.enricher is not None and snapshot.is_terminal:
+            snapshot = self.enricher.enrich(snapshot)
+        outcome = self.repository.store_snapshot(snapshot)
+        alerts = self.alerter.alert(snapshot, outcome) if self.alerter is not None else []
+        return PipelineResult(outcome=outcome, snapshot=snapshot, alerts=alerts)
+
+
+def _json_object(body: str | Mapping[str, Any]) -> Mapping[str, Any]:
+    if isinstance(body, Mapping):
+        return body
+    try:
+        event = json.loads(body)
+    except (TypeError, ValueError) as error:
+        raise MalformedEvent(f"body is not JSON: {str(error)[:80]}") from None
+    if not isinstance(event, dict):
+        raise MalformedEvent(f"body is JSON {type(event).__name__}, not an event object")
+    return event

@@ -1,0 +1,16 @@
+"""Logger, Tracer and Metrics, defined once for every handler.
+
+Service name and metrics namespace come from the standard Powertools variables
+(POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE) set by the stack.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+__all__ = ["MetricUnit", "logger", "metrics", "tracer"]
