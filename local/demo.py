@@ -1,11 +1,11 @@
 """Realistic "SageMaker Training Job State Change" events, from a seeded generator.
 
-One place for event builders: the demo replay of `make local` and the tests both use
-them. A job is described by a `JobSpec`; `job_snapshots` gives the `detail` of every
-event SageMaker would publish for it, one full snapshot per secondary status change,
-in the forms seen in the wild (see /shared/events and DESIGN.md "The event"):
-timestamps as epoch milliseconds (int, float or quoted) or ISO 8601 strings, `Tags` as a
-map or a list of {Key, Value}, transitions with or without `EndTime`.
+The demo population of `make local`: jobs of every outcome with varied step durations,
+spot interruptions and restarts, tuning jobs, over the last ~60 days. A job is a
+`JobSpec`; `job_snapshots` gives the `detail` of every event SageMaker would publish for
+it, one full snapshot per secondary status change, in the published forms (the
+`TimeForm`s and `TagForm`s of tests/fixtures/events.py, transitions with or without
+`EndTime`). `put_events` is the one PutEvents path, for the replay and the e2e tests.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import Any
 
 from jobtracker.timestamps import to_epoch_ms
 
+from tests.fixtures.events import TagForm, TimeForm, time_value
+
 SOURCE = "aws.sagemaker"
 DETAIL_TYPE = "SageMaker Training Job State Change"
 ACCOUNT = "123456789012"
@@ -26,8 +28,8 @@ REGION = "us-east-1"
 PUT_EVENTS_CHUNK = 10
 DAY_MS = 86_400_000
 
-TIME_STYLES = ("ms_int", "ms_float", "ms_string", "iso")
-TAG_STYLES = ("map", "list")
+# The forms events are published in (datetime is DescribeTrainingJob's, never an event's).
+EVENT_TIME_FORMS = (TimeForm.MILLIS, TimeForm.MILLIS_FLOAT, TimeForm.MILLIS_TEXT, TimeForm.ISO)
 
 _PREPARE = ("Starting", "LaunchingMLInstances", "PreparingTrainingStack", "Downloading")
 _TRAIN = ("DownloadingTrainingImage", "Training")
@@ -234,8 +236,8 @@ def _with_training_at(
 class Style:
     """How one event spells what every event means the same."""
 
-    time: str = "ms_int"
-    tags: str = "map"
+    time: TimeForm = TimeForm.MILLIS
+    tags: TagForm = TagForm.MAP
     end_times: bool = True
 
 
@@ -262,7 +264,7 @@ def _detail(spec: JobSpec, index: int, starts: list[int], style: Style) -> dict[
     base, image, _, hyperparameters = _WORKLOADS[spec.workload]
 
     def at(millis: int) -> Any:
-        return _timestamp(millis, style.time)
+        return time_value(millis, style.time)
 
     transitions = []
     for i in range(index + 1):
@@ -350,22 +352,11 @@ def _status_message(status: str, spec: JobSpec) -> str:
     return STATUS_MESSAGES[status]
 
 
-def _tags(spec: JobSpec, style: str) -> Any:
+def _tags(spec: JobSpec, form: TagForm) -> Any:
     tags = {"team": spec.team, "project": _WORKLOADS[spec.workload][0], "cost-center": "ml-42"}
-    if style == "list":
+    if form is TagForm.LIST:
         return [{"Key": key, "Value": value} for key, value in tags.items()]
     return tags
-
-
-def _timestamp(millis: int, style: str) -> Any:
-    if style == "ms_float":
-        return float(millis)
-    if style == "ms_string":
-        return str(millis)
-    if style == "iso":
-        moment = datetime.fromtimestamp(millis / 1000, tz=UTC)
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis % 1000:03d}Z"
-    return millis
 
 
 # -- PutEvents --------------------------------------------------------------------------
@@ -379,22 +370,6 @@ def put_events_entry(detail: Any, detail_type: str = DETAIL_TYPE) -> dict[str, A
         "DetailType": detail_type,
         "Detail": json.dumps(detail),
         "Resources": [arn] if isinstance(arn, str) else [],
-    }
-
-
-def eventbridge_event(detail: Any, event_id: str = "0", time: str | None = None) -> dict[str, Any]:
-    """The event as EventBridge delivers it to a target: envelope and `detail`."""
-    arn = detail.get("TrainingJobArn") if isinstance(detail, dict) else None
-    return {
-        "version": "0",
-        "id": event_id,
-        "detail-type": DETAIL_TYPE,
-        "source": SOURCE,
-        "account": ACCOUNT,
-        "time": time or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": REGION,
-        "resources": [arn] if isinstance(arn, str) else [],
-        "detail": detail,
     }
 
 
@@ -442,7 +417,7 @@ def demo_stream(seed: int = 2, jobs: int = 240, now_ms: int | None = None) -> De
     timed: list[tuple[float, dict[str, Any]]] = []
     for spec in specs:
         styles = [
-            Style(rng.choice(TIME_STYLES), rng.choice(TAG_STYLES), rng.random() < 0.7)
+            Style(rng.choice(EVENT_TIME_FORMS), rng.choice(list(TagForm)), rng.random() < 0.7)
             for _ in spec.secondary_statuses
         ]
         for detail in job_snapshots(spec, styles):

@@ -38,11 +38,13 @@ def start_reconciler(
     if interval <= 0:
         return None
     try:
-        handler = importlib.import_module(MODULE).handler
+        handler = getattr(importlib.import_module(MODULE), "handler", None)
     except ModuleNotFoundError as error:
         if error.name not in ("reconcile", MODULE):
             raise
-        say(f"reconcile: no {MODULE} module; RECONCILE_INTERVAL={interval:g} has no effect")
+        handler = None
+    if handler is None:
+        say(f"reconcile: no {MODULE}.handler yet; RECONCILE_INTERVAL={interval:g} has no effect")
         return None
 
     def run() -> None:

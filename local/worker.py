@@ -14,8 +14,10 @@ import threading
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from tests.fixtures.lambda_events import LambdaContext
 
 BATCH_SIZE = 10
 FUNCTION_NAME = "jobtracker-local-ingest"
@@ -23,29 +25,12 @@ FUNCTION_NAME = "jobtracker-local-ingest"
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
-@dataclass(frozen=True)
-class LambdaContext:
-    """The attributes of Lambda's context object that handlers and Powertools read."""
-
-    function_name: str
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = ""
-    log_group_name: str = ""
-    log_stream_name: str = ""
-    timeout_ms: int = 60_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.timeout_ms
-
-
 def lambda_context(function_name: str, region: str, account: str = "123456789012") -> Any:
+    """A fresh context per invocation, as Lambda gives (the request id differs each time)."""
     return LambdaContext(
         function_name=function_name,
         invoked_function_arn=f"arn:aws:lambda:{region}:{account}:function:{function_name}",
-        log_group_name=f"/aws/lambda/{function_name}",
-        log_stream_name="local",
+        aws_request_id=str(uuid.uuid4()),
     )
 
 

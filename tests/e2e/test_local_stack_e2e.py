@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from local.demo import Style, job_snapshots, job_spec, put_events, put_events_entry
+from local.demo import put_events, put_events_entry
 from local.emulator import DLQ_NAME
+from tests.fixtures.events import TagForm, TimeForm, lifecycle, with_time_form
 
 from .conftest import LocalStack, running_local_stack
 
@@ -54,59 +55,64 @@ def now_ms() -> int:
 def test_out_of_order_events_with_a_duplicate_end_in_the_newest_state(
     local_stack: LocalStack,
 ) -> None:
-    # Given every event of a completed job, in mixed forms, newest first-ish and one twice
-    spec = job_spec(unique_name("e2e-completed"), "completed", now_ms() - 2 * HOUR_MS)
-    styles = [Style("ms_string", "map", True), Style("iso", "list", False), Style("ms_float")]
-    snapshots = job_snapshots(spec, styles)
+    # Given every event of a completed job, in mixed forms, newest early and sent twice
+    name = unique_name("e2e-completed")
+    snapshots = lifecycle(
+        name, "Completed", creation_ms=now_ms() - 2 * HOUR_MS, tag_form=TagForm.LIST
+    )
+    forms = [TimeForm.MILLIS_TEXT, TimeForm.ISO, TimeForm.MILLIS_FLOAT, TimeForm.MILLIS]
+    snapshots = [with_time_form(s, forms[i % len(forms)]) for i, s in enumerate(snapshots)]
     newest = snapshots[-1]
-    delivered = [snapshots[5], newest, snapshots[0], *snapshots[1:5], newest, *snapshots[6:-1]]
-    assert delivered[: len(snapshots)] != snapshots  # really out of order
+    delivered = [snapshots[3], newest, snapshots[0], *snapshots[1:3], newest, *snapshots[4:-1]]
+    assert sorted(delivered, key=snapshots.index) != delivered  # really out of order
 
     # When they are put on the default bus
     put_events(local_stack.client("events"), delivered)
 
     # Then the job reads as its newest snapshot, with every transition applied
     def stored_complete() -> dict[str, Any] | None:
-        status, _, body = get(f"{local_stack.api_url}/jobs/{spec.name}")
+        status, _, body = get(f"{local_stack.api_url}/jobs/{name}")
         if status != 200 or body["training_job_status"] != "Completed":
             return None
-        _, _, history = get(f"{local_stack.api_url}/jobs/{spec.name}/transitions")
-        return body if len(history["items"]) == len(spec.secondary_statuses) else None
+        _, _, history = get(f"{local_stack.api_url}/jobs/{name}/transitions")
+        return body if len(history["items"]) == len(snapshots) else None
 
-    job = eventually(stored_complete, 30, f"{spec.name} stored as Completed", local_stack)
-    assert job["training_job_name"] == spec.name
+    job = eventually(stored_complete, 30, f"{name} stored as Completed", local_stack)
+    assert job["training_job_name"] == name
     assert job["secondary_status"] == "Completed"
     assert job["last_modified_time"].endswith("Z")
     assert job["last_modified_time"] == job["secondary_status_transitions"][-1]["start_time"]
-    assert job["model_artifacts"]["s3_model_artifacts"].endswith("model.tar.gz")
-    assert {"key": "team", "value": spec.team} in job["tags"]
-    assert job["resource_config"]["instance_type"] == spec.instance_type
+    assert job["training_end_time"] == job["last_modified_time"]
+    assert {"key": "team", "value": "vision"} in job["tags"]
+    assert job["resource_config"]["instance_type"] == "ml.g5.2xlarge"
+    assert job["hyper_parameters"]["Batch-Size"] == "64"
 
 
 def test_transitions_come_back_in_order(local_stack: LocalStack) -> None:
-    # Given a failed job whose events arrive newest first
-    spec = job_spec(unique_name("e2e-failed"), "failed", now_ms() - 3 * HOUR_MS)
-    snapshots = job_snapshots(spec, [Style("ms_int", "list", False)])
+    # Given a failed job whose events, without EndTimes, arrive newest first
+    name = unique_name("e2e-failed")
+    snapshots = lifecycle(name, "Failed", creation_ms=now_ms() - 3 * HOUR_MS, with_end_times=False)
     put_events(local_stack.client("events"), list(reversed(snapshots)))
+    statuses = [snapshot["SecondaryStatus"] for snapshot in snapshots]
 
     # When its history is read
     def history() -> list[dict[str, Any]] | None:
-        status, _, body = get(f"{local_stack.api_url}/jobs/{spec.name}/transitions")
-        complete = status == 200 and len(body["items"]) == len(spec.secondary_statuses)
+        status, _, body = get(f"{local_stack.api_url}/jobs/{name}/transitions")
+        complete = status == 200 and len(body["items"]) == len(statuses)
         return body["items"] if complete else None
 
-    items = eventually(history, 30, f"the history of {spec.name}", local_stack)
+    items = eventually(history, 30, f"the history of {name}", local_stack)
 
     # Then it is every secondary status, in order, each ending where the next starts
-    assert [item["status"] for item in items] == list(spec.secondary_statuses)
+    assert [item["status"] for item in items] == statuses
     starts = [item["start_time"] for item in items]
     assert starts == sorted(starts)
     assert [item["end_time"] for item in items[:-1]] == starts[1:]
     assert items[-1]["end_time"] is None
-    status, _, job = get(f"{local_stack.api_url}/jobs/{spec.name}")
+    status, _, job = get(f"{local_stack.api_url}/jobs/{name}")
     assert status == 200
     assert job["training_job_status"] == "Failed"
-    assert job["failure_reason"] == spec.failure_reason
+    assert job["failure_reason"] == snapshots[-1]["FailureReason"]
 
 
 def test_unknown_job_is_a_json_404(local_stack: LocalStack) -> None:
@@ -126,19 +132,22 @@ def test_bad_parameter_is_a_json_400_not_a_500(local_stack: LocalStack) -> None:
 
 def test_new_job_is_listed_first(local_stack: LocalStack) -> None:
     # Given a job created just now (every other job of the session is older)
-    spec = job_spec(unique_name("e2e-listed"), "in_progress", now_ms() - 60_000, durations=(5,) * 6)
-    put_events(local_stack.client("events"), job_snapshots(spec))
+    name = unique_name("e2e-listed")
+    put_events(
+        local_stack.client("events"),
+        lifecycle(name, None, creation_ms=now_ms() - 60_000, step_ms=1_000),
+    )
 
     # When the jobs are listed, newest first
     def listed() -> list[dict[str, Any]] | None:
         status, _, body = get(f"{local_stack.api_url}/jobs?limit=100")
         names = [item["training_job_name"] for item in body["items"]] if status == 200 else []
-        return body["items"] if spec.name in names else None
+        return body["items"] if name in names else None
 
-    items = eventually(listed, 30, f"{spec.name} in GET /jobs", local_stack)
+    items = eventually(listed, 30, f"{name} in GET /jobs", local_stack)
 
     # Then it comes first, with its summary
-    assert items[0]["training_job_name"] == spec.name
+    assert items[0]["training_job_name"] == name
     assert items[0]["training_job_status"] == "InProgress"
     assert items[0]["secondary_status"] == "Training"
 
@@ -148,11 +157,10 @@ def test_poison_event_goes_to_the_dlq_and_never_blocks_its_batch(
 ) -> None:
     # Given one PutEvents call of good events with a malformed one in the middle
     created = now_ms() - HOUR_MS
-    goods = [job_spec(unique_name("e2e-good"), "completed", created) for _ in range(4)]
+    names = [unique_name("e2e-good") for _ in range(4)]
+    details = [lifecycle(name, "Completed", creation_ms=created)[-1] for name in names]
     poison_name = unique_name("e2e-poison")
-    poison = {**job_snapshots(goods[0])[0], "TrainingJobName": poison_name}
-    poison["TrainingJobStatus"] = "Exploded"
-    details = [job_snapshots(spec)[-1] for spec in goods]
+    poison = {**details[0], "TrainingJobName": poison_name, "TrainingJobStatus": "Exploded"}
     entries = [put_events_entry(d) for d in (*details[:2], poison, *details[2:])]
     events = local_stack.client("events")
     started = time.monotonic()
@@ -162,11 +170,11 @@ def test_poison_event_goes_to_the_dlq_and_never_blocks_its_batch(
     assert response["FailedEntryCount"] == 0
 
     # Then the good ones are stored
-    for spec in goods:
+    for name in names:
         eventually(
-            lambda spec=spec: get(f"{local_stack.api_url}/jobs/{spec.name}")[0] == 200 or None,
+            lambda name=name: get(f"{local_stack.api_url}/jobs/{name}")[0] == 200 or None,
             30,
-            f"{spec.name} stored",
+            f"{name} stored",
             local_stack,
         )
     # ... and the poison event lands in the DLQ within 30 s, as EventBridge delivered it
