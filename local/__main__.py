@@ -68,8 +68,8 @@ def _integer(env: Any, name: str, default: int) -> int:
 class IngestLog:
     """Prints each ingest batch, or only counts them while the demo replays."""
 
-    def __init__(self) -> None:
-        self.quiet = False
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
         self.received = 0
         self.failed = 0
         self._lock = threading.Lock()
@@ -80,6 +80,80 @@ class IngestLog:
             self.failed += len(result.failed_ids)
         if not self.quiet or result.error:
             say(result.summary())
+
+
+@dataclass
+class Running:
+    """Everything `make local` started, stopped in reverse by `stop`."""
+
+    server: Any
+    endpoint: str
+    resources: LocalResources
+    worker: QueueWorker
+    alerts: AlertPrinter
+    api: ApiServer
+    ingest_log: IngestLog
+    reconciler: threading.Thread | None = None
+
+    def stop(self) -> None:
+        say("stopping: worker, API, emulator")
+        if self.reconciler is not None:
+            self.reconciler.join(5)
+        self.worker.stop()
+        self.alerts.stop()
+        self.api.stop()
+        self.server.stop()
+        say("stopped")
+
+
+def start(settings: Settings, stopping: threading.Event) -> Running | None:
+    """Emulator, resources, handlers, worker, alert printer, API; None if a port is taken."""
+    try:
+        server, endpoint = start_emulator(settings.aws_port)
+    except PortInUse as error:
+        say(f"AWS_PORT: {error}; set AWS_PORT to a free port (0 = any)")
+        return None
+    say(f"AWS emulator   {endpoint}  (moto; region us-east-1; any credentials)")
+    resources = create_resources(endpoint)
+    _print_resources(resources)
+
+    # The handlers read their configuration when their module is first imported.
+    os.environ.update(handler_environment(resources, os.environ.get("TOKEN_KEY") or _token()))
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    ingest_handler = importlib.import_module("ingest.handler").handler
+    api_handler = importlib.import_module("api.handler").handler
+    try:
+        api = ApiServer(HOST, settings.api_port, api_handler, resources.region, report=say)
+    except OSError as error:
+        say(f"API_PORT: {HOST}:{settings.api_port} is in use ({error.strerror}); 0 = any")
+        server.stop()
+        return None
+
+    ingest_log = IngestLog(quiet=settings.demo)
+    sqs = client("sqs", endpoint)
+    running = Running(
+        server=server,
+        endpoint=endpoint,
+        resources=resources,
+        worker=QueueWorker(
+            sqs,
+            resources.queue_url,
+            resources.queue_arn,
+            resources.region,
+            ingest_handler,
+            report=ingest_log,
+        ),
+        alerts=AlertPrinter(sqs, resources.alert_printer_queue_url, say),
+        api=api,
+        ingest_log=ingest_log,
+    )
+    running.worker.start()
+    running.alerts.start()
+    running.api.start()
+    running.reconciler = start_reconciler(
+        settings.reconcile_interval, resources.region, stopping, say
+    )
+    return running
 
 
 def main() -> int:
@@ -93,62 +167,21 @@ def main() -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
-    try:
-        server, endpoint = start_emulator(settings.aws_port)
-    except PortInUse as error:
-        say(f"AWS_PORT: {error}; set AWS_PORT to a free port (0 = any)")
+    running = start(settings, stopping)
+    if running is None:
         return 2
-    say(f"AWS emulator   {endpoint}  (moto; region us-east-1; any credentials)")
-    resources = create_resources(endpoint)
-    _print_resources(resources)
-
-    # The handlers read their configuration when their module is first imported.
-    os.environ.update(handler_environment(resources, os.environ.get("TOKEN_KEY") or _token()))
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    ingest_handler = importlib.import_module("ingest.handler").handler
-    api_handler = importlib.import_module("api.handler").handler
-
-    ingest_log = IngestLog()
-    ingest_log.quiet = settings.demo
-    worker = QueueWorker(
-        client("sqs", endpoint),
-        resources.queue_url,
-        resources.queue_arn,
-        resources.region,
-        ingest_handler,
-        report=ingest_log,
-    )
-    alerts = AlertPrinter(client("sqs", endpoint), resources.alert_printer_queue_url, say)
-    try:
-        api = ApiServer(HOST, settings.api_port, api_handler, resources.region, report=say)
-    except OSError as error:
-        say(f"API_PORT: {HOST}:{settings.api_port} is in use ({error.strerror}); 0 = any")
-        server.stop()
-        return 2
-    worker.start()
-    alerts.start()
-    api.start()
-    reconciler = start_reconciler(settings.reconcile_interval, resources.region, stopping, say)
-
     try:
         example = None
         if settings.demo:
-            alerts.compact = True
-            example = _replay_demo(resources, ingest_log, stopping)
-            alerts.compact = False
-            ingest_log.quiet = False
+            running.alerts.compact = True
+            example = _replay_demo(running.resources, running.ingest_log, stopping)
+            running.alerts.compact = False
+            running.ingest_log.quiet = False
         if not stopping.is_set():
-            _print_ready(api.url, endpoint, example)
-        _watch_dlq(resources, stopping)
+            _print_ready(running.api.url, running.endpoint, example)
+        _watch_dlq(running.resources, stopping)
     finally:
-        say("stopping: worker, API, emulator")
-        if reconciler is not None:
-            reconciler.join(5)
-        worker.stop()
-        alerts.stop()
-        api.stop()
-        server.stop()
-        say("stopped")
+        running.stop()
     return 0
 
 

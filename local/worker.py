@@ -10,13 +10,13 @@ of the poison event), so the worker never moves messages by hand.
 
 from __future__ import annotations
 
-import threading
 import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from local.polling import PollingThread
 from tests.fixtures.lambda_events import LambdaContext
 
 BATCH_SIZE = 10
@@ -87,8 +87,10 @@ class BatchResult:
         return text
 
 
-class QueueWorker:
+class QueueWorker(PollingThread):
     """Polls the ingest queue on its own thread until stopped."""
+
+    thread_name = "ingest-worker"
 
     def __init__(
         self,
@@ -99,34 +101,18 @@ class QueueWorker:
         handler: Handler,
         report: Callable[[BatchResult], None] = lambda result: None,
     ) -> None:
+        super().__init__()
         self.sqs = sqs
         self.queue_url = queue_url
         self.queue_arn = queue_arn
         self.region = region
         self.handler = handler
         self.report = report
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ingest-worker", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                result = self.drain_once(wait_seconds=1)
-            except Exception:  # the emulator going away at shutdown, or a bug: keep going
-                if self._stop.is_set():
-                    return
-                traceback.print_exc()
-                self._stop.wait(1)
-                continue
-            if result is not None:
-                self.report(result)
+    def poll_once(self) -> None:
+        result = self.drain_once(wait_seconds=1)
+        if result is not None:
+            self.report(result)
 
     def drain_once(self, wait_seconds: int = 0) -> BatchResult | None:
         """Receive one batch, invoke the handler with it, delete what succeeded."""
