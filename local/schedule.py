@@ -32,19 +32,23 @@ def scheduled_event(region: str) -> dict[str, Any]:
 
 
 def start_reconciler(
-    interval: float, region: str, stopping: threading.Event, say: Callable[[str], None]
+    interval: float,
+    region: str,
+    stopping: threading.Event,
+    say: Callable[[str], None],
+    module: str = MODULE,
 ) -> threading.Thread | None:
-    """Call `reconcile.handler.handler` every `interval` seconds until `stopping` is set."""
+    """Call `<module>.handler` every `interval` seconds until `stopping` is set."""
     if interval <= 0:
         return None
     try:
-        handler = getattr(importlib.import_module(MODULE), "handler", None)
+        handler = getattr(importlib.import_module(module), "handler", None)
     except ModuleNotFoundError as error:
-        if error.name not in ("reconcile", MODULE):
+        if error.name is None or not module.startswith(error.name):
             raise
         handler = None
     if handler is None:
-        say(f"reconcile: no {MODULE}.handler yet; RECONCILE_INTERVAL={interval:g} has no effect")
+        say(f"reconcile: no {module}.handler yet; RECONCILE_INTERVAL={interval:g} has no effect")
         return None
 
     def run() -> None:
