@@ -138,18 +138,20 @@ def test_new_job_is_listed_first(local_stack: LocalStack) -> None:
         lifecycle(name, None, creation_ms=now_ms() - 60_000, step_ms=1_000),
     )
 
-    # When the jobs are listed, newest first
+    # When the jobs are listed, newest first, once its last event is in
     def listed() -> list[dict[str, Any]] | None:
         status, _, body = get(f"{local_stack.api_url}/jobs?limit=100")
-        names = [item["training_job_name"] for item in body["items"]] if status == 200 else []
-        return body["items"] if name in names else None
+        items = body["items"] if status == 200 else []
+        mine = [item for item in items if item["training_job_name"] == name]
+        return items if mine and mine[0]["secondary_status"] == "Training" else None
 
-    items = eventually(listed, 30, f"{name} in GET /jobs", local_stack)
+    items = eventually(listed, 30, f"{name} in GET /jobs as Training", local_stack)
 
     # Then it comes first, with its summary
     assert items[0]["training_job_name"] == name
     assert items[0]["training_job_status"] == "InProgress"
-    assert items[0]["secondary_status"] == "Training"
+    creation_times = [item["creation_time"] for item in items]
+    assert creation_times == sorted(creation_times, reverse=True)
 
 
 def test_poison_event_goes_to_the_dlq_and_never_blocks_its_batch(
