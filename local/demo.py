@@ -411,7 +411,9 @@ def demo_stream(seed: int = 2, jobs: int = 240, now_ms: int | None = None) -> De
     rng = random.Random(seed)
     now_ms = now_ms if now_ms is not None else int(datetime.now(UTC).timestamp() * 1000)
     outcomes = list(OUTCOMES) + rng.choices(
-        list(_OUTCOME_WEIGHTS), weights=list(_OUTCOME_WEIGHTS.values()), k=max(0, jobs - 9)
+        list(_OUTCOME_WEIGHTS),
+        weights=list(_OUTCOME_WEIGHTS.values()),
+        k=max(0, jobs - len(OUTCOMES)),
     )
     specs = _specs(rng, outcomes[:jobs], now_ms)
     timed: list[tuple[float, dict[str, Any]]] = []
