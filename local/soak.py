@@ -26,7 +26,7 @@ from typing import Any
 from jobtracker.store.repository import JobRepository, TableConfig
 
 from local import demo
-from local.__main__ import Settings, start
+from local.__main__ import Settings, _queue_depth, start
 from local.console import say
 from local.emulator import client
 from tests.fixtures.delivery import expected_jobs, mismatches
@@ -88,14 +88,14 @@ def run_soak(events: int, seed: int = 7) -> SoakReport:
         say(f"soak: {report.events} events of {report.jobs} jobs")
         started = time.monotonic()
         for offset in range(0, len(details), demo.PUT_EVENTS_CHUNK):
-            while queue_depth(sqs, resources.queue_url) > QUEUE_HIGH_WATER:
+            while _queue_depth(sqs, resources.queue_url) > QUEUE_HIGH_WATER:
                 time.sleep(0.02)
             demo.put_events(events_client, details[offset : offset + demo.PUT_EVENTS_CHUNK])
             if offset and offset % 1_000 == 0:
                 say(f"soak: {offset} put, {running.ingest_log.received} ingested")
         _wait_drained(sqs, resources.queue_url)
         report.seconds = time.monotonic() - started
-        report.dlq_depth = queue_depth(sqs, resources.dlq_url)
+        report.dlq_depth = _queue_depth(sqs, resources.dlq_url)
         say(f"soak: drained in {report.seconds:.1f} s; checking {report.jobs} jobs")
         repository = JobRepository(
             TableConfig(resources.table_name, resources.region, resources.endpoint_url)
@@ -107,17 +107,9 @@ def run_soak(events: int, seed: int = 7) -> SoakReport:
     return report
 
 
-def queue_depth(sqs: Any, url: str) -> int:
-    attributes = sqs.get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return sum(int(value) for value in attributes.values())
-
-
 def _wait_drained(sqs: Any, url: str) -> None:
     deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
-    while queue_depth(sqs, url) and time.monotonic() < deadline:
+    while _queue_depth(sqs, url) and time.monotonic() < deadline:
         time.sleep(0.1)
 
 

@@ -7,33 +7,23 @@ stack configures the handlers through the environment when it imports them.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 
 import pytest
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, local_stack_environment
 
 EVENTS = 1_000
 
 
 @pytest.mark.e2e
 def test_a_thousand_events_end_in_the_reference_state_with_an_empty_dlq() -> None:
-    env = {
-        **os.environ,
-        "SOAK_EVENTS": str(EVENTS),
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)]),
-        "PYTHONUNBUFFERED": "1",
-    }
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "TABLE_NAME"):
-        env.pop(name, None)
-
     finished = subprocess.run(
         [sys.executable, "-m", "local.soak"],
         cwd=ROOT,
-        env=env,
+        env=local_stack_environment(SOAK_EVENTS=str(EVENTS)),
         capture_output=True,
         text=True,
         timeout=600,
