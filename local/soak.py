@@ -23,13 +23,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobtracker.store.repository import JobRepository, TableConfig
+from jobtracker.store.repository import TableConfig
 
 from local import demo
 from local.__main__ import Settings, _queue_depth, start
 from local.console import say
 from local.emulator import client
-from tests.fixtures.delivery import expected_jobs, mismatches
+from tests.fixtures.delivery import TableContents, expected_jobs, mismatches
 
 DEFAULT_EVENTS = 10_000
 EVENTS_PER_JOB = 6.6  # after trimming the demo's lifecycles to the count asked for
@@ -97,10 +97,8 @@ def run_soak(events: int, seed: int = 7) -> SoakReport:
         report.seconds = time.monotonic() - started
         report.dlq_depth = _queue_depth(sqs, resources.dlq_url)
         say(f"soak: drained in {report.seconds:.1f} s; checking {report.jobs} jobs")
-        repository = JobRepository(
-            TableConfig(resources.table_name, resources.region, resources.endpoint_url)
-        )
-        report.problems = mismatches(repository, expected)
+        table = TableConfig(resources.table_name, resources.region, resources.endpoint_url)
+        report.problems = mismatches(TableContents.read(table), expected)
     finally:
         stopping.set()
         running.stop()

@@ -16,9 +16,15 @@ from typing import Any
 import boto3
 import pytest
 from jobtracker.store.models import table_schema
-from jobtracker.store.repository import JobRepository, TableConfig
+from jobtracker.store.repository import TableConfig
 
-from tests.fixtures.delivery import Redelivery, cold_start_handler, expected_jobs, mismatches
+from tests.fixtures.delivery import (
+    Redelivery,
+    TableContents,
+    cold_start_handler,
+    expected_jobs,
+    mismatches,
+)
 from tests.fixtures.events import ENDINGS, describe_response, event_body, lifecycle
 
 THREADS = 8
@@ -116,4 +122,4 @@ def test_eight_interleavings_at_once_end_in_the_reference_state(table: TableConf
     # Then nothing was lost and the table is the reference of the ordering rule
     assert errors == []
     assert [report.dead for report in reports] == [[]] * THREADS
-    assert mismatches(JobRepository(table), expected_jobs(details)) == []
+    assert mismatches(TableContents.read(table), expected_jobs(details)) == []

@@ -20,8 +20,9 @@ from jobtracker.errors import MalformedEvent
 from jobtracker.ingest import parse_state_change
 from jobtracker.record import JobSnapshot
 from jobtracker.store.models import table_schema
-from jobtracker.store.repository import MAX_RECORD_BYTES, JobRepository, compress_record
+from jobtracker.store.repository import MAX_RECORD_BYTES, compress_record
 
+from tests.fixtures.delivery import TableContents
 from tests.fixtures.hostile import hostile_bodies
 from tests.fixtures.lambda_events import LambdaContext, sqs_event
 
@@ -67,7 +68,6 @@ def _recreate_table(name: str) -> None:
 def test_hostile_batches_fail_exactly_the_invalid_records_with_a_reason(
     ingest: Any,
     table: str,
-    repository: JobRepository,
     caplog: pytest.LogCaptureFixture,
     bodies: list[str],
 ) -> None:
@@ -92,13 +92,14 @@ def test_hostile_batches_fail_exactly_the_invalid_records_with_a_reason(
             snapshot.name not in newest or snapshot.order_key > newest[snapshot.name].order_key
         ):
             newest[snapshot.name] = snapshot
+    contents = TableContents.of(table)
     for name, snapshot in newest.items():
-        stored = repository.get_job(name)
+        stored = contents.jobs.get(name)
         assert stored is not None, name
         assert canonical(stored) == canonical(snapshot.record)
         # Transition items are keyed by (start, status): the newest snapshot's are all
         # there, as it wrote them; a mutated twin's items with other keys may be too.
-        stored_transitions = repository.list_transitions(name)
+        stored_transitions = contents.transitions.get(name, [])
         for transition in snapshot.transitions:
             assert transition.as_dict() in stored_transitions
 

@@ -11,9 +11,9 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from jobtracker.store.repository import JobRepository
 
 from jobtracker_cli.redrive import add_redrive_command, redrive, run_redrive
+from tests.fixtures.delivery import TableContents
 from tests.fixtures.events import event_body, lifecycle
 from tests.fixtures.faults import Fault, FaultInjector, injecting_faults
 from tests.fixtures.lambda_events import LambdaContext
@@ -142,7 +142,7 @@ def _deliver_until_empty(sqs: Any, queue_url: str, handler: Any) -> None:
 
 
 def test_after_a_fix_redriven_events_are_stored(
-    queues: dict, table: str, repository: JobRepository, faults: FaultInjector
+    queues: dict, table: str, faults: FaultInjector
 ) -> None:
     from ingest import handler
 
@@ -161,7 +161,7 @@ def test_after_a_fix_redriven_events_are_stored(
     _send(sqs, queues["queue_url"], [event_body(d) for d in broken + healthy])
     _deliver_until_empty(sqs, queues["queue_url"], handler.handler)
     assert _depth(sqs, queues["dlq_url"]) == len(broken)
-    assert repository.get_job("needs-redrive") is None
+    assert "needs-redrive" not in TableContents.of(table).jobs
 
     # When the fault is fixed and the DLQ redriven through the command
     faults.clear()
@@ -178,7 +178,7 @@ def test_after_a_fix_redriven_events_are_stored(
 
     # Then the job is stored at its last state and both queues are empty
     assert code == 0 and f"moved {len(broken)} message(s)" in out.getvalue()
-    job = repository.get_job("needs-redrive")
+    job = TableContents.of(table).jobs.get("needs-redrive")
     assert job is not None and job["training_job_status"] == "Failed"
     assert _depth(sqs, queues["dlq_url"]) == _depth(sqs, queues["queue_url"]) == 0
 
