@@ -1,0 +1,158 @@
+"""Alerts through the ingest handler under moto: exactly once, whatever the delivery."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from jobtracker.alerts.kinds import AlertKind
+from moto import mock_aws
+
+from tests.fixtures.aws import subscribe_inbox
+from tests.fixtures.ingest_stack import IngestStack, ingest_stack
+from tests.fixtures.training_jobs import LIFECYCLES, lifecycle, state_change_body
+
+ALL_KINDS = "Failed,MaxRuntimeExceeded,Stopped,MaxWaitTimeExceeded,Interrupted,Completed"
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestStack]:
+    with mock_aws(), ingest_stack(monkeypatch) as given:
+        yield given
+
+
+@pytest.fixture
+def every_kind_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestStack]:
+    with mock_aws(), ingest_stack(monkeypatch, kinds=ALL_KINDS) as given:
+        yield given
+
+
+def bodies_of(name: str, ending: str) -> list[str]:
+    return [state_change_body(detail) for detail in lifecycle(name, ending)]
+
+
+def alerts_by_job(stack: IngestStack) -> Counter[tuple[str, str]]:
+    return Counter(
+        (n["Message"]["training_job_name"], n["Message"]["alert_kind"])
+        for n in stack.inbox.receive_all()
+    )
+
+
+def test_each_configured_kind_alerts_once(every_kind_stack: IngestStack):
+    # Given one job per way of ending, each event sent twice
+    bodies = [body for ending in LIFECYCLES for body in bodies_of(f"job-{ending.lower()}", ending)]
+    # When they arrive in order, in batches of 10, and then all again
+    for start in range(0, len(bodies), 10):
+        assert every_kind_stack.deliver(bodies[start : start + 10]) == []
+    assert every_kind_stack.deliver(bodies) == []
+    # Then each job alerted once, as its kind
+    assert alerts_by_job(every_kind_stack) == Counter(
+        {(f"job-{ending.lower()}", ending): 1 for ending in LIFECYCLES}
+    )
+
+
+def test_by_default_only_failed_and_max_runtime_exceeded_alert(stack: IngestStack):
+    bodies = [body for ending in LIFECYCLES for body in bodies_of(f"job-{ending.lower()}", ending)]
+    assert stack.deliver(bodies) == []
+    assert alerts_by_job(stack) == Counter(
+        {("job-failed", "Failed"): 1, ("job-maxruntimeexceeded", "MaxRuntimeExceeded"): 1}
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_duplicates_shuffles_and_late_redeliveries_alert_once(stack: IngestStack, seed: int):
+    # Given twelve jobs of every ending, every event duplicated, all shuffled
+    rng = random.Random(seed)
+    endings = list(LIFECYCLES) * 2
+    bodies = [
+        body for index, ending in enumerate(endings) for body in bodies_of(f"job-{index}", ending)
+    ]
+    stream = bodies + rng.sample(bodies, len(bodies) // 2)
+    rng.shuffle(stream)
+    # When they arrive in batches, and the terminal ones come back after the jobs ended
+    for start in range(0, len(stream), 10):
+        assert stack.deliver(stream[start : start + 10]) == []
+    terminal = [bodies_of(f"job-{index}", ending)[-1] for index, ending in enumerate(endings)]
+    assert stack.deliver(terminal) == []
+    # Then exactly the failed and timed-out jobs alerted, once each
+    expected = {
+        (f"job-{index}", ending): 1
+        for index, ending in enumerate(endings)
+        if ending in ("Failed", "MaxRuntimeExceeded")
+    }
+    assert alerts_by_job(stack) == Counter(expected)
+
+
+def test_a_failed_publish_is_retried_and_published_once(stack: IngestStack):
+    # Given a job whose history is stored, and an alert topic that is unavailable
+    history = bodies_of("job-flaky", "Failed")
+    assert stack.deliver(history[:-1]) == []
+    stack.sns.delete_topic(TopicArn=stack.topic_arn)
+    # When its Failed event arrives (with another job's event in the same batch)
+    other = bodies_of("job-other", "Completed")[0]
+    assert stack.deliver([history[-1], other]) == [history[-1]]
+    # Then the job is stored but its claim was released
+    assert stack.module.REPOSITORY.get_job("job-flaky")["training_job_status"] == "Failed"
+    claims = stack.module.ALERTER.claims
+    assert claims.get("job-flaky", AlertKind.FAILED) is None
+    # When the topic is back and SQS redelivers the record (now a stale event), twice
+    assert stack.sns.create_topic(Name="jobtracker-alerts")["TopicArn"] == stack.topic_arn
+    stack.inbox = subscribe_inbox(stack.sns, stack.sqs, stack.topic_arn, "inbox-after")
+    assert stack.deliver([history[-1]]) == []
+    assert stack.deliver([history[-1]]) == []
+    # Then exactly one alert went out, and the claim is marked sent
+    assert alerts_by_job(stack) == Counter({("job-flaky", "Failed"): 1})
+    assert claims.get("job-flaky", AlertKind.FAILED)["state"] == "sent"
+
+
+def test_a_stale_event_of_another_kind_than_the_stored_job_does_not_alert(
+    every_kind_stack: IngestStack,
+):
+    # Given a job stored as Completed (its alert sent)
+    completed = bodies_of("job-x", "Completed")
+    assert every_kind_stack.deliver(completed) == []
+    # When an older, contradicting Stopped/MaxRuntimeExceeded snapshot arrives
+    contradicting = json.loads(completed[-1])
+    contradicting["detail"]["TrainingJobStatus"] = "Stopped"
+    contradicting["detail"]["SecondaryStatus"] = "MaxRuntimeExceeded"
+    contradicting["detail"]["LastModifiedTime"] -= 1000
+    assert every_kind_stack.deliver([json.dumps(contradicting)]) == []
+    # Then the stored outcome decides: only the Completed alert exists
+    assert alerts_by_job(every_kind_stack) == Counter({("job-x", "Completed"): 1})
+    claims = every_kind_stack.module.ALERTER.claims
+    assert claims.get("job-x", AlertKind.MAX_RUNTIME_EXCEEDED) is None
+
+
+def test_alert_content_and_attributes_as_a_subscriber_receives_them(stack: IngestStack):
+    assert stack.deliver(bodies_of("job-timeout", "MaxRuntimeExceeded")) == []
+    [notification] = stack.inbox.receive_all()
+    assert notification["Subject"] == "SageMaker training job job-timeout: MaxRuntimeExceeded"
+    assert notification["MessageAttributes"] == {
+        "alert_kind": {"Type": "String", "Value": "MaxRuntimeExceeded"},
+        "training_job_status": {"Type": "String", "Value": "Stopped"},
+        "secondary_status": {"Type": "String", "Value": "MaxRuntimeExceeded"},
+    }
+    body = notification["Message"]
+    assert body["training_job_status"] == "Stopped"
+    assert body["console_url"].endswith("#/jobs/job-timeout")
+    assert body["logs_url"].endswith("logStreamNameFilter$3Djob-timeout")
+
+
+def test_a_filter_policy_picks_what_a_team_wants(stack: IngestStack):
+    # Given a team that only wants timeouts
+    timeouts = subscribe_inbox(
+        stack.sns,
+        stack.sqs,
+        stack.topic_arn,
+        "timeouts",
+        filter_policy={"alert_kind": ["MaxRuntimeExceeded"]},
+    )
+    # When a job fails and another one times out
+    bodies = bodies_of("job-a", "Failed") + bodies_of("job-b", "MaxRuntimeExceeded")
+    assert stack.deliver(bodies) == []
+    # Then that team's queue got only the timeout; the unfiltered one got both
+    assert [n["Message"]["training_job_name"] for n in timeouts.receive_all()] == ["job-b"]
+    assert len(stack.inbox.receive_all()) == 2
