@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections import Counter
 from collections.abc import Iterator
 
 import pytest
+from jobtracker.alerts.alerter import LEASE_MS
 from jobtracker.alerts.kinds import AlertKind
+from jobtracker.store.alert_claims import ClaimOutcome
 from moto import mock_aws
 
 from tests.fixtures.aws import subscribe_inbox
@@ -156,3 +159,40 @@ def test_a_filter_policy_picks_what_a_team_wants(stack: IngestStack):
     # Then that team's queue got only the timeout; the unfiltered one got both
     assert [n["Message"]["training_job_name"] for n in timeouts.receive_all()] == ["job-b"]
     assert len(stack.inbox.receive_all()) == 2
+
+
+def test_a_claim_left_by_a_holder_that_died_is_taken_over_after_its_lease(stack: IngestStack):
+    # Given a stored Failed job whose claim is pending: its holder died before publishing
+    bodies = bodies_of("job-orphan", "Failed")
+    stack.sns.delete_topic(TopicArn=stack.topic_arn)  # nothing goes out while we set up
+    assert stack.deliver(bodies) == [bodies[-1]]
+    claims = stack.module.ALERTER.claims
+    now_ms = int(time.time() * 1000)
+    abandoned = claims.claim("job-orphan", AlertKind.FAILED, "key", now_ms - 2 * LEASE_MS, LEASE_MS)
+    assert abandoned.outcome is ClaimOutcome.CLAIMED
+    stack.sns.create_topic(Name="jobtracker-alerts")
+    stack.inbox = subscribe_inbox(stack.sns, stack.sqs, stack.topic_arn, "inbox-after")
+    # When the event is redelivered after the lease ran out
+    assert stack.deliver([bodies[-1]]) == []
+    # Then the alert goes out once, and the dead holder can no longer touch the claim
+    assert alerts_by_job(stack) == Counter({("job-orphan", "Failed"): 1})
+    assert claims.release(abandoned) is False
+    assert claims.get("job-orphan", AlertKind.FAILED)["state"] == "sent"
+
+
+def test_a_claim_held_by_a_live_publisher_sends_the_record_back(stack: IngestStack):
+    # Given a stored Failed job whose alert another invocation is publishing right now
+    bodies = bodies_of("job-busy", "Failed")
+    assert stack.deliver(bodies[:-1]) == []
+    claims = stack.module.ALERTER.claims
+    held = claims.claim("job-busy", AlertKind.FAILED, "key", int(time.time() * 1000), LEASE_MS)
+    assert held.outcome is ClaimOutcome.NOT_STORED_OUTCOME  # the job is not Failed yet
+    assert stack.deliver([bodies[-1]]) == []  # stores Failed, publishes
+    stack.inbox.receive_all()
+    # When the holder's claim is pending and a duplicate arrives
+    claims.models.alert_claim("JOB#job-busy", "ALERT#Failed").update(
+        actions=[claims.models.alert_claim.state.set("pending")]
+    )
+    # Then the duplicate's record fails (SQS brings it back later) and nothing is published
+    assert stack.deliver([bodies[-1]]) == [bodies[-1]]
+    assert stack.inbox.receive_all() == []
