@@ -242,7 +242,12 @@ def _text_body(body: dict[str, Any]) -> str:
         ("ARN", body["training_job_arn"]),
     ]
     lines = [f"SageMaker training job {name}: {kind}", ""]
-    lines += [f"{label}: {value}" for label, value in rows if value not in (None, "")]
+    # Continuation lines of a multi-line value (a failure reason) are indented under it.
+    lines += [
+        f"{label}: " + str(value).replace("\n", "\n  ")
+        for label, value in rows
+        if value not in (None, "")
+    ]
     if body["console_url"]:
         lines += ["", f"Job in the SageMaker console: {body['console_url']}"]
         lines += [f"Logs ({LOG_GROUP}, streams {name}/*): {body['logs_url']}"]
