@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from moto import mock_aws
 from pynamodb.connection.base import Connection
 
-from tests.fixtures.ingest_stack import IngestStack, ingest_stack
+from tests.fixtures.ingest_stack import IngestStack
 from tests.fixtures.training_jobs import lifecycle, state_change_body
 
 # How jobs end in a busy account, per 20 jobs.
 ENDINGS = ["Completed"] * 13 + ["Failed"] * 3 + ["MaxRuntimeExceeded", "Stopped"] * 2
-
-
-@pytest.fixture
-def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestStack]:
-    with mock_aws(), ingest_stack(monkeypatch) as given:
-        yield given
 
 
 @pytest.fixture
@@ -52,27 +44,27 @@ def realistic_stream(rng: random.Random, jobs: int) -> list[str]:
 
 
 def test_alerts_keep_the_average_within_two_requests_per_event(
-    stack: IngestStack, requests: Counter[str]
+    moto_ingest: IngestStack, requests: Counter[str]
 ):
     # Given a realistic stream of 40 jobs
     stream = realistic_stream(random.Random(7), jobs=40)
     requests.clear()
     # When it is ingested
     for start in range(0, len(stream), 10):
-        assert stack.deliver(stream[start : start + 10]) == []
+        assert moto_ingest.deliver(stream[start : start + 10]) == []
     # Then the failed and timed-out jobs alerted, within the budget, and never with a Scan
-    alerts = stack.inbox.receive_all()
+    alerts = moto_ingest.inbox.receive_all()
     assert len(alerts) == 40 * 5 // 20
     total = sum(requests.values())
     assert total / len(stream) <= 2.0, (total, len(stream), requests)
     assert "Scan" not in requests and "GetItem" not in requests
 
 
-def test_events_that_cannot_alert_never_claim(stack: IngestStack, requests: Counter[str]):
+def test_events_that_cannot_alert_never_claim(moto_ingest: IngestStack, requests: Counter[str]):
     # Given a job that completes (not an alert kind by default), each event sent twice
     bodies = [state_change_body(detail) for detail in lifecycle("job-ok", "Completed")] * 2
     requests.clear()
     # When they are ingested
-    assert stack.deliver(bodies) == []
+    assert moto_ingest.deliver(bodies) == []
     # Then the store's own requests are all there is: 2 per stored, 1 per stale event
     assert requests == Counter({"UpdateItem": 10, "TransactWriteItems": 5})

@@ -22,12 +22,6 @@ ALL_KINDS = "Failed,MaxRuntimeExceeded,Stopped,MaxWaitTimeExceeded,Interrupted,C
 
 
 @pytest.fixture
-def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestStack]:
-    with mock_aws(), ingest_stack(monkeypatch) as given:
-        yield given
-
-
-@pytest.fixture
 def every_kind_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestStack]:
     with mock_aws(), ingest_stack(monkeypatch, kinds=ALL_KINDS) as given:
         yield given
@@ -57,16 +51,16 @@ def test_each_configured_kind_alerts_once(every_kind_stack: IngestStack):
     )
 
 
-def test_by_default_only_failed_and_max_runtime_exceeded_alert(stack: IngestStack):
+def test_by_default_only_failed_and_max_runtime_exceeded_alert(moto_ingest: IngestStack):
     bodies = [body for ending in LIFECYCLES for body in bodies_of(f"job-{ending.lower()}", ending)]
-    assert stack.deliver(bodies) == []
-    assert alerts_by_job(stack) == Counter(
+    assert moto_ingest.deliver(bodies) == []
+    assert alerts_by_job(moto_ingest) == Counter(
         {("job-failed", "Failed"): 1, ("job-maxruntimeexceeded", "MaxRuntimeExceeded"): 1}
     )
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_duplicates_shuffles_and_late_redeliveries_alert_once(stack: IngestStack, seed: int):
+def test_duplicates_shuffles_and_late_redeliveries_alert_once(moto_ingest: IngestStack, seed: int):
     # Given twelve jobs of every ending, every event duplicated, all shuffled
     rng = random.Random(seed)
     endings = list(LIFECYCLES) * 2
@@ -77,37 +71,36 @@ def test_duplicates_shuffles_and_late_redeliveries_alert_once(stack: IngestStack
     rng.shuffle(stream)
     # When they arrive in batches, and the terminal ones come back after the jobs ended
     for start in range(0, len(stream), 10):
-        assert stack.deliver(stream[start : start + 10]) == []
+        assert moto_ingest.deliver(stream[start : start + 10]) == []
     terminal = [bodies_of(f"job-{index}", ending)[-1] for index, ending in enumerate(endings)]
-    assert stack.deliver(terminal) == []
+    assert moto_ingest.deliver(terminal) == []
     # Then exactly the failed and timed-out jobs alerted, once each
     expected = {
         (f"job-{index}", ending): 1
         for index, ending in enumerate(endings)
         if ending in ("Failed", "MaxRuntimeExceeded")
     }
-    assert alerts_by_job(stack) == Counter(expected)
+    assert alerts_by_job(moto_ingest) == Counter(expected)
 
 
-def test_a_failed_publish_is_retried_and_published_once(stack: IngestStack):
+def test_a_failed_publish_is_retried_and_published_once(moto_ingest: IngestStack):
     # Given a job whose history is stored, and an alert topic that is unavailable
     history = bodies_of("job-flaky", "Failed")
-    assert stack.deliver(history[:-1]) == []
-    stack.sns.delete_topic(TopicArn=stack.topic_arn)
+    assert moto_ingest.deliver(history[:-1]) == []
+    moto_ingest.take_topic_down()
     # When its Failed event arrives (with another job's event in the same batch)
     other = bodies_of("job-other", "Completed")[0]
-    assert stack.deliver([history[-1], other]) == [history[-1]]
+    assert moto_ingest.deliver([history[-1], other]) == [history[-1]]
     # Then the job is stored but its claim was released
-    assert stack.module.REPOSITORY.get_job("job-flaky")["training_job_status"] == "Failed"
-    claims = stack.module.ALERTER.claims
+    assert moto_ingest.module.REPOSITORY.get_job("job-flaky")["training_job_status"] == "Failed"
+    claims = moto_ingest.module.ALERTER.claims
     assert claims.get("job-flaky", AlertKind.FAILED) is None
     # When the topic is back and SQS redelivers the record (now a stale event), twice
-    assert stack.sns.create_topic(Name="jobtracker-alerts")["TopicArn"] == stack.topic_arn
-    stack.inbox = subscribe_inbox(stack.sns, stack.sqs, stack.topic_arn, "inbox-after")
-    assert stack.deliver([history[-1]]) == []
-    assert stack.deliver([history[-1]]) == []
+    moto_ingest.bring_topic_back()
+    assert moto_ingest.deliver([history[-1]]) == []
+    assert moto_ingest.deliver([history[-1]]) == []
     # Then exactly one alert went out, and the claim is marked sent
-    assert alerts_by_job(stack) == Counter({("job-flaky", "Failed"): 1})
+    assert alerts_by_job(moto_ingest) == Counter({("job-flaky", "Failed"): 1})
     assert claims.get("job-flaky", AlertKind.FAILED)["state"] == "sent"
 
 
@@ -129,9 +122,9 @@ def test_a_stale_event_of_another_kind_than_the_stored_job_does_not_alert(
     assert claims.get("job-x", AlertKind.MAX_RUNTIME_EXCEEDED) is None
 
 
-def test_alert_content_and_attributes_as_a_subscriber_receives_them(stack: IngestStack):
-    assert stack.deliver(bodies_of("job-timeout", "MaxRuntimeExceeded")) == []
-    [notification] = stack.inbox.receive_all()
+def test_alert_content_and_attributes_as_a_subscriber_receives_them(moto_ingest: IngestStack):
+    assert moto_ingest.deliver(bodies_of("job-timeout", "MaxRuntimeExceeded")) == []
+    [notification] = moto_ingest.inbox.receive_all()
     assert notification["Subject"] == "SageMaker training job job-timeout: MaxRuntimeExceeded"
     assert notification["MessageAttributes"] == {
         "alert_kind": {"Type": "String", "Value": "MaxRuntimeExceeded"},
@@ -144,55 +137,54 @@ def test_alert_content_and_attributes_as_a_subscriber_receives_them(stack: Inges
     assert body["logs_url"].endswith("logStreamNameFilter$3Djob-timeout")
 
 
-def test_a_filter_policy_picks_what_a_team_wants(stack: IngestStack):
+def test_a_filter_policy_picks_what_a_team_wants(moto_ingest: IngestStack):
     # Given a team that only wants timeouts
     timeouts = subscribe_inbox(
-        stack.sns,
-        stack.sqs,
-        stack.topic_arn,
+        moto_ingest.sns,
+        moto_ingest.sqs,
+        moto_ingest.topic_arn,
         "timeouts",
         filter_policy={"alert_kind": ["MaxRuntimeExceeded"]},
     )
     # When a job fails and another one times out
     bodies = bodies_of("job-a", "Failed") + bodies_of("job-b", "MaxRuntimeExceeded")
-    assert stack.deliver(bodies) == []
+    assert moto_ingest.deliver(bodies) == []
     # Then that team's queue got only the timeout; the unfiltered one got both
     assert [n["Message"]["training_job_name"] for n in timeouts.receive_all()] == ["job-b"]
-    assert len(stack.inbox.receive_all()) == 2
+    assert len(moto_ingest.inbox.receive_all()) == 2
 
 
-def test_a_claim_left_by_a_holder_that_died_is_taken_over_after_its_lease(stack: IngestStack):
+def test_a_claim_left_by_a_holder_that_died_is_taken_over_after_its_lease(moto_ingest: IngestStack):
     # Given a stored Failed job whose claim is pending: its holder died before publishing
     bodies = bodies_of("job-orphan", "Failed")
-    stack.sns.delete_topic(TopicArn=stack.topic_arn)  # nothing goes out while we set up
-    assert stack.deliver(bodies) == [bodies[-1]]
-    claims = stack.module.ALERTER.claims
+    moto_ingest.take_topic_down()  # nothing goes out while we set up
+    assert moto_ingest.deliver(bodies) == [bodies[-1]]
+    claims = moto_ingest.module.ALERTER.claims
     now_ms = int(time.time() * 1000)
     abandoned = claims.claim("job-orphan", AlertKind.FAILED, "key", now_ms - 2 * LEASE_MS, LEASE_MS)
     assert abandoned.outcome is ClaimOutcome.CLAIMED
-    stack.sns.create_topic(Name="jobtracker-alerts")
-    stack.inbox = subscribe_inbox(stack.sns, stack.sqs, stack.topic_arn, "inbox-after")
+    moto_ingest.bring_topic_back()
     # When the event is redelivered after the lease ran out
-    assert stack.deliver([bodies[-1]]) == []
+    assert moto_ingest.deliver([bodies[-1]]) == []
     # Then the alert goes out once, and the dead holder can no longer touch the claim
-    assert alerts_by_job(stack) == Counter({("job-orphan", "Failed"): 1})
+    assert alerts_by_job(moto_ingest) == Counter({("job-orphan", "Failed"): 1})
     assert claims.release(abandoned) is False
     assert claims.get("job-orphan", AlertKind.FAILED)["state"] == "sent"
 
 
-def test_a_claim_held_by_a_live_publisher_sends_the_record_back(stack: IngestStack):
+def test_a_claim_held_by_a_live_publisher_sends_the_record_back(moto_ingest: IngestStack):
     # Given a stored Failed job whose alert another invocation is publishing right now
     bodies = bodies_of("job-busy", "Failed")
-    assert stack.deliver(bodies[:-1]) == []
-    claims = stack.module.ALERTER.claims
+    assert moto_ingest.deliver(bodies[:-1]) == []
+    claims = moto_ingest.module.ALERTER.claims
     held = claims.claim("job-busy", AlertKind.FAILED, "key", int(time.time() * 1000), LEASE_MS)
     assert held.outcome is ClaimOutcome.NOT_STORED_OUTCOME  # the job is not Failed yet
-    assert stack.deliver([bodies[-1]]) == []  # stores Failed, publishes
-    stack.inbox.receive_all()
+    assert moto_ingest.deliver([bodies[-1]]) == []  # stores Failed, publishes
+    moto_ingest.inbox.receive_all()
     # When the holder's claim is pending and a duplicate arrives
     claims.models.alert_claim("JOB#job-busy", "ALERT#Failed").update(
         actions=[claims.models.alert_claim.state.set("pending")]
     )
     # Then the duplicate's record fails (SQS brings it back later) and nothing is published
-    assert stack.deliver([bodies[-1]]) == [bodies[-1]]
-    assert stack.inbox.receive_all() == []
+    assert moto_ingest.deliver([bodies[-1]]) == [bodies[-1]]
+    assert moto_ingest.inbox.receive_all() == []

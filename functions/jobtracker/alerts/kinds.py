@@ -8,7 +8,6 @@ status, which says why it stopped. A Stopped job whose secondary status is not f
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -66,7 +65,3 @@ def parse_kinds(text: str) -> frozenset[AlertKind]:
             f"unknown alert kind {', '.join(map(repr, unknown))}; valid kinds: {', '.join(known)}"
         )
     return frozenset(known[name] for name in names)
-
-
-def kinds_text(kinds: Iterable[AlertKind]) -> str:
-    return ",".join(sorted(kind.value for kind in kinds))

@@ -20,7 +20,7 @@ from enum import Enum
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
@@ -121,10 +121,11 @@ class AlertClaimRepository:
 
     def get(self, name: str, kind: AlertKind) -> dict[str, Any] | None:
         """A claim as stored (for operators and tests)."""
-        model = self.models.alert_claim
-        for item in model.query(job_pk(name), model.sk == alert_sk(kind)):
-            return dict(item.attribute_values)
-        return None
+        try:
+            item = self.models.alert_claim.get(job_pk(name), alert_sk(kind))
+        except DoesNotExist:
+            return None
+        return dict(item.attribute_values)
 
     def _stored_as(self, kind: AlertKind) -> Condition:
         job = self.models.job
