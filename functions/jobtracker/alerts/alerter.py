@@ -83,6 +83,10 @@ class ExactlyOnceAlerter:
         return kind
 
     def alert(self, snapshot: JobSnapshot, outcome: StoreOutcome) -> list[str]:
+        """Publish this snapshot's alert if it is due; return the kinds published.
+
+        `outcome` does not change the path: the claim itself checks the stored job.
+        """
         kind = self.alertable_kind(snapshot)
         if kind is None:
             return []
@@ -97,6 +101,8 @@ class ExactlyOnceAlerter:
         except AlertPublishFailed:
             self.claims.release(claim)
             raise
+        # False only if this holder outlived its lease and lost the claim: the alert is
+        # out either way, and failing the record now would not recall it.
         self.claims.mark_sent(claim, message_id, self._now_ms())
         return [kind.value]
 
