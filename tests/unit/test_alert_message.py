@@ -12,6 +12,7 @@ from jobtracker.alerts.message import (
     TRUNCATION_MARKER,
     build_alert,
     subject_for,
+    text_body,
 )
 from jobtracker.record import normalise_training_job
 
@@ -175,3 +176,9 @@ def test_any_reason_or_tag_makes_a_publishable_message(reason, tags, secondary_m
         assert code in allowed or 0xE000 <= code <= 0xFFFD or code >= 0x10000
     for value in message.attributes.values():
         assert value and "\n" not in value and len(value) <= 256
+
+
+def test_a_queue_subscriber_can_render_the_text_from_the_json_body():
+    message = build_alert(failed_job(), AlertKind.FAILED)
+    received = json.loads(json.loads(message.sns_message())["sqs"])
+    assert text_body(received) == message.text

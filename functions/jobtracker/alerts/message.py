@@ -197,7 +197,7 @@ def _message(
     return AlertMessage(
         kind=kind,
         subject=subject_for(snapshot.name, kind),
-        text=_text_body(body),
+        text=text_body(body),
         body=body,
         attributes=_attributes(body),
     )
@@ -215,7 +215,8 @@ def _attributes(body: dict[str, Any]) -> dict[str, str]:
     return attributes
 
 
-def _text_body(body: dict[str, Any]) -> str:
+def text_body(body: dict[str, Any]) -> str:
+    """The text for people, from the JSON body (so a queue subscriber can show it too)."""
     name, kind = body["training_job_name"], body["alert_kind"]
     status = body["training_job_status"]
     if body["secondary_status"] and body["secondary_status"] != status:
