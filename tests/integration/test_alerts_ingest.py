@@ -7,15 +7,24 @@ import random
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
 
 import pytest
-from jobtracker.alerts.alerter import LEASE_MS
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from jobtracker.alerts.alerter import LEASE_MS, AlertPublishFailed
 from jobtracker.alerts.kinds import AlertKind
+from jobtracker.alerts.message import AlertMessage
 from jobtracker.store.alert_claims import ClaimOutcome
 from moto import mock_aws
 
 from tests.fixtures.aws import subscribe_inbox
 from tests.fixtures.ingest_stack import IngestStack, ingest_stack
+from tests.fixtures.lambda_events import deliver
 from tests.fixtures.training_jobs import LIFECYCLES, lifecycle, state_change_body
 
 ALL_KINDS = "Failed,MaxRuntimeExceeded,Stopped,MaxWaitTimeExceeded,Interrupted,Completed"
@@ -188,3 +197,54 @@ def test_a_claim_held_by_a_live_publisher_sends_the_record_back(moto_ingest: Ing
     # Then the duplicate's record fails (SQS brings it back later) and nothing is published
     assert moto_ingest.deliver([bodies[-1]]) == [bodies[-1]]
     assert moto_ingest.inbox.receive_all() == []
+
+
+class FlakyPublisher:
+    """The real SNS publisher, failing at random like a network with bad moments."""
+
+    def __init__(self, publisher: Any, rng: random.Random, failure_rate: float) -> None:
+        self.publisher, self.rng, self.failure_rate = publisher, rng, failure_rate
+        self.failures = 0
+
+    def publish(self, message: AlertMessage) -> str:
+        if self.rng.random() < self.failure_rate:
+            self.failures += 1
+            raise AlertPublishFailed("connection reset")
+        return str(self.publisher.publish(message))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_publish_failures_with_retries_still_alert_once(moto_ingest: IngestStack, seed: int):
+    # Given a publisher that fails a third of the time, and a shuffled stream with duplicates
+    rng = random.Random(seed)
+    alerter = moto_ingest.module.ALERTER
+    flaky = FlakyPublisher(alerter.publisher, rng, failure_rate=1 / 3)
+    pipeline = replace(moto_ingest.module.PIPELINE, alerter=replace(alerter, publisher=flaky))
+    endings = list(LIFECYCLES) * 2
+    bodies = [body for i, ending in enumerate(endings) for body in bodies_of(f"job-{i}", ending)]
+    stream = bodies + rng.sample(bodies, len(bodies) // 2)
+    rng.shuffle(stream)
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        return process_partial_response(
+            event=event,
+            record_handler=lambda record: moto_ingest.module.ingest_record(record, pipeline),
+            processor=BatchProcessor(event_type=EventType.SQS),
+            context=context,
+        )
+
+    # When batches are delivered and SQS redelivers every failed record until none fails
+    pending = stream
+    for _ in range(30):
+        pending = deliver(handler, pending)
+        if not pending:
+            break
+    # Then every failure was retried to success, and each alertable job alerted once
+    assert pending == []
+    assert flaky.failures > 0
+    expected = {
+        (f"job-{i}", ending): 1
+        for i, ending in enumerate(endings)
+        if ending in ("Failed", "MaxRuntimeExceeded")
+    }
+    assert alerts_by_job(moto_ingest) == Counter(expected)
