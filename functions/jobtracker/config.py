@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind, parse_kinds
 from jobtracker.store.repository import TableConfig
 
-_TOPIC_ARN = re.compile(r"^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+# A standard topic: a FIFO one would need a message group and cannot reach email.
+_TOPIC_ARN = re.compile(r"^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 
 
 class ConfigError(RuntimeError):
@@ -55,7 +56,9 @@ def alert_config(env: Mapping[str, str] | None = None) -> AlertConfig | None:
         return None
     topic_arn = _required(env, "ALERT_TOPIC_ARN")
     if not _TOPIC_ARN.match(topic_arn):
-        raise ConfigError(f"environment variable ALERT_TOPIC_ARN: {topic_arn!r} is not a topic ARN")
+        raise ConfigError(
+            f"environment variable ALERT_TOPIC_ARN: {topic_arn!r} is not a standard topic ARN"
+        )
     return AlertConfig(topic_arn=topic_arn, kinds=kinds)
 
 

@@ -44,3 +44,8 @@ def test_ingest_config_validates_alerts_at_start_up():
         IngestConfig.from_env({"TABLE_NAME": "jobs"})
     config = IngestConfig.from_env({"TABLE_NAME": "jobs", "ALERT_TOPIC_ARN": TOPIC})
     assert config.alerts is not None and config.alerts.topic_arn == TOPIC
+
+
+def test_a_fifo_topic_is_refused():
+    with pytest.raises(ConfigError, match="standard topic"):
+        alert_config({"ALERT_TOPIC_ARN": TOPIC + ".fifo"})

@@ -14,6 +14,8 @@ Its holder then publishes and marks the claim `sent` (one UpdateItem), or releas
 
 from __future__ import annotations
 
+import random
+import time
 import uuid
 from dataclasses import dataclass
 from enum import Enum
@@ -32,6 +34,7 @@ from jobtracker.timestamps import iso_from_ms
 ALERT_PREFIX = "ALERT#"
 PENDING = "pending"
 SENT = "sent"
+_CONFLICT_RETRIES = 3
 
 
 class ClaimOutcome(Enum):
@@ -76,18 +79,25 @@ class AlertClaimRepository:
         free = claim.pk.does_not_exist() | (
             (claim.state == PENDING) & (claim.lease_until_ms < now_ms)
         )
-        try:
-            with TransactWrite(connection=self._connection) as transaction:
-                transaction.condition_check(
-                    job, job_pk(name), JOB_SK, condition=self._stored_as(kind)
-                )
-                transaction.save(item, condition=free, return_values="ALL_OLD")
-        except TransactWriteError as error:
-            outcome = _refusal(error)
-            if outcome is None:
-                raise
-            return Claim(outcome, name, kind, token)
-        return Claim(ClaimOutcome.CLAIMED, name, kind, token)
+        attempts = 0
+        while True:
+            try:
+                with TransactWrite(connection=self._connection) as transaction:
+                    transaction.condition_check(
+                        job, job_pk(name), JOB_SK, condition=self._stored_as(kind)
+                    )
+                    transaction.save(item, condition=free, return_values="ALL_OLD")
+                return Claim(ClaimOutcome.CLAIMED, name, kind, token)
+            except TransactWriteError as error:
+                outcome = _refusal(error)
+                if outcome is not None:
+                    return Claim(outcome, name, kind, token)
+                # The job item is in another writer's transaction (the store's second
+                # step, or another claim): try again shortly, else fail the record.
+                attempts += 1
+                if not _conflict(error) or attempts == _CONFLICT_RETRIES:
+                    raise
+                time.sleep(random.uniform(0.01, 0.05) * attempts)
 
     def mark_sent(self, claim: Claim, message_id: str, now_ms: int) -> bool:
         """Make the claim permanent; False if it is no longer this holder's."""
@@ -143,6 +153,13 @@ class AlertClaimRepository:
                 either = either | other
             condition = condition & either
         return condition
+
+
+def _conflict(error: TransactWriteError) -> bool:
+    return any(
+        reason and reason.code == "TransactionConflict"
+        for reason in error.cancellation_reasons or []
+    )
 
 
 def _refusal(error: TransactWriteError) -> ClaimOutcome | None:
