@@ -1,15 +1,54 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
+import boto3
 import pytest
+from jobtracker.store.repository import JobRepository, TableConfig
 from moto import mock_aws
 
+from tests.fixtures.aws import create_table
 from tests.fixtures.ingest_stack import IngestStack, ingest_stack
 
 
 @pytest.fixture
-def moto_ingest(monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestStack]:
-    """The ingest handler under moto, alerting on the default kinds."""
-    with mock_aws(), ingest_stack(monkeypatch) as given:
+def aws() -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def table(aws: None) -> str:
+    name = os.environ["TABLE_NAME"]
+    create_table(boto3.client("dynamodb"), name)
+    return name
+
+
+@pytest.fixture
+def repository(table: str) -> JobRepository:
+    return JobRepository(TableConfig(table_name=table, region=os.environ["AWS_REGION"]))
+
+
+@pytest.fixture
+def ddb_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The DynamoDB operations made while the test runs, in order."""
+    from botocore.client import BaseClient
+
+    calls: list[str] = []
+    original = BaseClient._make_api_call
+
+    def counting(self: BaseClient, operation: str, params: dict) -> dict:
+        if self.meta.service_model.service_name == "dynamodb":
+            calls.append(operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
+    return calls
+
+
+@pytest.fixture
+def moto_ingest(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestStack]:
+    """The ingest handler with a table, an alert topic and an inbox, default alert kinds."""
+    with ingest_stack(monkeypatch) as given:
         yield given

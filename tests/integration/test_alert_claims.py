@@ -15,7 +15,7 @@ from pynamodb.connection.base import Connection
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
 from tests.fixtures.aws import REGION, TABLE_NAME, clients, create_table
-from tests.fixtures.training_jobs import T0, lifecycle
+from tests.fixtures.events import BASE_MS, lifecycle
 
 LEASE = 60_000
 NAME = "job-claims"
@@ -33,35 +33,35 @@ def claims() -> Iterator[AlertClaimRepository]:
 
 
 def test_only_the_stored_outcome_can_be_claimed(claims: AlertClaimRepository):
-    refused = claims.claim(NAME, AlertKind.MAX_RUNTIME_EXCEEDED, "k", T0, LEASE)
+    refused = claims.claim(NAME, AlertKind.MAX_RUNTIME_EXCEEDED, "k", BASE_MS, LEASE)
     assert refused.outcome is ClaimOutcome.NOT_STORED_OUTCOME
     assert claims.get(NAME, AlertKind.MAX_RUNTIME_EXCEEDED) is None
-    assert claims.claim("job-unknown", AlertKind.FAILED, "k", T0, LEASE).outcome is (
+    assert claims.claim("job-unknown", AlertKind.FAILED, "k", BASE_MS, LEASE).outcome is (
         ClaimOutcome.NOT_STORED_OUTCOME
     )
 
 
 def test_a_claim_is_held_then_sent_for_good(claims: AlertClaimRepository):
-    first = claims.claim(NAME, AlertKind.FAILED, "k", T0, LEASE)
+    first = claims.claim(NAME, AlertKind.FAILED, "k", BASE_MS, LEASE)
     assert first.outcome is ClaimOutcome.CLAIMED
-    assert claims.claim(NAME, AlertKind.FAILED, "k", T0 + 1, LEASE).outcome is (
+    assert claims.claim(NAME, AlertKind.FAILED, "k", BASE_MS + 1, LEASE).outcome is (
         ClaimOutcome.IN_FLIGHT
     )
-    assert claims.mark_sent(first, "message-1", T0 + 2) is True
+    assert claims.mark_sent(first, "message-1", BASE_MS + 2) is True
     stored = claims.get(NAME, AlertKind.FAILED)
     assert stored is not None
     assert (stored["state"], stored["message_id"]) == ("sent", "message-1")
     # Sent is for good: not even an expired lease frees it.
-    later = claims.claim(NAME, AlertKind.FAILED, "k", T0 + 10 * LEASE, LEASE)
+    later = claims.claim(NAME, AlertKind.FAILED, "k", BASE_MS + 10 * LEASE, LEASE)
     assert later.outcome is ClaimOutcome.ALREADY_SENT
     assert claims.release(first) is False
 
 
 def test_a_released_claim_can_be_taken_again(claims: AlertClaimRepository):
-    first = claims.claim(NAME, AlertKind.FAILED, "k", T0, LEASE)
+    first = claims.claim(NAME, AlertKind.FAILED, "k", BASE_MS, LEASE)
     assert claims.release(first) is True
     assert claims.get(NAME, AlertKind.FAILED) is None
-    assert claims.claim(NAME, AlertKind.FAILED, "k", T0 + 1, LEASE).outcome is (
+    assert claims.claim(NAME, AlertKind.FAILED, "k", BASE_MS + 1, LEASE).outcome is (
         ClaimOutcome.CLAIMED
     )
 
@@ -69,12 +69,12 @@ def test_a_released_claim_can_be_taken_again(claims: AlertClaimRepository):
 def test_an_expired_lease_is_taken_over_and_the_old_holder_is_locked_out(
     claims: AlertClaimRepository,
 ):
-    old = claims.claim(NAME, AlertKind.FAILED, "k", T0, LEASE)
-    new = claims.claim(NAME, AlertKind.FAILED, "k", T0 + LEASE + 1, LEASE)
+    old = claims.claim(NAME, AlertKind.FAILED, "k", BASE_MS, LEASE)
+    new = claims.claim(NAME, AlertKind.FAILED, "k", BASE_MS + LEASE + 1, LEASE)
     assert new.outcome is ClaimOutcome.CLAIMED
-    assert claims.mark_sent(old, "late", T0 + LEASE + 2) is False
+    assert claims.mark_sent(old, "late", BASE_MS + LEASE + 2) is False
     assert claims.release(old) is False
-    assert claims.mark_sent(new, "message-2", T0 + LEASE + 3) is True
+    assert claims.mark_sent(new, "message-2", BASE_MS + LEASE + 3) is True
 
 
 def conflicting_transactions(monkeypatch: pytest.MonkeyPatch, times: int) -> list[str]:
@@ -101,7 +101,7 @@ def test_a_transaction_conflict_is_tried_again(
     claims: AlertClaimRepository, monkeypatch: pytest.MonkeyPatch
 ):
     conflicts = conflicting_transactions(monkeypatch, times=2)
-    assert claims.claim(NAME, AlertKind.FAILED, "k", T0, LEASE).outcome is ClaimOutcome.CLAIMED
+    assert claims.claim(NAME, AlertKind.FAILED, "k", BASE_MS, LEASE).outcome is ClaimOutcome.CLAIMED
     assert len(conflicts) == 2
 
 
@@ -110,5 +110,5 @@ def test_a_lasting_conflict_fails_the_record(
 ):
     conflicting_transactions(monkeypatch, times=10)
     with pytest.raises(TransactWriteError):
-        claims.claim(NAME, AlertKind.FAILED, "k", T0, LEASE)
+        claims.claim(NAME, AlertKind.FAILED, "k", BASE_MS, LEASE)
     assert claims.get(NAME, AlertKind.FAILED) is None

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fixtures.emulator import emulator
+from tests.fixtures.events import event_body, lifecycle
 from tests.fixtures.ingest_stack import IngestStack, ingest_stack
-from tests.fixtures.training_jobs import lifecycle, state_change_body
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_two_invocations_with_the_same_terminal_event_publish_once(stack: Ingest
     for round_number in range(4):
         # Given a job whose history is stored
         name = f"job-{ending.lower()}-{round_number}"
-        bodies = [state_change_body(detail) for detail in lifecycle(name, ending)]
+        bodies = [event_body(detail) for detail in lifecycle(name, ending)]
         assert stack.deliver(bodies[:-1]) == []
         # When two invocations get its terminal event at the same moment
         redeliver = deliver_concurrently(stack, [[bodies[-1]], [bodies[-1]]])
@@ -61,7 +61,7 @@ def test_concurrent_batches_of_a_shuffled_stream_alert_once_per_job(stack: Inges
     # Given six jobs, every event of each in both of two batches, in different orders
     endings = ["Failed", "MaxRuntimeExceeded", "Completed"] * 2
     bodies = [
-        state_change_body(detail)
+        event_body(detail)
         for index, ending in enumerate(endings)
         for detail in lifecycle(f"job-{index}", ending)
     ]

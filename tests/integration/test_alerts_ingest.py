@@ -23,9 +23,9 @@ from jobtracker.store.alert_claims import ClaimOutcome
 from moto import mock_aws
 
 from tests.fixtures.aws import subscribe_inbox
+from tests.fixtures.events import ENDINGS, event_body, lifecycle
 from tests.fixtures.ingest_stack import IngestStack, ingest_stack
 from tests.fixtures.lambda_events import deliver
-from tests.fixtures.training_jobs import LIFECYCLES, lifecycle, state_change_body
 
 ALL_KINDS = "Failed,MaxRuntimeExceeded,Stopped,MaxWaitTimeExceeded,Interrupted,Completed"
 
@@ -37,7 +37,7 @@ def every_kind_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestStack]:
 
 
 def bodies_of(name: str, ending: str) -> list[str]:
-    return [state_change_body(detail) for detail in lifecycle(name, ending)]
+    return [event_body(detail) for detail in lifecycle(name, ending)]
 
 
 def alerts_by_job(stack: IngestStack) -> Counter[tuple[str, str]]:
@@ -49,19 +49,19 @@ def alerts_by_job(stack: IngestStack) -> Counter[tuple[str, str]]:
 
 def test_each_configured_kind_alerts_once(every_kind_stack: IngestStack):
     # Given one job per way of ending, each event sent twice
-    bodies = [body for ending in LIFECYCLES for body in bodies_of(f"job-{ending.lower()}", ending)]
+    bodies = [body for ending in ENDINGS for body in bodies_of(f"job-{ending.lower()}", ending)]
     # When they arrive in order, in batches of 10, and then all again
     for start in range(0, len(bodies), 10):
         assert every_kind_stack.deliver(bodies[start : start + 10]) == []
     assert every_kind_stack.deliver(bodies) == []
     # Then each job alerted once, as its kind
     assert alerts_by_job(every_kind_stack) == Counter(
-        {(f"job-{ending.lower()}", ending): 1 for ending in LIFECYCLES}
+        {(f"job-{ending.lower()}", ending): 1 for ending in ENDINGS}
     )
 
 
 def test_by_default_only_failed_and_max_runtime_exceeded_alert(moto_ingest: IngestStack):
-    bodies = [body for ending in LIFECYCLES for body in bodies_of(f"job-{ending.lower()}", ending)]
+    bodies = [body for ending in ENDINGS for body in bodies_of(f"job-{ending.lower()}", ending)]
     assert moto_ingest.deliver(bodies) == []
     assert alerts_by_job(moto_ingest) == Counter(
         {("job-failed", "Failed"): 1, ("job-maxruntimeexceeded", "MaxRuntimeExceeded"): 1}
@@ -72,7 +72,7 @@ def test_by_default_only_failed_and_max_runtime_exceeded_alert(moto_ingest: Inge
 def test_duplicates_shuffles_and_late_redeliveries_alert_once(moto_ingest: IngestStack, seed: int):
     # Given twelve jobs of every ending, every event duplicated, all shuffled
     rng = random.Random(seed)
-    endings = list(LIFECYCLES) * 2
+    endings = list(ENDINGS) * 2
     bodies = [
         body for index, ending in enumerate(endings) for body in bodies_of(f"job-{index}", ending)
     ]
@@ -220,7 +220,7 @@ def test_random_publish_failures_with_retries_still_alert_once(moto_ingest: Inge
     alerter = moto_ingest.module.ALERTER
     flaky = FlakyPublisher(alerter.publisher, rng, failure_rate=1 / 3)
     pipeline = replace(moto_ingest.module.PIPELINE, alerter=replace(alerter, publisher=flaky))
-    endings = list(LIFECYCLES) * 2
+    endings = list(ENDINGS) * 2
     bodies = [body for i, ending in enumerate(endings) for body in bodies_of(f"job-{i}", ending)]
     stream = bodies + rng.sample(bodies, len(bodies) // 2)
     rng.shuffle(stream)
@@ -229,7 +229,7 @@ def test_random_publish_failures_with_retries_still_alert_once(moto_ingest: Inge
         return process_partial_response(
             event=event,
             record_handler=lambda record: moto_ingest.module.ingest_record(record, pipeline),
-            processor=BatchProcessor(event_type=EventType.SQS),
+            processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
             context=context,
         )
 

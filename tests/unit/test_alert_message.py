@@ -16,9 +16,8 @@ from jobtracker.alerts.message import (
 )
 from jobtracker.record import normalise_training_job
 
-from tests.fixtures.training_jobs import LIFECYCLES, job_arn, lifecycle, snapshot
+from tests.fixtures.events import ARN_PREFIX, lifecycle
 
-FAILED = LIFECYCLES["Failed"]
 NAME = "resnet50-finetune-2025-10-09"
 
 job_names = st.from_regex(r"\A[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\Z")
@@ -26,8 +25,13 @@ job_names = st.from_regex(r"\A[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\Z")
 any_text = st.text(alphabet=st.characters(codec=None), max_size=3000)
 
 
-def failed_job(name: str = NAME, **extra):
-    return normalise_training_job(lifecycle(name, "Failed", **extra)[-1])
+def failed_detail(name: str = NAME, **overrides):
+    """The last snapshot of a failed job, with some attributes replaced."""
+    return {**lifecycle(name, "Failed")[-1], **overrides}
+
+
+def failed_job(name: str = NAME, **overrides):
+    return normalise_training_job(failed_detail(name, **overrides))
 
 
 def test_subject_names_the_job_and_the_kind():
@@ -56,30 +60,28 @@ def test_a_longest_name_is_shortened_with_a_marker():
 
 
 def test_json_body_carries_what_the_reader_needs():
-    detail = lifecycle(NAME, "Failed")[-1]
-    detail["BillableTimeInSeconds"] = 131
-    detail["TrainingTimeInSeconds"] = 131
-    message = build_alert(normalise_training_job(detail), AlertKind.FAILED)
+    job = failed_job(BillableTimeInSeconds=131, TrainingTimeInSeconds=131)
+    message = build_alert(job, AlertKind.FAILED)
     body = message.body
     assert body == {
         "training_job_name": NAME,
-        "training_job_arn": job_arn(NAME),
+        "training_job_arn": f"{ARN_PREFIX}:training-job/{NAME}",
         "alert_kind": "Failed",
         "training_job_status": "Failed",
         "secondary_status": "Failed",
-        "failure_reason": "AlgorithmError: ExecuteUserScriptError: exit code 1",
+        "failure_reason": "AlgorithmError: CUDA out of memory (exit code 1)",
         "status_message": "Failed the training job",
-        "creation_time": "2025-10-09T08:53:20.000Z",
-        "training_start_time": "2025-10-09T08:55:20.000Z",
-        "training_end_time": "2025-10-09T08:58:20.000Z",
-        "last_modified_time": "2025-10-09T08:58:20.000Z",
-        "duration_in_seconds": 180,
+        "creation_time": "2025-11-24T16:00:00.000Z",
+        "training_start_time": "2025-11-24T16:02:00.000Z",
+        "training_end_time": "2025-11-24T16:06:00.000Z",
+        "last_modified_time": "2025-11-24T16:06:00.000Z",
+        "duration_in_seconds": 240,
         "billable_time_in_seconds": 131,
         "training_time_in_seconds": 131,
-        "instance_type": "ml.m5.xlarge",
-        "instance_count": 2,
+        "instance_type": "ml.g5.2xlarge",
+        "instance_count": 1,
         "managed_spot_training": False,
-        "tags": [{"key": "team", "value": "vision"}, {"key": "project", "value": "detector"}],
+        "tags": [{"key": "team", "value": "vision"}, {"key": "project", "value": "resnet"}],
         "region": "us-east-1",
         "console_url": (
             f"https://us-east-1.console.aws.amazon.com/sagemaker/home?region=us-east-1#/jobs/{NAME}"
@@ -105,10 +107,10 @@ def test_sns_message_has_text_for_people_and_json_for_machines():
 def test_text_body_reads_as_a_report():
     text = build_alert(failed_job(), AlertKind.FAILED).text
     assert text.splitlines()[0] == f"SageMaker training job {NAME}: Failed"
-    assert "Failure reason: AlgorithmError: ExecuteUserScriptError: exit code 1" in text
-    assert "Duration: 3m 0s (180 s)" in text
-    assert "Instances: 2 x ml.m5.xlarge" in text
-    assert "Tags: team=vision, project=detector" in text
+    assert "Failure reason: AlgorithmError: CUDA out of memory (exit code 1)" in text
+    assert "Duration: 4m 0s (240 s)" in text
+    assert "Instances: 1 x ml.g5.2xlarge" in text
+    assert "Tags: team=vision, project=resnet" in text
     assert f"#/jobs/{NAME}" in text and "logStreamNameFilter" in text
 
 
@@ -142,7 +144,7 @@ def test_attributes_are_the_filterable_fields_and_never_empty():
 
 
 def test_a_huge_failure_reason_is_cut_with_a_marker():
-    message = build_alert(failed_job(failure_reason="x" * 1_000_000), AlertKind.FAILED)
+    message = build_alert(failed_job(FailureReason="x" * 1_000_000), AlertKind.FAILED)
     assert message.body["failure_reason"].endswith(TRUNCATION_MARKER)
     assert message.body["truncated"] == ["failure_reason"]
     assert "Shortened here: failure_reason" in message.text
@@ -151,7 +153,7 @@ def test_a_huge_failure_reason_is_cut_with_a_marker():
 
 def test_fifty_huge_wide_character_tags_still_fit():
     tags = {f"key-{index}-" + "🙂" * 500: "値" * 100_000 for index in range(50)}
-    message = build_alert(failed_job(tags=tags), AlertKind.FAILED)
+    message = build_alert(failed_job(Tags=tags), AlertKind.FAILED)
     assert message.publish_bytes() <= PUBLISH_BYTES_LIMIT
     assert "tags" in message.body["truncated"]
     assert len(message.sns_message().encode()) <= PUBLISH_BYTES_LIMIT
@@ -164,7 +166,7 @@ def test_fifty_huge_wide_character_tags_still_fit():
     secondary_message=any_text,
 )
 def test_any_reason_or_tag_makes_a_publishable_message(reason, tags, secondary_message):
-    detail = snapshot(NAME, FAILED, failure_reason=reason, tags=tags)
+    detail = failed_detail(FailureReason=reason, Tags=tags)
     detail["SecondaryStatusTransitions"][-1]["StatusMessage"] = secondary_message
     message = build_alert(normalise_training_job(detail), AlertKind.FAILED)
     encoded = message.sns_message().encode("utf-8")  # raises on a lone surrogate

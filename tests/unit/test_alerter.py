@@ -11,7 +11,9 @@ from jobtracker.record import normalise_training_job
 from jobtracker.store.repository import StoreOutcome
 
 from tests.fixtures.alert_fakes import FakeClaims, FakePublisher
-from tests.fixtures.training_jobs import MINUTE, T0, lifecycle
+from tests.fixtures.events import BASE_MS, lifecycle
+
+MINUTE = 60_000
 
 NAME = "bert-pretrain"
 
@@ -22,7 +24,7 @@ def snapshots(ending: str):
 
 def alerter(claims: FakeClaims, publisher: FakePublisher, **options) -> ExactlyOnceAlerter:
     return ExactlyOnceAlerter(
-        claims=claims, publisher=publisher, clock=lambda: T0 / 1000, **options
+        claims=claims, publisher=publisher, clock=lambda: BASE_MS / 1000, **options
     )
 
 
@@ -75,11 +77,11 @@ def test_a_claim_held_by_a_live_publisher_defers_the_record():
 
 def test_jobs_that_ended_before_the_lookback_do_not_alert():
     claims, publisher = FakeClaims(), FakePublisher()
-    failed = snapshots("Failed")[-1]  # ended at T0 + 5 minutes
-    quiet = alerter(claims, publisher, not_before_ms=T0 + 6 * MINUTE)
+    failed = snapshots("Failed")[-1]  # ended at BASE_MS + 6 minutes
+    quiet = alerter(claims, publisher, not_before_ms=BASE_MS + 7 * MINUTE)
     assert quiet.alert(failed, StoreOutcome.STORED) == []
     assert claims.calls == []
-    recent = alerter(claims, publisher, not_before_ms=T0 + 5 * MINUTE)
+    recent = alerter(claims, publisher, not_before_ms=BASE_MS + 6 * MINUTE)
     assert recent.alert(failed, StoreOutcome.STORED) == ["Failed"]
 
 
