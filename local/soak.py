@@ -5,7 +5,9 @@ puts SOAK_EVENTS events (default 10,000: the lifecycles of about 1,500 jobs from
 generator, shuffled, with duplicates) on the default bus with PutEvents, 10 per call, and
 waits for the ingest queue to drain. Then every job's stored state is checked against
 the reference of the ordering rule (each job's snapshot with the highest order key), as
-are its transitions and the daily counters, and the DLQ must be empty. Prints the time
+are its transitions and the daily counters; each job whose final state alerts must have
+published exactly one alert (counted on the queue subscribed to the topic), and the DLQ
+must be empty. Prints the time
 taken and events per second; exits 1 if any check fails.
 
 moto's SQS slows down as its queue grows, so events are put while the queue holds fewer
@@ -15,14 +17,18 @@ pipeline's, not that of a backlog in the emulator.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from jobtracker.alerts.kinds import AlertKind, kind_of, parse_kinds
+from jobtracker.record import JobSnapshot
 from jobtracker.store.repository import TableConfig
 
 from local import demo
@@ -43,6 +49,7 @@ class SoakReport:
     jobs: int
     seconds: float = 0.0
     dlq_depth: int = 0
+    alerts: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -54,7 +61,7 @@ class SoakReport:
         return (
             f"soak {verdict}: {self.events} events of {self.jobs} jobs in {self.seconds:.1f} s "
             f"({self.events_per_second:.1f} events/s), DLQ depth {self.dlq_depth}, "
-            f"{len(self.problems)} mismatch(es)"
+            f"{self.alerts} alerts, {len(self.problems)} mismatch(es)"
         )
 
 
@@ -81,6 +88,8 @@ def run_soak(events: int, seed: int = 7) -> SoakReport:
     if running is None:
         raise SystemExit("the local stack did not start")
     running.ingest_log.quiet = True
+    # The alerts stay on their queue, to be counted at the end rather than printed.
+    running.alerts.stop()
     resources = running.resources
     try:
         sqs = client("sqs", resources.endpoint_url)
@@ -99,10 +108,43 @@ def run_soak(events: int, seed: int = 7) -> SoakReport:
         say(f"soak: drained in {report.seconds:.1f} s; checking {report.jobs} jobs")
         table = TableConfig(resources.table_name, resources.region, resources.endpoint_url)
         report.problems = mismatches(TableContents.read(table), expected)
+        # start() configured the handlers through the environment, alert kinds included.
+        kinds = parse_kinds(os.environ.get("ALERT_KINDS", ""))
+        alerts = published_alerts(sqs, resources.alert_printer_queue_url)
+        report.alerts = sum(alerts.values())
+        report.problems += alert_mismatches(alerts, expected, kinds)
     finally:
         stopping.set()
         running.stop()
     return report
+
+
+def published_alerts(sqs: Any, queue_url: str) -> Counter[tuple[str, str]]:
+    """(job, kind) of every alert on the queue subscribed to the alert topic."""
+    alerts: Counter[tuple[str, str]] = Counter()
+    while messages := sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=60
+    ).get("Messages", []):
+        for message in messages:
+            body = json.loads(json.loads(message["Body"])["Message"])
+            alerts[(body["training_job_name"], body["alert_kind"])] += 1
+    return alerts
+
+
+def alert_mismatches(
+    alerts: Counter[tuple[str, str]], expected: dict[str, JobSnapshot], kinds: frozenset[AlertKind]
+) -> list[str]:
+    """Exactly one alert per job whose final state is of an alerting kind, none else."""
+    due = Counter(
+        (name, kind.value)
+        for name, snapshot in expected.items()
+        if (kind := kind_of(snapshot.status, snapshot.secondary_status)) in kinds
+    )
+    return [
+        f"{name}: {alerts[(name, kind)]} {kind} alert(s), expected {due[(name, kind)]}"
+        for name, kind in sorted(set(alerts) | set(due))
+        if alerts[(name, kind)] != due[(name, kind)]
+    ]
 
 
 def _wait_drained(sqs: Any, url: str) -> None:
