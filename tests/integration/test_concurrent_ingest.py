@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -25,6 +24,7 @@ from tests.fixtures.delivery import (
     expected_jobs,
     mismatches,
 )
+from tests.fixtures.emulator import emulator
 from tests.fixtures.events import ENDINGS, describe_response, event_body, lifecycle
 
 THREADS = 8
@@ -32,44 +32,13 @@ TABLE = "jobtracker-concurrency"
 REGION = "us-east-1"
 
 
-# moto (5.2.5) does not guard its state across server threads: a transaction it cancels
-# restores a copy of the whole table taken before it began, undoing the writes other
-# threads made meanwhile (seen here as daily counters off by one). DynamoDB makes each
-# request atomic, so the emulator handles one request at a time; the clients still run
-# concurrently and their requests interleave freely.
-class _OneRequestAtATime:
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.lock = threading.Lock()
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        with self.lock:
-            return list(self.app(environ, start_response))
-
-
-@contextmanager
-def one_request_at_a_time_emulator() -> Iterator[str]:
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
-    from werkzeug.serving import make_server
-
-    app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-
-
 @pytest.fixture(scope="module")
 def endpoint_url() -> Iterator[str]:
-    with one_request_at_a_time_emulator() as url:
+    # One request at a time, as DynamoDB makes each request atomic: moto (5.2.5) does not
+    # guard its state across server threads, and a transaction it cancels restores a copy
+    # of the table taken before it began, undoing other threads' writes (seen here as
+    # daily counters off by one). The clients still run concurrently.
+    with emulator() as url:
         yield url
 
 

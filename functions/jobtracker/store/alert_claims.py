@@ -35,6 +35,8 @@ ALERT_PREFIX = "ALERT#"
 PENDING = "pending"
 SENT = "sent"
 _CONFLICT_RETRIES = 3
+# About 3 s in all: well within the claim's lease.
+_MARK_ATTEMPTS = 5
 
 
 class ClaimOutcome(Enum):
@@ -100,21 +102,33 @@ class AlertClaimRepository:
                 time.sleep(random.uniform(0.01, 0.05) * attempts)
 
     def mark_sent(self, claim: Claim, message_id: str, now_ms: int) -> bool:
-        """Make the claim permanent; False if it is no longer this holder's."""
+        """Make the claim permanent; False if it is no longer this holder's.
+
+        The alert is out already: a claim left pending would be taken over once its lease
+        runs out, by any later copy of the event, and the alert published again. So a
+        throttled or failed mark is tried again here, beyond the SDK's own retries (whose
+        quota a long outage empties), and only a lost claim gives up at once.
+        """
         item = self.models.alert_claim(job_pk(claim.job_name), alert_sk(claim.kind))
         model = self.models.alert_claim
-        try:
-            item.update(
-                actions=[
-                    model.state.set(SENT),
-                    model.sent_at.set(iso_from_ms(now_ms)),
-                    model.message_id.set(message_id),
-                ],
-                condition=model.claim_token == claim.token,
-            )
-        except UpdateError:
-            return False
-        return True
+        for attempt in range(1, _MARK_ATTEMPTS + 1):
+            try:
+                item.update(
+                    actions=[
+                        model.state.set(SENT),
+                        model.sent_at.set(iso_from_ms(now_ms)),
+                        model.message_id.set(message_id),
+                    ],
+                    condition=model.claim_token == claim.token,
+                )
+            except UpdateError as error:
+                if error.cause_response_code == "ConditionalCheckFailedException":
+                    return False
+                if attempt < _MARK_ATTEMPTS:
+                    time.sleep(random.uniform(0.05, 0.1) * 2**attempt)
+            else:
+                return True
+        return False
 
     def release(self, claim: Claim) -> bool:
         """Give a pending claim up so that a retry can publish; False if that failed.
