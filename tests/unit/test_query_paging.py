@@ -3,6 +3,8 @@ each matching job exactly once, in order, and never an item read that is not ret
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jobtracker.queries import JobQuery, Window, list_jobs, parse_job_query
@@ -10,6 +12,7 @@ from jobtracker.timestamps import iso_from_ms
 from jobtracker.tokens import PageTokens
 
 from tests.fixtures.fake_reader import FakeReader
+from tests.fixtures.reference import expected_listing
 from tests.fixtures.training_jobs import DAY_MS, SeededJob, job_population, tuning_job_arn
 
 START_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
@@ -20,42 +23,13 @@ def page_all(query: JobQuery, reader: FakeReader) -> list[str]:
     names: list[str] = []
     token = None
     for _ in range(1000):
-        page = list_jobs(
-            JobQuery(
-                window=query.window,
-                status=query.status,
-                tuning_job_arn=query.tuning_job_arn,
-                name_prefix=query.name_prefix,
-                limit=query.limit,
-                next_token=token,
-            ),
-            reader,
-            TOKENS,
-        )
+        page = list_jobs(replace(query, next_token=token), reader, TOKENS)
         assert len(page["items"]) <= query.limit
         names.extend(item["training_job_name"] for item in page["items"])
         token = page["next_token"]
         if token is None:
             return names
     raise AssertionError("paging did not end")
-
-
-def expected(query: JobQuery, jobs: list[SeededJob]) -> list[str]:
-    after, before = query.window.after, query.window.before
-    matching = [
-        job
-        for job in jobs
-        if (query.status is None or job.snapshot.status == query.status)
-        and (
-            query.tuning_job_arn is None or job.record.get("tuning_job_arn") == query.tuning_job_arn
-        )
-        and (query.name_prefix is None or job.name.startswith(query.name_prefix))
-        and (after is None or job.record["creation_time"] >= after)
-        and (before is None or job.record["creation_time"] <= before)
-    ]
-    if query.name_prefix is not None:
-        return sorted((job.name for job in matching), reverse=True)
-    return [job.name for job in sorted(matching, key=lambda job: job.created_sk, reverse=True)]
 
 
 def iso(ms: int) -> str:
@@ -125,7 +99,7 @@ def test_every_matching_job_exactly_once_in_order(
     # When every page is fetched
     names = page_all(query, reader)
     # Then the jobs come exactly once each, in the query's order
-    assert names == expected(query, jobs)
+    assert names == expected_listing(query, jobs)
     # And no request read an item it did not return
     assert sum(reader.index_reads) == len(names)
 
@@ -138,5 +112,5 @@ def test_month_walk_skips_months_without_jobs() -> None:
     # When all jobs are listed
     names = page_all(JobQuery(window=Window(), limit=50), reader)
     # Then both months come, December first, and only the two months were queried
-    assert names[:3] == expected(JobQuery(window=Window()), dec)
+    assert names[:3] == expected_listing(JobQuery(window=Window()), dec)
     assert len(reader.index_reads) == 2
