@@ -11,14 +11,10 @@ from api.openapi import openapi_document
 from jobtracker.queries import LIST_PARAMETERS, STATUSES
 from openapi_spec_validator import validate
 
-from tests.fixtures.table import api_environment
-
 
 @pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    for name, value in api_environment().items():
-        monkeypatch.setenv(name, value)
-    return importlib.import_module("api.handler")
+def api() -> ModuleType:
+    return importlib.import_module("api.handler")  # configured by tests/conftest.py
 
 
 def test_the_document_is_valid_openapi() -> None:
