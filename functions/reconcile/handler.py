@@ -1,0 +1,1 @@
+"""Placeholder for the reconcile Lambda entry point, so the stack synthesizes."""
