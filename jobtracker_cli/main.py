@@ -144,16 +144,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--region", help="region to sign for (default: from the URL or env)")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    # --json also after the command; SUPPRESS keeps a subcommand from resetting it.
+    json_flag = argparse.ArgumentParser(add_help=False)
+    json_flag.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
-    jobs = commands.add_parser("jobs", help="list jobs, newest first")
+    jobs = commands.add_parser("jobs", help="list jobs, newest first", parents=[json_flag])
     jobs.add_argument("--status", choices=STATUSES)
     jobs.add_argument("--since", type=parse_since, help="created within, e.g. 7d, 12h")
     jobs.add_argument("--tuning-job", help="tuning job ARN")
     jobs.add_argument("--name-prefix")
     jobs.add_argument("--limit", type=int, default=50, help="how many jobs (default 50)")
-    job = commands.add_parser("job", help="one job and its timeline")
+    job = commands.add_parser("job", help="one job and its timeline", parents=[json_flag])
     job.add_argument("name")
-    stats = commands.add_parser("stats", help="counts, time and spot savings")
+    stats = commands.add_parser("stats", help="counts, time and spot savings", parents=[json_flag])
     stats.add_argument("--since", type=parse_since, help="default 30d")
     return parser
 

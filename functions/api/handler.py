@@ -74,6 +74,7 @@ def get_docs() -> Response:
 
 @app.exception_handler(InvalidQuery)
 def _bad_request(error: InvalidQuery) -> Response:
+    logger.info("request refused", extra={"reason": str(error), "kind": type(error).__name__})
     return _error_response(400, str(error))
 
 

@@ -1,9 +1,9 @@
 """Context parsing: lists from cdk.json or from -c, and clear errors for bad values."""
 
 import pytest
-from conftest import DEFAULT_CONTEXT
 
 from infra.config import ConfigError, StackConfig
+from tests.infra.conftest import DEFAULT_CONTEXT
 
 pytestmark = pytest.mark.infra
 

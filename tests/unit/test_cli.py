@@ -83,9 +83,10 @@ def test_jobs_follows_tokens_until_the_limit_and_prints_a_table() -> None:
 
 def test_jobs_json_is_the_items_and_the_token_to_continue() -> None:
     api = StubApi({"/jobs": paged_jobs(3)})
-    code, out = cli(["--json", "jobs"], api)
-    document = json.loads(out)
-    assert (code, len(document["items"]), document["next_token"]) == (0, 3, None)
+    for argv in (["--json", "jobs"], ["jobs", "--json"]):
+        code, out = cli(argv, api)
+        document = json.loads(out)
+        assert (code, len(document["items"]), document["next_token"]) == (0, 3, None)
 
 
 def test_job_prints_a_timeline() -> None:
