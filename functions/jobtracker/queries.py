@@ -294,7 +294,7 @@ def job_detail(name: str, reader: JobReader) -> dict[str, Any]:
     _check_name(name)
     record = reader.get_job(name)
     if record is None:
-        raise UnknownJob(f"no training job named {name!r}")
+        raise UnknownJob(f"training job {name!r} not found")
     return record
 
 
@@ -307,7 +307,7 @@ def job_transitions(name: str, reader: JobReader) -> dict[str, Any]:
     _check_name(name)
     transitions = reader.list_transitions(name)
     if not transitions and not reader.job_exists(name):
-        raise UnknownJob(f"no training job named {name!r}")
+        raise UnknownJob(f"training job {name!r} not found")
     return {"items": transitions}
 
 

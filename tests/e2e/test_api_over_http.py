@@ -112,4 +112,4 @@ def test_cli_stats_and_errors(base_url: str) -> None:
     assert sum(json.loads(stats.stdout)["counts"].values()) == 60
     missing = jobtracker(base_url, "job", "no-such-job")
     assert missing.returncode == 1
-    assert "HTTP 404: no training job named 'no-such-job'" in missing.stderr
+    assert "HTTP 404: training job 'no-such-job' not found" in missing.stderr

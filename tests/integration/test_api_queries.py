@@ -196,7 +196,7 @@ def test_an_unknown_job_is_404(api: SeededApi) -> None:
         response = api.get(path)
         assert (response.status, response.body) == (
             404,
-            {"message": "no training job named 'no-such-job'"},
+            {"message": "training job 'no-such-job' not found"},
         )
 
 

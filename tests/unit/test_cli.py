@@ -148,11 +148,11 @@ def test_stats_prints_counts_and_savings() -> None:
 def test_an_api_error_is_reported_with_its_message(capsys: pytest.CaptureFixture[str]) -> None:
     class Refusing(StubApi):
         def get(self, path: str, params: dict[str, str] | None = None) -> Any:
-            raise ApiError(404, "no training job named 'nope'")
+            raise ApiError(404, "training job 'nope' not found")
 
     code, _ = cli(["job", "nope"], Refusing({}))
     assert code == 1
-    assert "HTTP 404: no training job named 'nope'" in capsys.readouterr().err
+    assert "HTTP 404: training job 'nope' not found" in capsys.readouterr().err
 
 
 def test_only_remote_endpoints_are_signed() -> None:
