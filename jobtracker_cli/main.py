@@ -45,10 +45,15 @@ def fetch_jobs(client: ApiClient, filters: dict[str, str], limit: int) -> dict[s
 
 
 def render_table(rows: Sequence[Sequence[str]], out: TextIO) -> None:
+    out.write("".join(f"{line}\n" for line in _aligned(rows)))
+
+
+def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        out.write("  ".join(cells).rstrip() + "\n")
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
 
 
 def duration(seconds: float | None) -> str:
@@ -58,6 +63,12 @@ def duration(seconds: float | None) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+def one_line(text: str | None, width: int | None = None) -> str:
+    """Failure reasons and messages span lines; a table row must not."""
+    flat = " ".join((text or "").split())
+    return flat if width is None or len(flat) <= width else flat[: width - 3] + "..."
 
 
 def short_time(iso: str | None) -> str:
@@ -78,7 +89,7 @@ def print_jobs(listing: dict[str, Any], out: TextIO) -> None:
                 short_time(job.get("creation_time")),
                 duration(job.get("billable_time_in_seconds")),
                 instance,
-                (job.get("failure_reason") or "")[:60],
+                one_line(job.get("failure_reason"), 60),
             )
         )
     render_table(rows, out)
@@ -103,7 +114,7 @@ def print_job(job: dict[str, Any], transitions: list[dict[str, Any]], out: TextI
         ("training", duration(job.get("training_time_in_seconds"))),
         ("spot", "yes" if job.get("enable_managed_spot_training") else "no"),
         ("tuning job", job.get("tuning_job_arn") or "-"),
-        ("failure", job.get("failure_reason") or "-"),
+        ("failure", one_line(job.get("failure_reason")) or "-"),
     ]
     for label, value in fields:
         out.write(f"{label:>11}: {value}\n")
@@ -112,13 +123,20 @@ def print_job(job: dict[str, Any], transitions: list[dict[str, Any]], out: TextI
         out.write("  (no transitions)\n")
         return
     origin = _epoch(transitions[0]["start_time"])
+    rows = []
     for step in transitions:
         start = _epoch(step["start_time"])
         took = duration(_epoch(step["end_time"]) - start) if step.get("end_time") else "(current)"
-        out.write(
-            f"  {short_time(step['start_time'])}  {'+' + duration(start - origin):>8}  "
-            f"{step['status']:<22} {took:>9}  {step.get('status_message') or ''}\n"
+        rows.append(
+            (
+                short_time(step["start_time"]),
+                f"+{duration(start - origin)}",
+                step["status"],
+                took,
+                one_line(step.get("status_message"), 100),
+            )
         )
+    out.write("".join(f"  {line}\n" for line in _aligned(rows)))
 
 
 def print_stats(stats: dict[str, Any], out: TextIO) -> None:

@@ -38,7 +38,7 @@ def summary(number: int) -> dict[str, Any]:
         "billable_time_in_seconds": 3725,
         "instance_type": "ml.m5.xlarge",
         "instance_count": 2,
-        "failure_reason": "AlgorithmError: out of memory",
+        "failure_reason": "AlgorithmError: ExecuteUserScriptError:\nExitCode 1",
     }
 
 
@@ -78,6 +78,8 @@ def test_jobs_follows_tokens_until_the_limit_and_prints_a_table() -> None:
     assert lines[1].split()[:6] == [
         "xgboost-000", "Failed", "Failed", "2026-11-27", "10:00:00", "1h02m"
     ]  # fmt: skip
+    assert lines[1].endswith("2x ml.m5.xlarge  AlgorithmError: ExecuteUserScriptError: ExitCode 1")
+    assert len(lines) == 1 + 120 + 1  # a multi-line failure reason stays on its row
     assert lines[-1] == "120 job(s) (more: raise --limit)"
 
 
@@ -108,7 +110,7 @@ def test_job_prints_a_timeline() -> None:
                         "status_message": "Preparing the instances for training",
                     },
                     {
-                        "status": "Training",
+                        "status": "DownloadingTrainingImage",
                         "start_time": "2026-11-27T10:03:00.000Z",
                         "end_time": None,
                         "status_message": None,
@@ -122,7 +124,8 @@ def test_job_prints_a_timeline() -> None:
     assert "instance: 1x ml.p3.2xlarge" in out
     timeline = out.split("timeline\n")[1].splitlines()
     assert timeline[0].split()[:5] == ["2026-11-27", "10:00:00", "+0m00s", "Starting", "3m00s"]
-    assert timeline[1].split()[:5] == ["2026-11-27", "10:03:00", "+3m00s", "Training", "(current)"]
+    assert timeline[0].index("3m00s") == timeline[1].index("(current)")  # aligned columns
+    assert timeline[1].split()[2:5] == ["+3m00s", "DownloadingTrainingImage", "(current)"]
 
 
 def test_stats_prints_counts_and_savings() -> None:
