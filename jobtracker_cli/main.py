@@ -29,6 +29,18 @@ def parse_since(text: str, now: datetime | None = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def parse_since_days(text: str, now: datetime | None = None) -> str:
+    """For /stats, whose windows are whole UTC days: `30d` is today and the 29 days before
+    (the API's own default), not 30 x 24 hours rounded down to a 31st day."""
+    match = _SINCE.match(text.strip())
+    if not match or match[2] not in "dw":
+        raise argparse.ArgumentTypeError(f"{text!r}: use whole days or weeks, e.g. 30d, 4w")
+    days = int(match[1]) * (7 if match[2] == "w" else 1)
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: at least one day")
+    return ((now or datetime.now(UTC)).date() - timedelta(days=days - 1)).isoformat()
+
+
 def fetch_jobs(client: ApiClient, filters: dict[str, str], limit: int) -> dict[str, Any]:
     """Up to `limit` jobs, following next_token; the token to continue, if any."""
     items: list[dict[str, Any]] = []
@@ -175,7 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     job = commands.add_parser("job", help="one job and its timeline", parents=[json_flag])
     job.add_argument("name")
     stats = commands.add_parser("stats", help="counts, time and spot savings", parents=[json_flag])
-    stats.add_argument("--since", type=parse_since, help="default 30d")
+    stats.add_argument(
+        "--since", type=parse_since_days, help="whole days, e.g. 7d, 4w (default 30d)"
+    )
     return parser
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from jobtracker_cli.client import ApiClient, ApiError, is_loopback, region_for, signed_headers
-from jobtracker_cli.main import parse_since, run
+from jobtracker_cli.main import parse_since, parse_since_days, run
 
 NOW = datetime(2026, 11, 28, 6, 0, 0, tzinfo=UTC)
 
@@ -65,6 +65,13 @@ def test_since_is_a_duration_back_from_now() -> None:
     assert parse_since("90m", NOW) == "2026-11-28T04:30:00.000Z"
     with pytest.raises(Exception, match=r"e\.g\. 7d"):
         parse_since("a week", NOW)
+
+
+def test_stats_since_counts_whole_days_including_today() -> None:
+    assert parse_since_days("30d", NOW) == "2026-10-30"
+    assert parse_since_days("1w", NOW) == "2026-11-22"
+    with pytest.raises(Exception, match="whole days"):
+        parse_since_days("12h", NOW)
 
 
 def test_jobs_follows_tokens_until_the_limit_and_prints_a_table() -> None:
