@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+# The local stack's emulator and queues (local/emulator.py; the installed command does
+# not ship local/, and tests/integration/test_redrive.py checks that the names agree).
 LOCAL_ENDPOINT_URL = "http://127.0.0.1:4566"
 LOCAL_QUEUE_NAME = "jobtracker-local-ingest"
 LOCAL_DLQ_NAME = "jobtracker-local-ingest-dlq"
@@ -137,28 +140,41 @@ def add_redrive_command(commands: Any) -> argparse.ArgumentParser:
         help=f"AWS endpoint (default: the local stack's emulator, {LOCAL_ENDPOINT_URL}, "
         "unless --stack or both URLs are given)",
     )
-    parser.add_argument("--region", help="AWS region (default: from the environment)")
     parser.add_argument("--limit", type=int, help="move at most this many messages")
     return parser
 
 
 def run_redrive(args: argparse.Namespace, out: TextIO, session: Any = None) -> int:
-    if session is None:
-        import boto3
+    """The `redrive` command (the region is the top-level `--region`); 1 if any failed.
 
-        session = boto3.session.Session(region_name=args.region)
+    `session`: a botocore session (the command needs no more than the client's botocore).
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.session import get_session
+
+    session = session or get_session()
+    try:
+        return _redrive_command(args, out, session)
+    except (BotoCoreError, ClientError, KeyError) as error:
+        sys.stderr.write(f"jobtracker redrive: {error}\n")
+        return 1
+
+
+def _redrive_command(args: argparse.Namespace, out: TextIO, session: Any) -> int:
     local = args.stack is None and not (args.dlq_url and args.queue_url)
     endpoint_url = args.endpoint_url or (LOCAL_ENDPOINT_URL if local else None)
-    client_options: dict[str, Any] = {"endpoint_url": endpoint_url}
+    region = getattr(args, "region", None)
+    client_options: dict[str, Any] = {"endpoint_url": endpoint_url, "region_name": region}
     if local:
         # The emulator takes any credentials; a laptop without AWS ones still works.
         client_options.update(
             aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1"
         )
-    sqs = session.client("sqs", **client_options)
+    sqs = session.create_client("sqs", **client_options)
     dlq_url, queue_url = args.dlq_url, args.queue_url
     if not (dlq_url and queue_url) and args.stack:
-        outputs = stack_outputs(session.client("cloudformation"), args.stack)
+        cloudformation = session.create_client("cloudformation", region_name=region)
+        outputs = stack_outputs(cloudformation, args.stack)
         dlq_url = dlq_url or outputs[DLQ_OUTPUT]
         queue_url = queue_url or outputs[QUEUE_OUTPUT]
     elif not (dlq_url and queue_url):

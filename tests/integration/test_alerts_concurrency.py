@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections import Counter
 from collections.abc import Iterator
 
@@ -11,6 +11,7 @@ import pytest
 from tests.fixtures.emulator import emulator
 from tests.fixtures.events import event_body, lifecycle
 from tests.fixtures.ingest_stack import IngestStack, ingest_stack
+from tests.fixtures.threads import all_at_once
 
 
 @pytest.fixture
@@ -21,24 +22,8 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestStack]:
 
 def deliver_concurrently(stack: IngestStack, batches: list[list[str]]) -> list[str]:
     """One invocation per batch, all started together; return what SQS would redeliver."""
-    start = threading.Barrier(len(batches))
-    failed: list[str] = []
-    errors: list[BaseException] = []
-
-    def invoke(batch: list[str]) -> None:
-        start.wait()
-        try:
-            failed.extend(stack.deliver(batch))
-        except BaseException as error:  # surfaced below, not lost in the thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=invoke, args=(batch,)) for batch in batches]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return failed
+    failed = all_at_once([functools.partial(stack.deliver, batch) for batch in batches])
+    return [body for bodies in failed for body in bodies]
 
 
 @pytest.mark.parametrize("ending", ["Failed", "MaxRuntimeExceeded"])

@@ -7,8 +7,8 @@ transition and daily counters that count each job once.
 
 from __future__ import annotations
 
+import functools
 import random
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +26,7 @@ from tests.fixtures.delivery import (
 )
 from tests.fixtures.emulator import emulator
 from tests.fixtures.events import ENDINGS, describe_response, event_body, lifecycle
+from tests.fixtures.threads import all_at_once
 
 THREADS = 8
 TABLE = "jobtracker-concurrency"
@@ -69,26 +70,14 @@ def test_eight_interleavings_at_once_end_in_the_reference_state(table: TableConf
         stream = details + rng.sample(details, len(details) // 4)
         rng.shuffle(stream)
         streams.append([event_body(detail) for detail in stream])
-    start = threading.Barrier(THREADS)
-    reports: list[Any] = []
-    errors: list[BaseException] = []
-
-    def run(bodies: list[str]) -> None:
-        delivery = Redelivery(cold_start_handler(table), batch_size=5)
-        start.wait()
-        try:
-            reports.append(delivery.deliver(bodies))
-        except BaseException as error:  # surfaced below, not lost in the thread
-            errors.append(error)
-
-    # When the eight run at the same time
-    threads = [threading.Thread(target=run, args=(stream,)) for stream in streams]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # When the eight run at the same time, each as its own Lambda instance
+    reports = all_at_once(
+        [
+            functools.partial(Redelivery(cold_start_handler(table), batch_size=5).deliver, bodies)
+            for bodies in streams
+        ]
+    )
 
     # Then nothing was lost and the table is the reference of the ordering rule
-    assert errors == []
     assert [report.dead for report in reports] == [[]] * THREADS
     assert mismatches(TableContents.read(table), expected_jobs(details)) == []

@@ -12,7 +12,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from jobtracker_cli.redrive import add_redrive_command, redrive, run_redrive
+from jobtracker_cli.main import run
+from jobtracker_cli.redrive import redrive
 from tests.fixtures.delivery import TableContents
 from tests.fixtures.events import event_body, lifecycle
 from tests.fixtures.faults import Fault, FaultInjector, injecting_faults
@@ -166,14 +167,7 @@ def test_after_a_fix_redriven_events_are_stored(
     # When the fault is fixed and the DLQ redriven through the command
     faults.clear()
     out = io.StringIO()
-    parser = _parser()
-    code = run_redrive(
-        parser.parse_args(
-            ["redrive", "--dlq-url", queues["dlq_url"], "--queue-url", queues["queue_url"]]
-        ),
-        out,
-        session=boto3.session.Session(),
-    )
+    code = run(["redrive", "--dlq-url", queues["dlq_url"], "--queue-url", queues["queue_url"]], out)
     _deliver_until_empty(sqs, queues["queue_url"], handler.handler)
 
     # Then the job is stored at its last state and both queues are empty
@@ -198,20 +192,37 @@ def test_the_command_finds_the_queues_in_the_stack_outputs(queues: dict) -> None
     _send(queues["sqs"], queues["dlq_url"], ["one", "two"])
 
     out = io.StringIO()
-    code = run_redrive(
-        _parser().parse_args(["redrive", "--stack", "JobTracker"]),
-        out,
-        session=boto3.session.Session(),
-    )
+    code = run(["redrive", "--stack", "JobTracker"], out)
 
     assert code == 0
     assert "moved 2 message(s)" in out.getvalue()
     assert _depth(queues["sqs"], queues["queue_url"]) == 2
 
 
-def _parser() -> Any:
-    import argparse
+def test_the_command_says_what_went_wrong_instead_of_a_traceback(
+    queues: dict, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run(["redrive", "--dlq-url", queues["dlq_url"] + "-gone", "--queue-url", "q"])
 
-    parser = argparse.ArgumentParser(prog="jobtracker")
-    add_redrive_command(parser.add_subparsers(dest="command", required=True))
-    return parser
+    assert code == 1
+    assert "jobtracker redrive:" in capsys.readouterr().err
+
+
+def test_without_queues_the_command_redrives_the_local_stack() -> None:
+    from local.emulator import DLQ_NAME, QUEUE_NAME, client
+    from tests.fixtures.emulator import emulator
+
+    # Given the local stack's queues on an emulator, two messages in the DLQ
+    with emulator() as endpoint_url:
+        sqs = client("sqs", endpoint_url)
+        dlq_url = sqs.create_queue(QueueName=DLQ_NAME)["QueueUrl"]
+        queue_url = sqs.create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
+        _send(sqs, dlq_url, ["one", "two"])
+
+        # When the command runs with nothing but the emulator's address
+        out = io.StringIO()
+        code = run(["redrive", "--endpoint-url", endpoint_url], out)
+
+        # Then it found the local queues by name and moved both messages
+        assert code == 0 and "moved 2 message(s)" in out.getvalue()
+        assert sorted(m["Body"] for m in _drain(sqs, queue_url)) == ["one", "two"]
