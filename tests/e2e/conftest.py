@@ -76,24 +76,21 @@ def _wait_ready(process: subprocess.Popen[str], output: list[str]) -> LocalStack
     raise RuntimeError(f"the local stack did not become ready:\n{tail}")
 
 
-def local_stack_environment(**settings: str) -> dict[str, str]:
-    """The environment of a `python -m local...` subprocess, with these settings."""
+@contextmanager
+def running_local_stack(stop_signal: int = signal.SIGTERM) -> Iterator[LocalStack]:
+    """Start `python -m local`, yield it once GET /jobs answers 200, then stop it."""
     env = {
         **os.environ,
-        **settings,
+        "API_PORT": "0",
+        "AWS_PORT": "0",
+        "DEMO": "0",
+        "RECONCILE_INTERVAL": "0",
         "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)]),
         "PYTHONUNBUFFERED": "1",
     }
     # The stack sets its own endpoint and credentials; none of the caller's may leak in.
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "TABLE_NAME"):
         env.pop(name, None)
-    return env
-
-
-@contextmanager
-def running_local_stack(stop_signal: int = signal.SIGTERM) -> Iterator[LocalStack]:
-    """Start `python -m local`, yield it once GET /jobs answers 200, then stop it."""
-    env = local_stack_environment(API_PORT="0", AWS_PORT="0", DEMO="0", RECONCILE_INTERVAL="0")
     process = subprocess.Popen(
         [sys.executable, "-m", "local"],
         cwd=ROOT,

@@ -15,7 +15,6 @@ A stale or duplicate snapshot stops at step 1 with ConditionalCheckFailed.
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from dataclasses import dataclass
@@ -49,7 +48,6 @@ SUMMARY_TEXT_LIMIT = 2048
 # A transaction holds at most 100 items: the job, the day's counters, and the rest.
 _TRANSITIONS_PER_TRANSACTION = 98
 _CONFLICT_RETRIES = 4
-_DYNAMODB_NUMBER_LIMIT = 10**126
 
 
 class StoreOutcome(Enum):
@@ -246,8 +244,12 @@ def _text(value: object) -> str | None:
     return value.encode()[:SUMMARY_TEXT_LIMIT].decode(errors="ignore") or None
 
 
+_DYNAMODB_NUMBER_LIMIT = 10**126
+
+
 def _number(value: object) -> int | float | None:
-    """A summary number, if DynamoDB can hold it (finite, magnitude below 1E126)."""
+    """A summary number, if DynamoDB can hold it: magnitude below 1E126, so not infinite,
+    and not NaN (which compares false with everything)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return value if math.isfinite(value) and abs(value) < _DYNAMODB_NUMBER_LIMIT else None
+    return value if abs(value) < _DYNAMODB_NUMBER_LIMIT else None
