@@ -52,6 +52,10 @@ STATS_COUNTERS = (
 STATUS_INDEX = "by-status"
 MONTH_INDEX = "by-month"
 TUNING_JOB_INDEX = "by-tuning-job"
+PENDING_INDEX = "by-pending"
+# The value of `pending` on a job whose terminal snapshot still waits for
+# DescribeTrainingJob; absent otherwise, so the pending index holds only those jobs.
+PENDING_ENRICHMENT = "enrichment"
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Models:
     job: type[Any]
     transition: type[Any]
     daily_stats: type[Any]
+    reconcile_state: type[Any]
 
 
 def define_models(table_name: str, region: str | None = None, host: str | None = None) -> Models:
@@ -95,6 +100,17 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         tuning_job_arn = UnicodeAttribute(hash_key=True)
         created_sk = UnicodeAttribute(range_key=True)
 
+    class ByPending(GlobalSecondaryIndex[Any]):
+        Meta = type(
+            "Meta",
+            (),
+            {
+                "index_name": PENDING_INDEX,
+                "projection": IncludeProjection(["job_name", "order_key", "last_modified_time"]),
+            },
+        )
+        pending = UnicodeAttribute(hash_key=True)
+
     class JobItem(Model):
         """PK=JOB#<name>, SK=JOB: the newest snapshot, its summary, its index keys."""
 
@@ -120,6 +136,7 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         training_time_in_seconds = NumberAttribute(null=True)
         tuning_job_arn = UnicodeAttribute(null=True)
         managed_spot = BooleanAttribute(null=True)
+        pending = UnicodeAttribute(null=True)  # PENDING_ENRICHMENT or absent
         # What the transition items and daily aggregates reflect (see repository).
         applied_key = UnicodeAttribute(null=True)
         applied_status = UnicodeAttribute(null=True)
@@ -129,6 +146,7 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         by_status = ByStatus()
         by_month = ByMonth()
         by_tuning_job = ByTuningJob()
+        by_pending = ByPending()
 
     class TransitionItem(Model):
         """PK=JOB#<name>, SK=TRANSITION#<start_time>#<status>."""
@@ -151,7 +169,29 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         stats_attributes[name] = NumberAttribute(null=True)
     DailyStatsItem = type("DailyStatsItem", (Model,), stats_attributes)
 
-    return Models(job=JobItem, transition=TransitionItem, daily_stats=DailyStatsItem)
+    class ReconcileStateItem(Model):
+        """PK=RECONCILE, SK=WATERMARK: how far the reconciler has listed SageMaker's jobs.
+
+        `watermark_ms`: every job modified before it has been reconciled. While a window
+        is being worked through, `window_*` hold it and `window_resume_ms` the creation
+        time the listing got to. `revision` makes each save conditional on the last one.
+        """
+
+        Meta = table_meta()  # type: ignore[assignment]
+        pk = UnicodeAttribute(hash_key=True)
+        sk = UnicodeAttribute(range_key=True)
+        revision = NumberAttribute()
+        watermark_ms = NumberAttribute(null=True)
+        window_since_ms = NumberAttribute(null=True)
+        window_until_ms = NumberAttribute(null=True)
+        window_resume_ms = NumberAttribute(null=True)
+
+    return Models(
+        job=JobItem,
+        transition=TransitionItem,
+        daily_stats=DailyStatsItem,
+        reconcile_state=ReconcileStateItem,
+    )
 
 
 def table_schema() -> dict[str, Any]:
