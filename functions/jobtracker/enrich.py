@@ -70,7 +70,7 @@ class SageMakerEnricher:
         try:
             if self._client is None:
                 self._client = self._connect()
-            described = describe_job(self._client, snapshot.name)
+            described = describe_job(self._client, snapshot.name, _tags(snapshot))
         except JobNotFound as error:
             return self._failed(snapshot, f"not found: {error}")
         except SageMakerError as error:
@@ -90,3 +90,9 @@ class SageMakerEnricher:
             extra={"training_job_name": snapshot.name, "reason": reason[:300]},
         )
         return pending(snapshot)
+
+
+def _tags(snapshot: JobSnapshot) -> list[dict[str, str]]:
+    """The event's tags, which DescribeTrainingJob leaves out (no ListTags: one call)."""
+    tags = snapshot.record.get("tags")
+    return tags if isinstance(tags, list) else []

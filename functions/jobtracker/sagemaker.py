@@ -79,10 +79,16 @@ def sagemaker_client() -> Any:
     return boto3.client("sagemaker", config=CLIENT_CONFIG)
 
 
-def describe_job(client: Any, name: str) -> JobSnapshot:
-    """DescribeTrainingJob, normalised like any event; MalformedEvent if it cannot be."""
+def describe_job(
+    client: Any, name: str, known_tags: list[dict[str, str]] | None = None
+) -> JobSnapshot:
+    """DescribeTrainingJob, normalised like any event; MalformedEvent if it cannot be.
+
+    DescribeTrainingJob has no tags, which the event has: `known_tags` (the record's
+    `{key, value}` list) are the job's tags; without them, ListTags is asked.
+    """
     try:
-        response = client.describe_training_job(TrainingJobName=name)
+        response = dict(client.describe_training_job(TrainingJobName=name))
     except ClientError as error:
         code = str(error.response.get("Error", {}).get("Code", ""))
         if code in _NOT_FOUND:
@@ -90,10 +96,31 @@ def describe_job(client: Any, name: str) -> JobSnapshot:
         raise _failure(error, f"DescribeTrainingJob {name}") from None
     except BotoCoreError as error:
         raise SageMakerUnavailable(f"DescribeTrainingJob {name}: {error}") from None
+    if "Tags" not in response:
+        if known_tags is not None:
+            response["Tags"] = [{"Key": t["key"], "Value": t["value"]} for t in known_tags]
+        elif isinstance(response.get("TrainingJobArn"), str):
+            response["Tags"] = _list_tags(client, response["TrainingJobArn"])
     snapshot = normalise_training_job(response)
     if snapshot.name != name:
         raise MalformedEvent(f"DescribeTrainingJob {name} answered for {snapshot.name}")
     return snapshot
+
+
+def _list_tags(client: Any, arn: str) -> list[dict[str, str]]:
+    tags: list[dict[str, str]] = []
+    request: dict[str, Any] = {"ResourceArn": arn, "MaxResults": 100}
+    while True:
+        try:
+            page = client.list_tags(**request)
+        except ClientError as error:
+            raise _failure(error, f"ListTags {arn}") from None
+        except BotoCoreError as error:
+            raise SageMakerUnavailable(f"ListTags {arn}: {error}") from None
+        tags.extend(page.get("Tags", []))
+        if not page.get("NextToken"):
+            return tags
+        request["NextToken"] = page["NextToken"]
 
 
 def list_changed_jobs(
