@@ -20,7 +20,7 @@ from typing import Any
 from jobtracker.errors import MalformedEvent
 from jobtracker.ingest import Pipeline
 from jobtracker.observability import logger
-from jobtracker.record import JobSnapshot
+from jobtracker.record import TERMINAL_RANK, JobSnapshot
 from jobtracker.sagemaker import (
     WORST_CALL_MS,
     JobNotFound,
@@ -103,10 +103,19 @@ def ended_before(snapshot: JobSnapshot, cutoff_ms: int) -> bool:
 
 
 def is_changed(listed: ListedJob, stored: StoredVersion | None) -> bool:
-    """Whether a listed job needs describing: unknown, pending, or newer than stored."""
+    """Whether a listed job needs describing: unknown, pending, or newer than stored.
+
+    Newer as the order key has it: a terminal status first, then the last change.
+    """
     if stored is None or stored.enrichment_pending:
         return True
-    return (listed.last_modified_ms, listed.rank) > (stored.last_modified_ms, stored.rank)
+    return _version(listed.rank, listed.last_modified_ms) > _version(
+        stored.rank, stored.last_modified_ms
+    )
+
+
+def _version(rank: int, last_modified_ms: int) -> tuple[bool, int, int]:
+    return (rank == TERMINAL_RANK, last_modified_ms, rank)
 
 
 class Reconciler:
@@ -174,6 +183,8 @@ class _Run:
         self.remaining_ms = remaining_ms
         self.now = now
         self.alert_cutoff = now - self.settings.alert_lookback_ms
+        # Jobs described by this run already: the listing does not ask again.
+        self.described_names: set[str] = set()
 
     def check_time(self) -> None:
         if self.remaining_ms() < self.settings.reserve_ms:
@@ -240,7 +251,9 @@ class _Run:
         self.report.listed += len(page)
         stored = self.r.repository.stored_versions(job.name for job in page)
         for listed in page:
-            if is_changed(listed, stored.get(listed.name)):
+            if listed.name not in self.described_names and is_changed(
+                listed, stored.get(listed.name)
+            ):
                 self.check_time()
                 self.reconcile_listed(listed)
             self.window = dataclasses.replace(self.window, resume_ms=listed.creation_ms)
@@ -259,6 +272,7 @@ class _Run:
     # -- shared -----------------------------------------------------------------------
 
     def describe(self, name: str) -> JobSnapshot:
+        self.described_names.add(name)
         snapshot = describe_job(self.r.sagemaker, name)
         self.report.described += 1
         return snapshot

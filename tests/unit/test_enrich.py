@@ -12,37 +12,10 @@ from jobtracker.enrich import SageMakerEnricher, newest_of
 from jobtracker.record import JobSnapshot, normalise_training_job
 from jobtracker.sagemaker import CLIENT_CONFIG
 
+from tests.fixtures.sagemaker import description_of as described
 from tests.fixtures.training_jobs import LIFECYCLES, snapshot
 
 NAME = "resnet-50-train"
-
-
-def described(detail: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """DescribeTrainingJob's answer for the state `detail` shows, as boto3 returns it."""
-
-    def as_datetime(millis: int) -> datetime:
-        return datetime.fromtimestamp(millis / 1000, tz=UTC)
-
-    response = dict(detail)
-    for key in ("CreationTime", "LastModifiedTime", "TrainingStartTime", "TrainingEndTime"):
-        if key in response:
-            response[key] = as_datetime(response[key])
-    transitions = detail["SecondaryStatusTransitions"]
-    response["SecondaryStatusTransitions"] = [
-        {**t, "StartTime": as_datetime(t["StartTime"])} for t in transitions
-    ]
-    del response["Tags"]  # DescribeTrainingJob has none
-    response.update(
-        BillableTimeInSeconds=1712,
-        TrainingTimeInSeconds=1712,
-        FinalMetricDataList=[
-            {"MetricName": "validation:auc", "Value": 0.93, "Timestamp": response["CreationTime"]}
-        ],
-        ModelArtifacts={"S3ModelArtifacts": f"s3://models/{detail['TrainingJobName']}.tar.gz"},
-        ResponseMetadata={"HTTPStatusCode": 200, "RequestId": "r"},
-    )
-    response.update(extra)
-    return response
 
 
 def event_snapshot(ending: str = "Completed", steps: int | None = None) -> dict[str, Any]:
