@@ -83,7 +83,11 @@ class ReconcileReport:
 
 
 class _Stop(Exception):
-    """End the run early; the reason goes in the report."""
+    """End the run early, saving its progress; the reason goes in the report."""
+
+
+class _Conflict(_Stop):
+    """Another run saved its progress since this one loaded: this one's is dropped."""
 
 
 def epoch_ms() -> int:
@@ -151,10 +155,17 @@ class Reconciler:
         window = state.window or self._new_window(state.watermark_ms, now)
         run = _Run(self, report, remaining_ms, now, state, window)
         try:
+            run.retry_failed()
             run.heal_pending()
-            run.work_through(state, window)
+            run.work_through()
+        except _Conflict as stop:
+            report.stopped = str(stop)
         except (_Stop, SageMakerError) as stop:
             report.stopped = _reason(stop)
+            try:
+                run.save_progress()
+            except _Conflict as conflict:
+                report.stopped += f"; {conflict}"
         watermark = run.saved.watermark_ms
         report.watermark = None if watermark is None else iso_from_ms(watermark)
         return report
@@ -178,6 +189,7 @@ class _Run:
         self.r = reconciler
         self.saved = saved
         self.window = window
+        self.retry = set(saved.retry_names)
         self.settings = reconciler.settings
         self.report = report
         self.remaining_ms = remaining_ms
@@ -190,10 +202,25 @@ class _Run:
         if self.remaining_ms() < self.settings.reserve_ms:
             raise _Stop("deadline")
 
+    # -- jobs a failed store or alert left to redo -------------------------------------
+
+    def retry_failed(self) -> None:
+        for name in sorted(self.retry):
+            self.check_time()
+            try:
+                described = self.describe(name)
+            except (JobNotFound, MalformedEvent):
+                self.retry.discard(name)
+                continue
+            self.store(described)
+            self.retry.discard(name)
+
     # -- pending enrichments ----------------------------------------------------------
 
     def heal_pending(self) -> None:
         for pending in self.r.repository.pending_enrichments(self.settings.pending_per_run):
+            if pending.name in self.described_names:
+                continue
             self.check_time()
             self.heal(pending)
 
@@ -224,27 +251,27 @@ class _Run:
 
     # -- the listing window -----------------------------------------------------------
 
-    def work_through(self, state: ReconcileState, window: ReconcileWindow) -> ReconcileState:
-        resume = window.resume_ms
+    def work_through(self) -> None:
+        resume = self.window.resume_ms
         created_after = None if resume is None else resume - RESUME_OVERLAP_MS
         pages = list_changed_jobs(
-            self.r.sagemaker, window.since_ms, created_after, self.settings.page_size
+            self.r.sagemaker, self.window.since_ms, created_after, self.settings.page_size
         )
-        try:
-            while True:
-                self.check_time()
-                page = next(pages, None)
-                if page is None:
-                    break
-                self.work_through_page(page)
-                state = self.save(state, dataclasses.replace(state, window=self.window))
-        except (_Stop, SageMakerError) as stop:
-            self.save(state, dataclasses.replace(state, window=self.window))
-            raise _Stop(_reason(stop)) from None
-        done = ReconcileState(watermark_ms=window.until_ms, window=None, revision=state.revision)
-        state = self.save(state, done)
+        while True:
+            self.check_time()
+            page = next(pages, None)
+            if page is None:
+                break
+            self.work_through_page(page)
+            self.save_progress()
+        self.save(
+            ReconcileState(
+                watermark_ms=self.window.until_ms,
+                window=None,
+                retry_names=tuple(sorted(self.retry)),
+            )
+        )
         self.report.finished = True
-        return state
 
     def work_through_page(self, page: list[ListedJob]) -> None:
         """Reconcile a page's jobs in order, moving the window past each one done."""
@@ -285,6 +312,13 @@ class _Run:
         except MalformedEvent as error:
             self.unstorable(snapshot.name, error)
             return None
+        except Exception as error:
+            # The store or the alert failed (throttled table, topic unreachable): the job
+            # is redone at the start of the next run, whose store (or stale outcome)
+            # takes the alert path again.
+            self.retry.add(snapshot.name)
+            logger.exception("store or alert failed", extra={"training_job_name": snapshot.name})
+            raise _Stop(f"store or alert failed: {type(error).__name__}") from None
         if result.outcome is StoreOutcome.STORED:
             self.report.stored += 1
             self.report.quiet += quiet
@@ -310,14 +344,21 @@ class _Run:
             "job cannot be stored", extra={"training_job_name": name, "reason": str(error)}
         )
 
-    def save(self, expected: ReconcileState, state: ReconcileState) -> ReconcileState:
+    def save_progress(self) -> None:
+        self.save(
+            dataclasses.replace(
+                self.saved, window=self.window, retry_names=tuple(sorted(self.retry))
+            )
+        )
+
+    def save(self, state: ReconcileState) -> None:
+        """Save `state` as the revision after the one this run loaded or last saved."""
         saved = self.r.repository.save_reconcile_state(
-            dataclasses.replace(state, revision=expected.revision)
+            dataclasses.replace(state, revision=self.saved.revision)
         )
         if saved is None:
-            raise _Stop("another run saved first")
+            raise _Conflict("another run saved first")
         self.saved = saved
-        return saved
 
 
 def _reason(stop: Exception) -> str:

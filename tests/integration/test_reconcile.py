@@ -273,6 +273,41 @@ def test_old_failures_do_not_alert_recent_ones_do(repository: JobRepository, cli
     assert report.quiet == 1
     old = repository.get_job("failed-long-ago")
     assert old is not None and old["training_job_status"] == "Failed"
+    # And a later run alerts no more
+    run(make_reconciler(repository, client, now=NOW + HOUR_MS, alerter=alerter))
+    assert alerter.alerted == ["failed-lately"]
+
+
+class FailingOnceAlerter(RecordingAlerter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 1
+
+    def alert(self, snapshot: Any, outcome: object) -> list[str]:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("topic unreachable")
+        return super().alert(snapshot, outcome)
+
+
+def test_an_alert_that_failed_is_retried_by_the_next_run(
+    repository: JobRepository, client: Any
+) -> None:
+    # Given a failure found while the alert topic is unreachable
+    create_job(client, "lost-events", created_ms=NOW - 3 * HOUR_MS, status="Failed")
+    create_job(client, "after-it", created_ms=NOW - 2 * HOUR_MS)
+    alerter = FailingOnceAlerter()
+    first = run(make_reconciler(repository, client, alerter=alerter))
+    # Then the run stops there, remembering the job, with the job stored
+    assert first.stopped is not None and first.stopped.startswith("store or alert failed")
+    assert repository.load_reconcile_state().retry_names == ("lost-events",)
+    assert repository.get_job("after-it") is None
+    # When the next run comes, Then it alerts and finishes the window
+    second = run(make_reconciler(repository, client, now=NOW + HOUR_MS, alerter=alerter))
+    assert alerter.alerted == ["lost-events"]
+    assert second.finished
+    assert repository.get_job("after-it") is not None
+    assert repository.load_reconcile_state().retry_names == ()
 
 
 def test_alert_lookback_is_configurable(repository: JobRepository, client: Any) -> None:

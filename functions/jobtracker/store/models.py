@@ -14,6 +14,7 @@ from typing import Any
 from pynamodb.attributes import (
     BinaryAttribute,
     BooleanAttribute,
+    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
 )
@@ -174,7 +175,8 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
 
         `watermark_ms`: every job modified before it has been reconciled. While a window
         is being worked through, `window_*` hold it and `window_resume_ms` the creation
-        time the listing got to. `revision` makes each save conditional on the last one.
+        time the listing got to; `retry_names` the jobs whose store or alert failed.
+        `revision` makes each save conditional on the last one.
         """
 
         Meta = table_meta()  # type: ignore[assignment]
@@ -185,6 +187,7 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         window_since_ms = NumberAttribute(null=True)
         window_until_ms = NumberAttribute(null=True)
         window_resume_ms = NumberAttribute(null=True)
+        retry_names = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[var-annotated]
 
     return Models(
         job=JobItem,

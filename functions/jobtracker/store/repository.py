@@ -15,6 +15,7 @@ A stale or duplicate snapshot stops at step 1 with ConditionalCheckFailed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import time
@@ -92,6 +93,8 @@ class ReconcileWindow:
 class ReconcileState:
     watermark_ms: int | None = None
     window: ReconcileWindow | None = None
+    # Jobs whose store or alert failed in a run: the next run redoes them first.
+    retry_names: tuple[str, ...] = ()
     revision: int = 0
 
 
@@ -290,6 +293,7 @@ class JobRepository:
         return ReconcileState(
             watermark_ms=None if item.watermark_ms is None else int(item.watermark_ms),
             window=window,
+            retry_names=tuple(item.retry_names or ()),
             revision=int(item.revision),
         )
 
@@ -309,6 +313,7 @@ class JobRepository:
             window_since_ms=None if window is None else window.since_ms,
             window_until_ms=None if window is None else window.until_ms,
             window_resume_ms=None if window is None else window.resume_ms,
+            retry_names=list(state.retry_names) or None,
         )
         condition = (
             model.pk.does_not_exist() if state.revision == 0 else model.revision == state.revision
@@ -319,7 +324,7 @@ class JobRepository:
             if error.cause_response_code == "ConditionalCheckFailedException":
                 return None
             raise
-        return ReconcileState(state.watermark_ms, state.window, state.revision + 1)
+        return dataclasses.replace(state, revision=state.revision + 1)
 
     # -- reads ------------------------------------------------------------------------
 
