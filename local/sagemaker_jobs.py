@@ -35,6 +35,8 @@ def put_job_in_sagemaker(
     name = str(detail["TrainingJobName"])
     client.create_training_job(**_create_request(detail))
     job = sagemaker_backends[DEFAULT_ACCOUNT_ID][client.meta.region_name].training_jobs[name]
+    # moto adds metric definitions of its own to every job.
+    job.algorithm_specification = _create_request(detail)["AlgorithmSpecification"]
     status = str(detail["TrainingJobStatus"])
     job.training_job_status = status
     job.secondary_status = detail.get("SecondaryStatus", status)
