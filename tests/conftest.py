@@ -1,12 +1,26 @@
-"""Every test runs without AWS credentials or network: fake credentials, one region."""
+"""Test-wide settings: no test ever reaches a real AWS account."""
 
 from __future__ import annotations
 
 import os
 
-os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-os.environ.setdefault("AWS_REGION", "us-east-1")
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "jobtracker")
-os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "jobtracker")
+# Set before any handler module is imported: handlers read their configuration once,
+# at start-up, exactly as in Lambda.
+_TEST_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "TABLE_NAME": "jobtracker-test",
+    "POWERTOOLS_SERVICE_NAME": "jobtracker",
+    "POWERTOOLS_METRICS_NAMESPACE": "jobtracker",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_DEV": "false",
+    "LOG_LEVEL": "WARNING",
+}
+for _name, _value in _TEST_ENV.items():
+    os.environ[_name] = _value
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)

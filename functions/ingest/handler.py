@@ -72,7 +72,9 @@ def ingest_record(record: SQSRecord, pipeline: Pipeline = PIPELINE) -> PipelineR
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    processor = BatchProcessor(event_type=EventType.SQS)
+    # A batch of nothing but poison is still a partial failure, reported per record:
+    # raising would make Lambda retry it as one error and hide which records were bad.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return process_partial_response(
         event=event, record_handler=ingest_record, processor=processor, context=context
     )

@@ -7,11 +7,11 @@ The handlers are the deployed ones (`ingest.handler`, `reconcile.handler`,
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import json
-import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -19,15 +19,15 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.fixtures.aws import REGION, create_table
-from tests.fixtures.lambda_events import LambdaContext, sqs_batch
-from tests.fixtures.sagemaker import create_job, event_detail_of
-from tests.fixtures.training_jobs import state_change_body
+from tests.fixtures.events import BASE_MS, REGION, event_body
+from tests.fixtures.lambda_events import LambdaContext, http_request, sqs_event
+from tests.fixtures.sagemaker import create_job, create_table, event_detail_of
 
 pytestmark = pytest.mark.e2e
 
 TABLE = "jobtracker-e2e"
 HANDLERS = ("ingest.handler", "reconcile.handler", "api.handler")
+FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 
 
 @pytest.fixture(scope="module")
@@ -36,25 +36,38 @@ def emulator() -> Iterator[str]:
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    create_table(boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint), TABLE)
+    create_table(TABLE, endpoint)
     yield endpoint
     server.stop()
 
 
 @pytest.fixture
-def stack(emulator: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, ModuleType]]:
-    """The handler modules, freshly imported with the function's environment."""
+def stack(emulator: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, ModuleType]:
+    """The handler modules, loaded afresh with the function's environment.
+
+    Loaded under names of their own, so the modules other tests imported stay as they are.
+    """
     monkeypatch.setenv("AWS_ENDPOINT_URL", emulator)
     monkeypatch.setenv("TABLE_NAME", TABLE)
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("BACKFILL_DAYS", "30")
     monkeypatch.setenv("ALERT_LOOKBACK_HOURS", "24")
-    saved = {name: sys.modules.pop(name, None) for name in HANDLERS}
-    yield {name: importlib.import_module(name) for name in HANDLERS}
-    for name, module in saved.items():
-        sys.modules.pop(name, None)
-        if module is not None:
-            sys.modules[name] = module
+    return {name: _load(name) for name in HANDLERS}
+
+
+def _load(name: str) -> ModuleType:
+    path = FUNCTIONS / (name.replace(".", "/") + ".py")
+    spec = importlib.util.spec_from_file_location(f"e2e_{name.replace('.', '_')}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_reconciler(stack: dict[str, ModuleType]) -> dict[str, Any]:
+    result: dict[str, Any] = stack["reconcile.handler"].handler(
+        scheduled_event(), LambdaContext(function_name="reconcile")
+    )
+    return result
 
 
 def sagemaker(endpoint: str) -> Any:
@@ -77,21 +90,7 @@ def scheduled_event() -> dict[str, Any]:
 
 def api_get(api: ModuleType, path: str) -> tuple[int, dict[str, Any]]:
     """GET through the api handler, as API Gateway's HTTP API (payload v2) invokes it."""
-    event = {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": {"host": "api.local"},
-        "requestContext": {
-            "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "::1"},
-            "requestId": str(uuid.uuid4()),
-            "routeKey": "$default",
-            "stage": "$default",
-        },
-        "isBase64Encoded": False,
-    }
-    response = api.handler(event, LambdaContext(function_name="api"))
+    response = api.handler(http_request(path), LambdaContext(function_name="api"))
     return response["statusCode"], json.loads(response["body"])
 
 
@@ -104,7 +103,7 @@ def test_a_job_only_in_sagemaker_appears_after_a_reconcile_run(
     api = stack["api.handler"]
     assert api_get(api, f"/jobs/{name}")[0] == 404
     # When the scheduled reconciler runs
-    report = stack["reconcile.handler"].handler(scheduled_event(), LambdaContext("reconcile"))
+    report = run_reconciler(stack)
     # Then the job is served, complete
     assert report["finished"] and report["stored"] >= 1
     status, record = api_get(api, f"/jobs/{name}")
@@ -113,7 +112,7 @@ def test_a_job_only_in_sagemaker_appears_after_a_reconcile_run(
     assert record["model_artifacts"]["s3_model_artifacts"].endswith(f"{name}/output/model.tar.gz")
     assert record["tags"] == [{"key": "team", "value": "nlp"}]
     # And a second run finds nothing more to do for it
-    again = stack["reconcile.handler"].handler(scheduled_event(), LambdaContext("reconcile"))
+    again = run_reconciler(stack)
     assert again["described"] == 0
 
 
@@ -121,13 +120,13 @@ def test_a_terminal_event_is_stored_enriched(emulator: str, stack: dict[str, Mod
     # Given a job SageMaker can describe, and its Completed event
     client = sagemaker(emulator)
     name = f"enriched-{uuid.uuid4().hex[:8]}"
-    create_job(client, name, created_ms=1_760_000_000_000)
+    create_job(client, name, created_ms=BASE_MS)
     detail = event_detail_of(client.describe_training_job(TrainingJobName=name))
     detail["Tags"] = {"team": "vision"}
     assert "FinalMetricDataList" not in detail and "ModelArtifacts" not in detail
     # When the ingest function receives it
     result = stack["ingest.handler"].handler(
-        sqs_batch([state_change_body(detail)]), LambdaContext("ingest")
+        sqs_event([event_body(detail)]), LambdaContext(function_name="ingest")
     )
     # Then it is stored with what only DescribeTrainingJob has
     assert result == {"batchItemFailures": []}

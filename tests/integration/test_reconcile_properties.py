@@ -7,7 +7,6 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
@@ -21,12 +20,11 @@ from jobtracker.store.repository import JobRepository, TableConfig
 from moto import mock_aws
 
 from local.sagemaker_jobs import put_job_in_sagemaker
-from tests.fixtures.aws import REGION, create_table
-from tests.fixtures.sagemaker import CountdownContext, sagemaker
-from tests.fixtures.training_jobs import LIFECYCLES, T0, snapshot
+from tests.fixtures.events import BASE_MS, REGION, lifecycle
+from tests.fixtures.sagemaker import CountdownContext, create_table, sagemaker
 
 ENDING = "MaxRuntimeExceeded"
-STEPS = LIFECYCLES[ENDING]
+STEPS = len(lifecycle("any", ENDING))
 _tables = itertools.count()
 
 
@@ -48,7 +46,7 @@ def aws() -> Iterator[None]:
 
 operations = st.lists(
     st.one_of(
-        st.tuples(st.just("event"), st.integers(0, len(STEPS) - 1), st.booleans()),
+        st.tuples(st.just("event"), st.integers(0, STEPS - 1), st.booleans()),
         st.tuples(st.just("reconcile"), st.just(0), st.booleans()),
     ),
     max_size=8,
@@ -62,18 +60,18 @@ operations = st.lists(
 def test_any_interleaving_ends_complete(aws: None, operations: list[tuple[str, int, bool]]) -> None:
     # Given a job SageMaker ran to its end, on a table of its own
     table = f"jobtracker-prop-{next(_tables)}"
-    create_table(boto3.client("dynamodb", region_name=REGION), table)
+    create_table(table)
     repository = JobRepository(TableConfig(table_name=table, region=REGION))
     name = f"prop-{table.rsplit('-', 1)[-1]}"
     client = sagemaker()
-    details = [snapshot(name, STEPS[: index + 1], start_ms=T0) for index in range(len(STEPS))]
+    details = lifecycle(name, ENDING, creation_ms=BASE_MS)
     put_job_in_sagemaker(client, details[-1])
 
     def reconcile(working: bool) -> None:
         reconciler = Reconciler(
             connect=lambda: client if working else Throttled(),
             pipeline=Pipeline(repository=repository),
-            clock=lambda: T0 + DAY_MS,
+            clock=lambda: BASE_MS + DAY_MS,
         )
         reconciler.run(CountdownContext(900_000).get_remaining_time_in_millis)
 

@@ -12,15 +12,16 @@ from jobtracker.enrich import SageMakerEnricher, newest_of
 from jobtracker.record import JobSnapshot, normalise_training_job
 from jobtracker.sagemaker import CLIENT_CONFIG
 
-from tests.fixtures.sagemaker import description_of as described
-from tests.fixtures.training_jobs import LIFECYCLES, snapshot
+from tests.fixtures.events import describe_response as described
+from tests.fixtures.events import lifecycle
 
 NAME = "resnet-50-train"
 
 
 def event_snapshot(ending: str = "Completed", steps: int | None = None) -> dict[str, Any]:
-    lifecycle = LIFECYCLES[ending]
-    return snapshot(NAME, lifecycle[: steps or len(lifecycle)])
+    """The `steps`-th event of a job that ends as `ending` (the last one by default)."""
+    snapshots = lifecycle(NAME, ending)
+    return snapshots[(steps or len(snapshots)) - 1]
 
 
 class Clock:
@@ -57,15 +58,17 @@ def test_a_terminal_snapshot_is_replaced_by_its_description(client: Any, stub: A
     result = enricher_for(client).enrich(normalise_training_job(detail))
     # Then the description wins, with what only it carries
     assert not result.enrichment_pending
-    assert result.record["billable_time_in_seconds"] == 1712
-    assert result.record["final_metric_data_list"][0]["metric_name"] == "validation:auc"
-    assert result.record["model_artifacts"] == {"s3_model_artifacts": f"s3://models/{NAME}.tar.gz"}
+    assert result.record["billable_time_in_seconds"] == 300
+    assert result.record["final_metric_data_list"][0]["metric_name"] == "validation:accuracy"
+    assert result.record["model_artifacts"] == {
+        "s3_model_artifacts": f"s3://models-123456789012/{NAME}/model.tar.gz"
+    }
     assert result.order_key > normalise_training_job(detail).order_key
     # and the event's tags, which DescribeTrainingJob does not return
     assert result.record["tags"] == normalise_training_job(detail).record["tags"]
 
 
-@pytest.mark.parametrize("steps", [1, 2, 3])
+@pytest.mark.parametrize("steps", [1, 5, 6])
 def test_no_call_for_a_snapshot_that_is_not_terminal(steps: int) -> None:
     # Given a snapshot before the end (InProgress or Stopping)
     connected: list[bool] = []
@@ -115,7 +118,9 @@ def test_not_found_or_denied_marks_pending(client: Any, stub: Any, code: str) ->
 def test_a_description_that_cannot_be_normalised_marks_pending(client: Any, stub: Any) -> None:
     # Given a description whose status is unknown to jobtracker
     detail = event_snapshot("Completed")
-    stub.add_response("describe_training_job", described(detail, TrainingJobStatus="Deleting"))
+    stub.add_response(
+        "describe_training_job", {**described(detail), "TrainingJobStatus": "Deleting"}
+    )
     result = enricher_for(client).enrich(normalise_training_job(detail))
     assert result.enrichment_pending
 
@@ -132,7 +137,7 @@ def test_a_client_that_cannot_be_built_marks_pending() -> None:
 
 def test_a_lagging_description_keeps_the_event_and_the_pending_mark(client: Any, stub: Any) -> None:
     # Given SageMaker still describing the job as Training when its Completed event came
-    stub.add_response("describe_training_job", described(event_snapshot("Completed", steps=3)))
+    stub.add_response("describe_training_job", described(event_snapshot("Completed", steps=5)))
     event = normalise_training_job(event_snapshot("Completed"))
     # When enriched, Then the newer event is kept, pending: asking later can complete it
     result = enricher_for(client).enrich(event)

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from jobtracker.store.models import table_schema
+from jobtracker.store.repository import JobRepository, TableConfig
+from moto import mock_aws
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def table(aws: None) -> str:
+    name = os.environ["TABLE_NAME"]
+    boto3.client("dynamodb").create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST", **table_schema()
+    )
+    return name
+
+
+@pytest.fixture
+def repository(table: str) -> JobRepository:
+    return JobRepository(TableConfig(table_name=table, region=os.environ["AWS_REGION"]))
+
+
+@pytest.fixture
+def ddb_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The DynamoDB operations made while the test runs, in order."""
+    from botocore.client import BaseClient
+
+    calls: list[str] = []
+    original = BaseClient._make_api_call
+
+    def counting(self: BaseClient, operation: str, params: dict) -> dict:
+        if self.meta.service_model.service_name == "dynamodb":
+            calls.append(operation)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
+    return calls

@@ -1,0 +1,139 @@
+"""The write path against DynamoDB (moto): ordering, idempotency, budget, maxima."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from jobtracker.record import normalise_training_job
+from jobtracker.store.repository import JobRepository, StoreOutcome
+
+from tests.fixtures.events import describe_response, lifecycle
+
+
+def _store(repository: JobRepository, detail: dict[str, Any]) -> StoreOutcome:
+    return repository.store_snapshot(normalise_training_job(detail))
+
+
+def _day_counters(repository: JobRepository) -> dict[str, int]:
+    days = list(repository.iter_daily_stats("2000-01-01", "2099-12-31"))
+    totals: dict[str, int] = {}
+    for day in days:
+        for name, value in day.items():
+            if name != "day":
+                totals[name] = totals.get(name, 0) + value
+    return {name: value for name, value in totals.items() if value}
+
+
+def test_in_order_delivery_stores_every_step_and_ends_on_the_last(
+    repository: JobRepository,
+) -> None:
+    snapshots = lifecycle("in-order", "Completed")
+    outcomes = [_store(repository, s) for s in snapshots]
+    assert outcomes == [StoreOutcome.STORED] * len(snapshots)
+    job = repository.get_job("in-order")
+    assert job is not None
+    assert job["training_job_status"] == "Completed"
+    assert [t["status"] for t in repository.list_transitions("in-order")] == [
+        t["Status"] for t in snapshots[-1]["SecondaryStatusTransitions"]
+    ]
+
+
+def test_an_older_snapshot_never_replaces_a_newer_one(repository: JobRepository) -> None:
+    snapshots = lifecycle("no-regress", "Failed")
+    assert _store(repository, snapshots[-1]) is StoreOutcome.STORED
+    for older in snapshots[:-1]:
+        assert _store(repository, older) is StoreOutcome.STALE
+    job = repository.get_job("no-regress")
+    assert job is not None and job["training_job_status"] == "Failed"
+    assert job["failure_reason"].startswith("AlgorithmError")
+
+
+def test_duplicates_are_stale_and_change_no_count(repository: JobRepository) -> None:
+    final = lifecycle("dupes", "Completed")[-1]
+    _store(repository, final)
+    before = _day_counters(repository)
+    assert _store(repository, final) is StoreOutcome.STALE
+    assert _day_counters(repository) == before == {"count_Completed": 1}
+
+
+def test_counters_follow_the_job_through_its_statuses(repository: JobRepository) -> None:
+    snapshots = lifecycle("counted", "Completed", spot=True)
+    for snapshot in snapshots[:3]:
+        _store(repository, snapshot)
+    assert _day_counters(repository) == {"count_InProgress": 1}
+    _store(repository, describe_response(snapshots[-1]))
+    counters = _day_counters(repository)
+    assert counters["count_Completed"] == 1
+    assert "count_InProgress" not in counters
+    assert counters["spot_billable_seconds"] == counters["billable_seconds"] > 0
+    assert counters["spot_training_seconds"] > counters["spot_billable_seconds"]
+
+
+def test_a_stored_event_costs_two_requests_and_a_stale_one_one(
+    repository: JobRepository, ddb_calls: list[str]
+) -> None:
+    first, second = lifecycle("budget", "Completed")[2:4]
+    _store(repository, second)
+    assert ddb_calls == ["UpdateItem", "TransactWriteItems"]
+    ddb_calls.clear()
+    _store(repository, first)
+    assert ddb_calls == ["UpdateItem"]
+
+
+def test_a_write_cut_after_step_one_is_finished_by_its_retry(
+    repository: JobRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    final = lifecycle("half-done", "Completed")[-1]
+    original = JobRepository._apply_transaction
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("lost the connection after the job item was written")
+
+    monkeypatch.setattr(JobRepository, "_apply_transaction", crash)
+    with pytest.raises(ConnectionError):
+        _store(repository, final)
+    assert repository.list_transitions("half-done") == []
+
+    monkeypatch.setattr(JobRepository, "_apply_transaction", original)
+    assert _store(repository, final) is StoreOutcome.STORED
+    assert len(repository.list_transitions("half-done")) == len(final["SecondaryStatusTransitions"])
+    assert _day_counters(repository) == {"count_Completed": 1}
+    assert _store(repository, final) is StoreOutcome.STALE
+
+
+def test_the_newest_snapshot_sets_transition_end_times(repository: JobRepository) -> None:
+    snapshots = lifecycle("ends", "Completed", with_end_times=False)
+    _store(repository, snapshots[-1])
+    _store(repository, snapshots[2])  # older, arrives late: must not reopen transitions
+    transitions = repository.list_transitions("ends")
+    assert all(t["end_time"] is not None for t in transitions[:-1])
+    assert transitions[-1]["end_time"] is None
+
+
+def test_a_job_at_the_sagemaker_maxima_stores_and_reads_back_intact(
+    repository: JobRepository,
+) -> None:
+    rng = random.Random(7)
+    detail = lifecycle("maxima", "Completed")[-1]
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./é漢"
+    detail["HyperParameters"] = {
+        f"param_{i:03d}": "".join(rng.choice(alphabet) for _ in range(2500)) for i in range(100)
+    }
+    detail["InputDataConfig"] = [
+        {"ChannelName": f"ch-{i}", "DataSource": {"S3DataSource": {"S3Uri": f"s3://b/{i}/"}}}
+        for i in range(20)
+    ]
+    detail["Tags"] = [{"Key": f"key-{i}", "Value": f"value-{i}-" + "v" * 240} for i in range(50)]
+    start = detail["CreationTime"]
+    detail["SecondaryStatusTransitions"] = [
+        {"Status": f"Restarting-{i}", "StartTime": start + i * 1000, "StatusMessage": "m" * 200}
+        for i in range(150)
+    ]
+    expected = normalise_training_job(detail).record
+
+    assert _store(repository, detail) is StoreOutcome.STORED
+
+    assert repository.get_job("maxima") == expected
+    assert len(repository.list_transitions("maxima")) == 150
