@@ -59,7 +59,7 @@ def make_reconciler(
 
 
 def run(reconciler: Reconciler, remaining_ms: int = PLENTY_MS) -> Any:
-    return reconciler.run(CountdownContext(remaining_ms).get_remaining_time_in_millis)
+    return reconciler.run(CountdownContext(remaining_ms=remaining_ms).get_remaining_time_in_millis)
 
 
 def ingest_pending(repository: JobRepository, detail: dict[str, Any]) -> None:
@@ -119,7 +119,7 @@ def test_a_run_stopped_by_the_deadline_resumes_where_it_stopped(
     counter = CallCounter(client)
     reconciler = make_reconciler(repository, client, page_size=2, reserve_ms=30_000)
     # When it runs out of time
-    first = reconciler.run(CountdownContext(30_000 + 5_500).get_remaining_time_in_millis)
+    first = run(reconciler, remaining_ms=30_000 + 5_500)
     # Then it stops before the timeout with its progress saved and the watermark unmoved
     assert first.stopped == "deadline" and not first.finished
     assert 0 < first.stored < 6

@@ -73,7 +73,7 @@ def test_any_interleaving_ends_complete(aws: None, operations: list[tuple[str, i
             pipeline=Pipeline(repository=repository),
             clock=lambda: BASE_MS + DAY_MS,
         )
-        reconciler.run(CountdownContext(900_000).get_remaining_time_in_millis)
+        reconciler.run(CountdownContext(remaining_ms=900_000).get_remaining_time_in_millis)
 
     # When its events, enriched or not, and reconcile runs, working or not, come in any order
     for kind, index, working in operations:
