@@ -4,19 +4,26 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+CDK := npx --no-install cdk
 export PYTHONPATH := $(CURDIR)/functions:$(CURDIR)
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install test lint unit local clean
+.PHONY: install test lint unit local synth deploy clean
 
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
+
+# The CDK CLI pinned in package.json / package-lock.json.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
 lint: install
 	$(BIN)/ruff check .
@@ -32,5 +39,12 @@ unit: install
 local: install
 	$(BIN)/python -m local
 
+synth: install
+	$(CDK) synth --quiet --no-notices
+	$(BIN)/python -m infra.asset_sizes cdk.out
+
+deploy: install
+	$(CDK) deploy --no-notices $(CDK_ARGS)
+
 clean:
-	rm -rf $(VENV) cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules cdk.out .cache .pytest_cache .mypy_cache .ruff_cache

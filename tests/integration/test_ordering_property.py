@@ -48,7 +48,7 @@ def deliveries(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, An
 
 
 @settings(
-    max_examples=60,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -1,0 +1,87 @@
+"""The one helper that builds every jobtracker function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.bundling import ARCHITECTURE, PYTHON_VERSION, RUNTIME, function_code
+from infra.config import StackConfig
+from infra.nag import suppress
+
+# Powertools adds the service as a metric dimension: the dashboard and alarms use it too.
+SERVICE_NAME = "jobtracker"
+METRICS_NAMESPACE = "jobtracker"
+
+
+@dataclass(frozen=True)
+class FunctionSettings:
+    """What differs between functions: the entry package and its sizing."""
+
+    package: str  # functions/<package>/handler.py defines `handler`
+    memory_size: int
+    timeout: Duration
+
+    @property
+    def handler(self) -> str:
+        return f"{self.package}.handler.handler"
+
+
+class TrackerFunction(Construct):
+    """A function with its own role, log group with retention, tracing and Powertools setup.
+
+    The role starts empty: it can write to its own log group and nothing else until a
+    construct grants it what that function needs.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: FunctionSettings,
+        config: StackConfig,
+        environment: dict[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(self, "Logs", retention=config.log_retention)
+        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        self.log_group.grant_write(self.role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=settings.handler,
+            code=function_code(settings.package),
+            memory_size=settings.memory_size,
+            timeout=settings.timeout,
+            role=self.role,
+            log_group=self.log_group,
+            tracing=lambda_.Tracing.ACTIVE,
+            environment={
+                "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+                "LOG_LEVEL": config.log_level,
+                **environment,
+            },
+        )
+        suppress(
+            self.role,
+            "AwsSolutions-IAM5",
+            "Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no "
+            "resource-level permissions, so X-Ray requires '*'.",
+            "Resource::*",
+        )
+        suppress(
+            self.function,
+            "AwsSolutions-L1",
+            f"Python {PYTHON_VERSION} is a supported Lambda runtime; the dependency wheels are "
+            "built and the code is tested for it (infra/bundling.py). Moving to a newer "
+            "runtime is one setting there, made together with the tests.",
+        )

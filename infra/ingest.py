@@ -1,0 +1,174 @@
+"""Events in: the state-change rule, its archive, the ingest queue and the ingest function."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.alerts import Alerts
+from infra.config import StackConfig
+from infra.event_pattern import EVENT_PATTERN
+from infra.functions import FunctionSettings, TrackerFunction
+from infra.nag import suppress
+from infra.queues import dead_letter_queue, secure_queue
+from infra.storage import Storage
+
+INGEST = FunctionSettings("ingest", memory_size=512, timeout=Duration.seconds(30))
+BATCH_SIZE = 10
+# Lambda's advice for SQS sources: visibility >= 6x the function timeout, so messages of a
+# throttled or retried batch are not received again while still being worked on.
+VISIBILITY_TIMEOUT = Duration.seconds(6 * int(INGEST.timeout.to_seconds()))
+MAX_RECEIVES = 5
+# Ingest keeps up within minutes; four days covers a long outage, the archive the rest.
+QUEUE_RETENTION = Duration.days(4)
+# EventBridge keeps retrying delivery to the queue for a day before dead-lettering.
+DELIVERY_RETRIES = 185
+DELIVERY_MAX_AGE = Duration.hours(24)
+
+
+def event_pattern() -> events.EventPattern:
+    return events.EventPattern(
+        **{key.replace("-", "_"): values for key, values in EVENT_PATTERN.items()}
+    )
+
+
+def writer_environment(config: StackConfig, storage: Storage, alerts: Alerts) -> dict[str, str]:
+    """Ingest and reconcile both run normalise -> store -> alert: the same settings."""
+    return {
+        "TABLE_NAME": storage.table.table_name,
+        "ALERT_TOPIC_ARN": alerts.topic.topic_arn,
+        "ALERT_KINDS": ",".join(config.alert_kinds),
+    }
+
+
+# Enrichment of a terminal event: the event brings its tags, so DescribeTrainingJob alone.
+ENRICHMENT_ACTIONS = ("sagemaker:DescribeTrainingJob",)
+
+
+def grant_writer(
+    function: lambda_.Function,
+    storage: Storage,
+    alerts: Alerts,
+    job_actions: tuple[str, ...] = ENRICHMENT_ACTIONS,
+) -> None:
+    """What the store-and-alert path needs: the table, the alert topic, job reads."""
+    storage.grant_read_write(function)
+    alerts.grant_publish(function)
+    grant_training_job_reads(function, job_actions)
+
+
+def grant_training_job_reads(function: lambda_.Function, actions: tuple[str, ...]) -> None:
+    """Read-only SageMaker actions on this account's and region's training jobs."""
+    job_arns = Stack.of(function).format_arn(
+        service="sagemaker", resource="training-job", resource_name="*"
+    )
+    function.add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=[job_arns]))
+    assert function.role is not None
+    suppress(
+        function.role,
+        "AwsSolutions-IAM5",
+        "Training job names are not known at deploy time; the resource is limited to "
+        "training jobs of this account and region, for read-only actions.",
+        r"/^Resource::arn:<AWS::Partition>:sagemaker:(<AWS::Region>|[a-z0-9-]+):"
+        r"<AWS::AccountId>:training-job\/\*$/",
+    )
+
+
+class Ingest(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StackConfig,
+        storage: Storage,
+        alerts: Alerts,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.dead_letter_queue = dead_letter_queue(
+            self, "DeadLetterQueue", holds="ingest messages received 5 times without success"
+        )
+        self.queue = secure_queue(
+            self,
+            "Queue",
+            visibility_timeout=VISIBILITY_TIMEOUT,
+            retention_period=QUEUE_RETENTION,
+            dead_letter_queue=sqs.DeadLetterQueue(
+                max_receive_count=MAX_RECEIVES, queue=self.dead_letter_queue
+            ),
+        )
+        self.events_dead_letter_queue = dead_letter_queue(
+            self, "EventsDeadLetterQueue", holds="events EventBridge could not deliver"
+        )
+        self.member_bus = (
+            self.member_accounts_bus(config.source_accounts) if config.source_accounts else None
+        )
+        self.archives = self.route_events(config)
+
+        self.function = TrackerFunction(
+            self,
+            "Ingest",
+            settings=INGEST,
+            config=config,
+            environment=writer_environment(config, storage, alerts),
+        ).function
+        self.function.add_event_source(
+            sources.SqsEventSource(
+                self.queue,
+                batch_size=BATCH_SIZE,
+                report_batch_item_failures=True,
+                max_concurrency=config.ingest_max_concurrency,
+            )
+        )
+        grant_writer(self.function, storage, alerts)
+
+    def route_events(self, config: StackConfig) -> dict[str, events.Archive]:
+        """A rule and an archive on the default bus, and on the member accounts' bus if any."""
+        target = targets.SqsQueue(
+            self.queue,
+            dead_letter_queue=self.events_dead_letter_queue,
+            retry_attempts=DELIVERY_RETRIES,
+            max_event_age=DELIVERY_MAX_AGE,
+        )
+        buses: dict[str, events.IEventBus] = {
+            "": events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
+        }
+        if self.member_bus:
+            buses["MemberAccounts"] = self.member_bus
+        archives = {}
+        for prefix, bus in buses.items():
+            events.Rule(
+                self,
+                f"{prefix}StateChangeRule",
+                event_bus=bus,
+                event_pattern=event_pattern(),
+                targets=[target],
+            )
+            archives[prefix or "Default"] = events.Archive(
+                self,
+                f"{prefix}Archive",
+                source_event_bus=bus,
+                event_pattern=event_pattern(),
+                retention=Duration.days(config.archive_retention_days),
+            )
+        return archives
+
+    def member_accounts_bus(self, accounts: tuple[str, ...]) -> events.EventBus:
+        bus = events.EventBus(
+            self, "MemberAccountsBus", description="SageMaker events forwarded by member accounts"
+        )
+        bus.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="MemberAccountsPutEvents",
+                principals=[iam.AccountPrincipal(account) for account in accounts],
+                actions=["events:PutEvents"],
+                resources=[bus.event_bus_arn],
+            )
+        )
+        return bus

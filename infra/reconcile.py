@@ -1,0 +1,84 @@
+"""The reconciler: on a schedule, heal missed events and backfill from SageMaker."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from infra.alerts import Alerts
+from infra.config import StackConfig
+from infra.functions import FunctionSettings, TrackerFunction
+from infra.ingest import grant_writer, writer_environment
+from infra.nag import suppress
+from infra.queues import dead_letter_queue
+from infra.storage import Storage
+
+RECONCILE = FunctionSettings("reconcile", memory_size=512, timeout=Duration.minutes(5))
+# A run that misses its hour is not worth starting late: the next one covers it.
+INVOKE_RETRIES = 2
+INVOKE_MAX_AGE = Duration.hours(1)
+# A listed job is described, and its tags listed (DescribeTrainingJob leaves them out).
+RECONCILE_JOB_ACTIONS = ("sagemaker:DescribeTrainingJob", "sagemaker:ListTags")
+
+
+class Reconcile(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StackConfig,
+        storage: Storage,
+        alerts: Alerts,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        function = TrackerFunction(
+            self,
+            "Reconcile",
+            settings=RECONCILE,
+            config=config,
+            environment={
+                **writer_environment(config, storage, alerts),
+                "BACKFILL_DAYS": str(config.backfill_days),
+                "ALERT_LOOKBACK_HOURS": str(config.alert_lookback_hours),
+            },
+        )
+        self.function = function.function
+        grant_writer(self.function, storage, alerts, job_actions=RECONCILE_JOB_ACTIONS)
+        # Kept apart from the role's other statements so its '*' is reviewed on its own.
+        list_jobs = iam.Policy(
+            self,
+            "ListTrainingJobs",
+            statements=[
+                iam.PolicyStatement(actions=["sagemaker:ListTrainingJobs"], resources=["*"])
+            ],
+            roles=[function.role],
+        )
+        suppress(
+            list_jobs,
+            "AwsSolutions-IAM5",
+            "sagemaker:ListTrainingJobs supports no resource-level permissions; it reads "
+            "job names and statuses only.",
+            "Resource::*",
+        )
+
+        self.dead_letter_queue = dead_letter_queue(
+            self, "ScheduleDeadLetterQueue", holds="scheduled runs that could not be started"
+        )
+        self.schedule = events.Rule(
+            self,
+            "Schedule",
+            description="Starts the jobtracker reconciler",
+            schedule=events.Schedule.expression(config.reconcile_schedule),
+            targets=[
+                targets.LambdaFunction(
+                    self.function,
+                    dead_letter_queue=self.dead_letter_queue,
+                    retry_attempts=INVOKE_RETRIES,
+                    max_event_age=INVOKE_MAX_AGE,
+                )
+            ],
+        )

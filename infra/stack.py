@@ -1,0 +1,61 @@
+"""The jobtracker stack: storage, alerts, ingest, api, reconcile and monitoring."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Aspects, CfnOutput, Stack
+from cdk_nag import AwsSolutionsChecks
+from constructs import Construct
+
+from infra.alerts import Alerts
+from infra.api import Api
+from infra.config import StackConfig
+from infra.ingest import Ingest
+from infra.monitoring import Monitoring
+from infra.reconcile import Reconcile
+from infra.storage import Storage
+
+
+class JobTrackerStack(Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StackConfig, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.storage = Storage(self, "Storage")
+        self.alerts = Alerts(self, "Alerts", config=config)
+        shared = {"config": config, "storage": self.storage}
+        self.ingest = Ingest(self, "Ingest", **shared, alerts=self.alerts)
+        self.api = Api(self, "Api", **shared)
+        self.reconcile = Reconcile(self, "Reconcile", **shared, alerts=self.alerts)
+        table, alert_topic = self.storage.table, self.alerts.topic
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            config=config,
+            ingest=self.ingest,
+            api=self.api,
+            reconcile=self.reconcile,
+            ops_topic=self.alerts.ops_topic,
+        )
+        outputs = {
+            "ApiUrl": self.api.url,
+            "AlertTopicArn": alert_topic.topic_arn,
+            "OpsTopicArn": self.alerts.ops_topic.topic_arn,
+            "TableName": table.table_name,
+            "IngestQueueUrl": self.ingest.queue.queue_url,
+            "IngestDeadLetterQueueUrl": self.ingest.dead_letter_queue.queue_url,
+            "EventDeadLetterQueueUrl": self.ingest.events_dead_letter_queue.queue_url,
+            "ScheduleDeadLetterQueueUrl": self.reconcile.dead_letter_queue.queue_url,
+            "DashboardName": self.monitoring.dashboard.dashboard_name,
+            **{
+                f"{bus}EventArchiveArn": archive.archive_arn
+                for bus, archive in self.ingest.archives.items()
+            },
+        }
+        if self.ingest.member_bus:
+            outputs["MemberAccountsBusArn"] = self.ingest.member_bus.event_bus_arn
+        for name, value in outputs.items():
+            CfnOutput(self, name, value=value)
+        # Always on: a new finding fails the tests until it is fixed or justified.
+        Aspects.of(self).add(AwsSolutionsChecks(verbose=True))

@@ -1,0 +1,104 @@
+"""The single table, its keys and indexes taken from the PynamoDB models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+from jobtracker.store.models import table_schema
+
+from infra.nag import suppress
+
+# What the repository does: GetItem/Query to read; conditional UpdateItem, transactions of
+# puts, updates and condition checks, batch writes and claim deletes to write.
+READ_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:DescribeTable",
+)
+WRITE_ACTIONS = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+)
+ATTRIBUTE_TYPES = {
+    "S": dynamodb.AttributeType.STRING,
+    "N": dynamodb.AttributeType.NUMBER,
+    "B": dynamodb.AttributeType.BINARY,
+}
+
+
+class Storage(Construct):
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        schema = table_schema()
+        types = {
+            attribute["AttributeName"]: ATTRIBUTE_TYPES[attribute["AttributeType"]]
+            for attribute in schema["AttributeDefinitions"]
+        }
+
+        def keys(key_schema: list[dict[str, str]]) -> dict[str, dynamodb.Attribute]:
+            names = {"HASH": "partition_key", "RANGE": "sort_key"}
+            return {
+                names[key["KeyType"]]: dynamodb.Attribute(
+                    name=key["AttributeName"], type=types[key["AttributeName"]]
+                )
+                for key in key_schema
+            }
+
+        self.table = dynamodb.Table(
+            self,
+            "Table",
+            **keys(schema["KeySchema"]),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        for index in schema["GlobalSecondaryIndexes"]:
+            self.table.add_global_secondary_index(
+                index_name=index["IndexName"],
+                **keys(index["KeySchema"]),
+                **projection(index["Projection"]),
+            )
+
+    def grant_read(self, function: lambda_.Function) -> None:
+        self._grant(function, READ_ACTIONS)
+
+    def grant_read_write(self, function: lambda_.Function) -> None:
+        self._grant(function, READ_ACTIONS + WRITE_ACTIONS)
+
+    def _grant(self, function: lambda_.Function, actions: tuple[str, ...]) -> None:
+        # Not table.grant_read_data: that also grants Scan and stream reads, which nothing
+        # here uses (DESIGN.md: no Scan anywhere).
+        table_arn = self.table.table_arn
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=list(actions), resources=[table_arn, f"{table_arn}/index/*"]
+            )
+        )
+        assert function.role is not None
+        suppress(
+            function.role,
+            "AwsSolutions-IAM5",
+            "<table ARN>/index/* names exactly this table's secondary indexes, which the "
+            "listing queries read; no other table is reachable.",
+            r"/^Resource::<[A-Za-z0-9]+\.Arn>\/index\/\*$/",
+        )
+
+
+def projection(spec: dict[str, Any]) -> dict[str, Any]:
+    props: dict[str, Any] = {"projection_type": dynamodb.ProjectionType[spec["ProjectionType"]]}
+    if spec.get("NonKeyAttributes"):
+        props["non_key_attributes"] = list(spec["NonKeyAttributes"])
+    return props

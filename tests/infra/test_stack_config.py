@@ -1,0 +1,52 @@
+"""Context parsing: lists from cdk.json or from -c, and clear errors for bad values."""
+
+import pytest
+
+from infra.config import ConfigError, StackConfig
+from tests.infra.conftest import DEFAULT_CONTEXT
+
+pytestmark = pytest.mark.infra
+
+
+def config(**overrides):
+    return StackConfig.from_mapping({**DEFAULT_CONTEXT, **overrides})
+
+
+def test_defaults_from_cdk_json():
+    defaults = config()
+    assert defaults.alert_kinds == ("Failed", "MaxRuntimeExceeded")
+    assert defaults.alert_emails == ()
+    assert defaults.source_accounts == ()
+    assert defaults.reconcile_schedule == "rate(1 hour)"
+
+
+def test_command_line_lists_are_comma_separated():
+    parsed = config(alert_emails="a@example.com, b@example.com", source_accounts="123456789012")
+    assert parsed.alert_emails == ("a@example.com", "b@example.com")
+    assert parsed.source_accounts == ("123456789012",)
+    assert config(alert_emails="").alert_emails == ()
+    assert config(alert_kinds="").alert_kinds == ()  # no alerts at all
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("source_accounts", "12345", "source_accounts"),
+        ("alert_emails", "not-an-address", "alert_emails"),
+        ("alert_kinds", "Failed,Exploded", "Exploded"),
+        ("log_retention_days", 31, "log_retention_days"),
+        ("ingest_max_concurrency", 1, "ingest_max_concurrency"),
+        ("backfill_days", "seven", "backfill_days"),
+        ("api_rate_limit", 0, "api_rate_limit"),
+    ],
+)
+def test_bad_values_stop_synthesis_naming_the_key(key, value, message):
+    with pytest.raises(ConfigError, match=message):
+        config(**{key: value})
+
+
+def test_missing_context_is_named():
+    context = dict(DEFAULT_CONTEXT)
+    del context["alert_kinds"]
+    with pytest.raises(ConfigError, match="alert_kinds"):
+        StackConfig.from_mapping(context)

@@ -1,0 +1,112 @@
+"""Events in: rule, archive, ingest queue with its DLQ, and the member accounts' bus."""
+
+import pytest
+
+from infra.event_pattern import EVENT_PATTERN
+from infra.ingest import BATCH_SIZE, INGEST, MAX_RECEIVES
+
+pytestmark = pytest.mark.infra
+
+FOURTEEN_DAYS = 14 * 24 * 3600
+
+
+def queue_id(synthesized, name):
+    (logical_id,) = [
+        logical_id
+        for logical_id in synthesized.resources("AWS::SQS::Queue")
+        if logical_id.startswith(name)
+    ]
+    return logical_id
+
+
+def rules_on(synthesized, bus):
+    return [
+        rule["Properties"]
+        for rule in synthesized.resources("AWS::Events::Rule").values()
+        if rule["Properties"].get("EventBusName") == bus
+    ]
+
+
+def test_rule_on_the_default_bus_sends_state_changes_to_the_ingest_queue(synthesized):
+    (rule,) = rules_on(synthesized, "default")
+    assert rule["EventPattern"] == EVENT_PATTERN
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [queue_id(synthesized, "IngestQueue"), "Arn"]}
+    dead_letters = queue_id(synthesized, "IngestEventsDeadLetterQueue")
+    assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": [dead_letters, "Arn"]}
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    assert target["RetryPolicy"]["MaximumEventAgeInSeconds"] > 0
+
+
+def test_archive_keeps_the_events_for_the_configured_days(synthesized, every_option):
+    (archive,) = synthesized.resources("AWS::Events::Archive").values()
+    assert archive["Properties"]["EventPattern"] == EVENT_PATTERN
+    assert archive["Properties"]["RetentionDays"] == 30
+    assert "event-bus/default" in str(archive["Properties"]["SourceArn"])
+    retention = {
+        archive["Properties"]["RetentionDays"]
+        for archive in every_option.resources("AWS::Events::Archive").values()
+    }
+    assert retention == {90}
+
+
+def test_ingest_queue_is_encrypted_and_redrives_after_five_receives(synthesized):
+    queue = synthesized.resources("AWS::SQS::Queue")[queue_id(synthesized, "IngestQueue")]
+    properties = queue["Properties"]
+    assert properties["SqsManagedSseEnabled"] is True
+    assert properties["VisibilityTimeout"] >= 6 * INGEST.timeout.to_seconds()
+    assert properties["RedrivePolicy"] == {
+        "deadLetterTargetArn": {
+            "Fn::GetAtt": [queue_id(synthesized, "IngestDeadLetterQueue"), "Arn"]
+        },
+        "maxReceiveCount": MAX_RECEIVES,
+    }
+
+
+def test_every_queue_is_encrypted_and_every_dead_letter_queue_keeps_14_days(synthesized):
+    queues = synthesized.resources("AWS::SQS::Queue")
+    assert len(queues) == 4
+    for logical_id, queue in queues.items():
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True
+        if "DeadLetterQueue" in logical_id:
+            assert queue["Properties"]["MessageRetentionPeriod"] == FOURTEEN_DAYS
+
+
+def test_every_queue_refuses_requests_without_tls(synthesized):
+    denied = synthesized.tls_only("AWS::SQS::QueuePolicy", "Queues")
+    assert denied == set(synthesized.resources("AWS::SQS::Queue"))
+
+
+def test_ingest_reads_the_queue_in_batches_with_partial_failures(synthesized):
+    (mapping,) = synthesized.resources("AWS::Lambda::EventSourceMapping").values()
+    properties = mapping["Properties"]
+    assert properties["FunctionName"] == {"Ref": synthesized.function("ingest")[0]}
+    assert properties["BatchSize"] == BATCH_SIZE == 10
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert properties["ScalingConfig"]["MaximumConcurrency"] == 5
+
+
+def test_without_source_accounts_there_is_no_custom_bus(synthesized):
+    assert synthesized.resources("AWS::Events::EventBus") == {}
+
+
+def test_source_accounts_get_a_bus_that_accepts_their_events(every_option):
+    (bus_id,) = every_option.resources("AWS::Events::EventBus")
+    policies = every_option.resources("AWS::Events::EventBusPolicy").values()
+    (statement,) = [policy["Properties"]["Statement"] for policy in policies]
+    assert statement["Action"] == "events:PutEvents"
+    principals = statement["Principal"]["AWS"]
+    assert {str(p) for p in principals} == {
+        str({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":iam::{a}:root"]]})
+        for a in ("111111111111", "222222222222")
+    }
+    (rule,) = rules_on(every_option, {"Ref": bus_id})
+    assert rule["EventPattern"] == EVENT_PATTERN
+    assert rule["Targets"][0]["Arn"] == {
+        "Fn::GetAtt": [queue_id(every_option, "IngestQueue"), "Arn"]
+    }
+    archived = [
+        archive["Properties"]["SourceArn"]
+        for archive in every_option.resources("AWS::Events::Archive").values()
+    ]
+    assert {"Fn::GetAtt": [bus_id, "Arn"]} in archived

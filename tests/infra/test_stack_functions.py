@@ -1,0 +1,74 @@
+"""Every function: one helper's runtime, architecture, tracing, logs and Powertools setup."""
+
+import pytest
+
+from infra.api import API
+from infra.ingest import INGEST
+from infra.reconcile import RECONCILE
+
+pytestmark = pytest.mark.infra
+
+SETTINGS = {"ingest": INGEST, "api": API, "reconcile": RECONCILE}
+ENVIRONMENT = {
+    "ingest": {"TABLE_NAME", "ALERT_TOPIC_ARN", "ALERT_KINDS"},
+    "api": {"TABLE_NAME", "TOKEN_KEY_SECRET_ARN"},
+    "reconcile": {
+        "TABLE_NAME",
+        "ALERT_TOPIC_ARN",
+        "ALERT_KINDS",
+        "BACKFILL_DAYS",
+        "ALERT_LOOKBACK_HOURS",
+    },
+}
+POWERTOOLS = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
+
+
+@pytest.mark.parametrize("package", sorted(SETTINGS))
+def test_function_runtime_and_sizing(synthesized, package):
+    _, properties = synthesized.function(package)
+    runtime = properties["Runtime"]
+    assert runtime.startswith("python3.")
+    assert int(runtime.removeprefix("python3.")) >= 12
+    assert properties["Architectures"] == ["arm64"]
+    assert properties["TracingConfig"] == {"Mode": "Active"}
+    assert properties["MemorySize"] == SETTINGS[package].memory_size
+    assert properties["Timeout"] == SETTINGS[package].timeout.to_seconds()
+
+
+@pytest.mark.parametrize("package", sorted(SETTINGS))
+def test_function_logs_to_its_own_group_with_retention(synthesized, package):
+    _, properties = synthesized.function(package)
+    group = properties["LoggingConfig"]["LogGroup"]["Ref"]
+    assert (
+        synthesized.resources("AWS::Logs::LogGroup")[group]["Properties"]["RetentionInDays"] == 30
+    )
+
+
+@pytest.mark.parametrize("package", sorted(SETTINGS))
+def test_function_environment(synthesized, package):
+    _, properties = synthesized.function(package)
+    variables = properties["Environment"]["Variables"]
+    assert set(variables) == POWERTOOLS | ENVIRONMENT[package]
+    assert variables["POWERTOOLS_SERVICE_NAME"] == "jobtracker"
+    assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "jobtracker"
+    assert variables["LOG_LEVEL"] == "INFO"
+
+
+def test_alert_kinds_come_from_context(synthesized, every_option):
+    for package in ("ingest", "reconcile"):
+        default = synthesized.function(package)[1]["Environment"]["Variables"]
+        configured = every_option.function(package)[1]["Environment"]["Variables"]
+        assert default["ALERT_KINDS"] == "Failed,MaxRuntimeExceeded"
+        assert configured["ALERT_KINDS"] == "Failed,MaxRuntimeExceeded,Stopped"
+
+
+def test_reconcile_runs_hourly_with_a_dead_letter_queue(synthesized):
+    (schedule,) = [
+        rule["Properties"]
+        for rule in synthesized.resources("AWS::Events::Rule").values()
+        if "ScheduleExpression" in rule["Properties"]
+    ]
+    assert schedule["ScheduleExpression"] == "rate(1 hour)"
+    (target,) = schedule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [synthesized.function("reconcile")[0], "Arn"]}
+    assert "Arn" in target["DeadLetterConfig"]
