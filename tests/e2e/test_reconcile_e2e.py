@@ -1,142 +1,49 @@
-"""Enrichment and the reconciler end to end, every AWS call over HTTP to moto's server.
+"""Enrichment and the reconciler on `make local`'s stack, over real HTTP.
 
-The handlers are the deployed ones (`ingest.handler`, `reconcile.handler`,
-`api.handler`), configured from the environment as Lambda would configure them, with
-`AWS_ENDPOINT_URL` pointing at the emulator.
+The stack runs as `python -m local` (see conftest): its emulator's SageMaker is where
+the jobs are created, its API is where they are read.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import re
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
-from tests.fixtures.events import BASE_MS, REGION, event_body
-from tests.fixtures.lambda_events import LambdaContext, http_request, sqs_event
-from tests.fixtures.sagemaker import create_job, create_table, event_detail_of
+from local.demo import put_events
+from tests.fixtures.sagemaker import event_detail_of
+
+from .conftest import LocalStack, running_local_stack
+from .test_local_stack_e2e import eventually
 
 pytestmark = pytest.mark.e2e
 
-TABLE = "jobtracker-e2e"
-HANDLERS = ("ingest.handler", "reconcile.handler", "api.handler")
-FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
+RECONCILE_RUN = re.compile(r"^reconcile: \{")
 
 
 @pytest.fixture(scope="module")
-def emulator() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    create_table(TABLE, endpoint)
-    yield endpoint
-    server.stop()
+def reconciling_stack() -> Iterator[LocalStack]:
+    with running_local_stack(settings={"RECONCILE_INTERVAL": "1"}) as stack:
+        yield stack
 
 
-@pytest.fixture
-def stack(emulator: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, ModuleType]:
-    """The handler modules, loaded afresh with the function's environment.
-
-    Loaded under names of their own, so the modules other tests imported stay as they are.
-    """
-    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator)
-    monkeypatch.setenv("TABLE_NAME", TABLE)
-    monkeypatch.setenv("BACKFILL_DAYS", "30")
-    monkeypatch.setenv("ALERT_LOOKBACK_HOURS", "24")
-    return {name: _load(name) for name in HANDLERS}
+def get(url: str) -> tuple[int, Any]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
 
 
-def _load(name: str) -> ModuleType:
-    path = FUNCTIONS / (name.replace(".", "/") + ".py")
-    spec = importlib.util.spec_from_file_location(f"e2e_{name.replace('.', '_')}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def run_reconciler(stack: dict[str, ModuleType]) -> dict[str, Any]:
-    result: dict[str, Any] = stack["reconcile.handler"].handler(
-        scheduled_event(), LambdaContext(function_name="reconcile")
-    )
-    return result
-
-
-def sagemaker(endpoint: str) -> Any:
-    return boto3.client("sagemaker", region_name=REGION, endpoint_url=endpoint)
-
-
-def scheduled_event() -> dict[str, Any]:
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "123456789012",
-        "time": "2026-01-01T00:00:00Z",
-        "region": REGION,
-        "resources": [],
-        "detail": {},
-    }
-
-
-def api_get(api: ModuleType, path: str) -> tuple[int, dict[str, Any]]:
-    """GET through the api handler, as API Gateway's HTTP API (payload v2) invokes it."""
-    response = api.handler(http_request(path), LambdaContext(function_name="api"))
-    return response["statusCode"], json.loads(response["body"])
-
-
-def test_a_job_only_in_sagemaker_appears_after_a_reconcile_run(
-    emulator: str, stack: dict[str, ModuleType]
-) -> None:
-    # Given a job SageMaker ran and no event ever told jobtracker about
-    name = f"only-in-sagemaker-{uuid.uuid4().hex[:8]}"
-    sagemaker(emulator).create_training_job(**create_request(name))
-    api = stack["api.handler"]
-    assert api_get(api, f"/jobs/{name}")[0] == 404
-    # When the scheduled reconciler runs
-    report = run_reconciler(stack)
-    # Then the job is served, complete
-    assert report["finished"] and report["stored"] >= 1
-    status, record = api_get(api, f"/jobs/{name}")
-    assert status == 200
-    assert record["training_job_status"] == "Completed"
-    assert record["model_artifacts"]["s3_model_artifacts"].endswith(f"{name}/output/model.tar.gz")
-    assert record["tags"] == [{"key": "team", "value": "nlp"}]
-    # And a second run finds nothing more to do for it
-    again = run_reconciler(stack)
-    assert again["described"] == 0
-
-
-def test_a_terminal_event_is_stored_enriched(emulator: str, stack: dict[str, ModuleType]) -> None:
-    # Given a job SageMaker can describe, and its Completed event
-    client = sagemaker(emulator)
-    name = f"enriched-{uuid.uuid4().hex[:8]}"
-    create_job(client, name, created_ms=BASE_MS)
-    detail = event_detail_of(client.describe_training_job(TrainingJobName=name))
-    detail["Tags"] = {"team": "vision"}
-    assert "FinalMetricDataList" not in detail and "ModelArtifacts" not in detail
-    # When the ingest function receives it
-    result = stack["ingest.handler"].handler(
-        sqs_event([event_body(detail)]), LambdaContext(function_name="ingest")
-    )
-    # Then it is stored with what only DescribeTrainingJob has
-    assert result == {"batchItemFailures": []}
-    status, record = api_get(stack["api.handler"], f"/jobs/{name}")
-    assert status == 200
-    assert record["training_job_status"] == "Completed"
-    assert record["final_metric_data_list"][0]["metric_name"] == "validation:auc"
-    assert record["model_artifacts"]["s3_model_artifacts"].endswith(f"{name}/output/model.tar.gz")
-    assert record["billable_time_in_seconds"] == 1700
-    assert record["tags"] == [{"key": "team", "value": "vision"}]
+def reconcile_runs(stack: LocalStack) -> int:
+    """How many reconcile runs the stack has finished (it prints each one's report)."""
+    return sum(1 for line in list(stack.output) if RECONCILE_RUN.match(line))
 
 
 def create_request(name: str) -> dict[str, Any]:
@@ -153,3 +60,59 @@ def create_request(name: str) -> dict[str, Any]:
         "StoppingCondition": {"MaxRuntimeInSeconds": 7200},
         "Tags": [{"Key": "team", "Value": "nlp"}],
     }
+
+
+def test_a_job_only_in_sagemaker_is_served_within_two_reconcile_runs(
+    reconciling_stack: LocalStack,
+) -> None:
+    # Given a job SageMaker ran and no event ever announced
+    stack = reconciling_stack
+    name = f"e2e-only-in-sagemaker-{uuid.uuid4().hex[:8]}"
+    runs_before = reconcile_runs(stack)
+    stack.client("sagemaker").create_training_job(**create_request(name))
+
+    # When the reconciler runs on its timer, Then the API serves the job before the
+    # second run that started after the job existed has finished
+    def served() -> dict[str, Any] | None:
+        runs = reconcile_runs(stack) - runs_before
+        status, body = get(f"{stack.api_url}/jobs/{name}")
+        if status == 200:
+            return dict(body)
+        assert runs < 2, f"{name} not served after {runs} reconcile runs:\n{stack.log()}"
+        return None
+
+    record = eventually(served, 60, f"{name} served", stack)
+    assert record["training_job_status"] == "Completed"
+    assert record["model_artifacts"]["s3_model_artifacts"] == (
+        f"s3://models/out/{name}/output/model.tar.gz"
+    )
+    assert record["final_metric_data_list"][0]["metric_name"] == "train:progress"
+    assert record["tags"] == [{"key": "team", "value": "nlp"}]
+
+
+def test_a_terminal_event_ends_enriched(local_stack: LocalStack) -> None:
+    # Given a job SageMaker can describe, on a stack whose reconciler is off
+    name = f"e2e-enriched-{uuid.uuid4().hex[:8]}"
+    sagemaker = local_stack.client("sagemaker")
+    sagemaker.create_training_job(**create_request(name))
+    detail = event_detail_of(sagemaker.describe_training_job(TrainingJobName=name))
+    detail["Tags"] = {"team": "nlp"}
+    assert "FinalMetricDataList" not in detail and "ModelArtifacts" not in detail
+
+    # When its Completed event is put on the default bus
+    put_events(local_stack.client("events"), [detail])
+
+    # Then the job is served with what only DescribeTrainingJob has
+    def served() -> dict[str, Any] | None:
+        status, body = get(f"{local_stack.api_url}/jobs/{name}")
+        return dict(body) if status == 200 else None
+
+    record = eventually(served, 30, f"{name} served", local_stack)
+    assert record["training_job_status"] == "Completed"
+    assert record["final_metric_data_list"] == [
+        {"metric_name": "train:progress", "value": 100.0, "timestamp": record["creation_time"]}
+    ]
+    assert record["model_artifacts"] == {
+        "s3_model_artifacts": f"s3://models/out/{name}/output/model.tar.gz"
+    }
+    assert record["tags"] == [{"key": "team", "value": "nlp"}]
