@@ -1,8 +1,9 @@
-"""Ingest: SQS batches of SageMaker state-change events -> the store.
+"""Ingest: SQS batches of SageMaker state-change events -> the store -> alerts.
 
 A malformed event fails only its own record (partial batch response): SQS retries it
 and, after the queue's maxReceiveCount, moves it to the dead-letter queue. The reason is
-logged each time with the event id as correlation id.
+logged each time with the event id as correlation id. So does an alert that could not
+be published: its claim is released and the redelivery publishes it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from jobtracker.alerts.alerter import AlertInFlight, AlertPublishFailed
+from jobtracker.alerts.sns import sns_client
+from jobtracker.alerts.wiring import make_alerter
 from jobtracker.config import IngestConfig
 from jobtracker.enrich import SageMakerEnricher
 from jobtracker.errors import MalformedEvent
@@ -26,9 +30,16 @@ from jobtracker.sagemaker import sagemaker_client
 from jobtracker.store.repository import JobRepository, StoreOutcome
 
 CONFIG = IngestConfig.from_env()
+REPOSITORY = JobRepository(CONFIG.table)
+ALERTER = (
+    make_alerter(CONFIG.alerts, CONFIG.table, REPOSITORY.models, sns_client(CONFIG.table.region))
+    if CONFIG.alerts is not None
+    else None
+)
 PIPELINE = Pipeline(
-    repository=JobRepository(CONFIG.table),
+    repository=REPOSITORY,
     enricher=SageMakerEnricher(connect=sagemaker_client),
+    alerter=ALERTER,
 )
 
 
@@ -48,6 +59,15 @@ def ingest_record(record: SQSRecord, pipeline: Pipeline = PIPELINE) -> PipelineR
         logger.error("event cannot be stored", extra={"reason": str(error)})
         metrics.add_metric(name="PoisonEvents", unit=MetricUnit.Count, value=1)
         raise
+    except AlertPublishFailed as error:
+        logger.error("alert not published, will retry", extra={"reason": str(error)})
+        metrics.add_metric(name="AlertPublishFailures", unit=MetricUnit.Count, value=1)
+        raise
+    except AlertInFlight as error:
+        logger.warning(
+            "alert being published elsewhere, will check again", extra={"reason": str(error)}
+        )
+        raise
     finally:
         logger.remove_keys(["training_job_name"])
     outcome = result.outcome
@@ -65,6 +85,11 @@ def ingest_record(record: SQSRecord, pipeline: Pipeline = PIPELINE) -> PipelineR
             "enrichment_pending": result.snapshot.enrichment_pending,
         },
     )
+    for kind in result.alerts:
+        logger.info(
+            "alert published", extra={"alert_kind": kind, "training_job_name": change.snapshot.name}
+        )
+        metrics.add_metric(name="AlertsSent", unit=MetricUnit.Count, value=1)
     return result
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from jobtracker.alerts.sns import sns_client
+from jobtracker.alerts.wiring import make_alerter
 from jobtracker.config import ReconcileConfig
 from jobtracker.ingest import Pipeline
 from jobtracker.observability import MetricUnit, logger, metrics, tracer
@@ -18,9 +20,17 @@ from jobtracker.sagemaker import sagemaker_client
 from jobtracker.store.repository import JobRepository
 
 CONFIG = ReconcileConfig.from_env()
+REPOSITORY = JobRepository(CONFIG.table)
+# The same alerter as ingest: a job the reconciler finds failed alerts once, whichever
+# writer stores it first; the reconciler leaves it out for jobs ended before the lookback.
+ALERTER = (
+    make_alerter(CONFIG.alerts, CONFIG.table, REPOSITORY.models, sns_client(CONFIG.table.region))
+    if CONFIG.alerts is not None
+    else None
+)
 RECONCILER = Reconciler(
     connect=sagemaker_client,
-    pipeline=Pipeline(repository=JobRepository(CONFIG.table)),
+    pipeline=Pipeline(repository=REPOSITORY, alerter=ALERTER),
     settings=ReconcileSettings(
         backfill_ms=CONFIG.backfill_days * DAY_MS,
         alert_lookback_ms=CONFIG.alert_lookback_hours * HOUR_MS,
@@ -33,6 +43,7 @@ def reconcile(context: LambdaContext, reconciler: Reconciler = RECONCILER) -> Re
     metrics.add_metric(name="JobsReconciled", unit=MetricUnit.Count, value=report.stored)
     metrics.add_metric(name="EnrichmentsHealed", unit=MetricUnit.Count, value=report.healed)
     metrics.add_metric(name="EnrichmentsAbandoned", unit=MetricUnit.Count, value=report.abandoned)
+    metrics.add_metric(name="AlertsSent", unit=MetricUnit.Count, value=report.alerts)
     if report.stopped:
         logger.warning("reconcile stopped early; the next run resumes", extra=report.as_dict())
     else:
