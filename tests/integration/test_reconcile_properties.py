@@ -7,6 +7,7 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
@@ -20,8 +21,9 @@ from jobtracker.store.repository import JobRepository, TableConfig
 from moto import mock_aws
 
 from local.sagemaker_jobs import put_job_in_sagemaker
+from tests.fixtures.aws import create_table
 from tests.fixtures.events import BASE_MS, REGION, lifecycle
-from tests.fixtures.sagemaker import CountdownContext, create_table, sagemaker
+from tests.fixtures.sagemaker import CountdownContext, sagemaker
 
 ENDING = "MaxRuntimeExceeded"
 STEPS = len(lifecycle("any", ENDING))
@@ -60,7 +62,7 @@ operations = st.lists(
 def test_any_interleaving_ends_complete(aws: None, operations: list[tuple[str, int, bool]]) -> None:
     # Given a job SageMaker ran to its end, on a table of its own
     table = f"jobtracker-prop-{next(_tables)}"
-    create_table(table)
+    create_table(boto3.client("dynamodb", region_name=REGION), table)
     repository = JobRepository(TableConfig(table_name=table, region=REGION))
     name = f"prop-{table.rsplit('-', 1)[-1]}"
     client = sagemaker()
