@@ -57,6 +57,8 @@ PENDING_INDEX = "by-pending"
 # The value of `pending` on a job whose terminal snapshot still waits for
 # DescribeTrainingJob; absent otherwise, so the pending index holds only those jobs.
 PENDING_ENRICHMENT = "enrichment"
+# Name prefix search: partition = the name's first character (one of 62), sort = the name.
+NAME_INDEX = "by-name"
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,11 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         )
         pending = UnicodeAttribute(hash_key=True)
 
+    class ByName(GlobalSecondaryIndex[Any]):
+        Meta = index_meta(NAME_INDEX)
+        name_shard = UnicodeAttribute(hash_key=True)
+        job_name = UnicodeAttribute(range_key=True)
+
     class JobItem(Model):
         """PK=JOB#<name>, SK=JOB: the newest snapshot, its summary, its index keys."""
 
@@ -128,6 +135,7 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         creation_time = UnicodeAttribute()
         creation_month = UnicodeAttribute()
         created_sk = UnicodeAttribute()  # "<creation_time>#<name>": unique, sortable
+        name_shard = UnicodeAttribute(null=True)  # the name's first character
         training_start_time = UnicodeAttribute(null=True)
         training_end_time = UnicodeAttribute(null=True)
         last_modified_time = UnicodeAttribute()
@@ -149,6 +157,7 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         by_month = ByMonth()
         by_tuning_job = ByTuningJob()
         by_pending = ByPending()
+        by_name = ByName()
 
     class TransitionItem(Model):
         """PK=JOB#<name>, SK=TRANSITION#<start_time>#<status>."""
