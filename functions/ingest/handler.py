@@ -19,8 +19,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtracker.alerts.alerter import AlertInFlight, AlertPublishFailed
-from jobtracker.alerts.sns import sns_client
-from jobtracker.alerts.wiring import make_alerter
+from jobtracker.alerts.wiring import configured_alerter
 from jobtracker.config import IngestConfig
 from jobtracker.enrich import SageMakerEnricher
 from jobtracker.errors import MalformedEvent
@@ -31,11 +30,7 @@ from jobtracker.store.repository import JobRepository, StoreOutcome
 
 CONFIG = IngestConfig.from_env()
 REPOSITORY = JobRepository(CONFIG.table)
-ALERTER = (
-    make_alerter(CONFIG.alerts, CONFIG.table, REPOSITORY.models, sns_client(CONFIG.table.region))
-    if CONFIG.alerts is not None
-    else None
-)
+ALERTER = configured_alerter(CONFIG.alerts, CONFIG.table, REPOSITORY.models)
 PIPELINE = Pipeline(
     repository=REPOSITORY,
     enricher=SageMakerEnricher(connect=sagemaker_client),

@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from jobtracker.alerts.sns import sns_client
-from jobtracker.alerts.wiring import make_alerter
+from jobtracker.alerts.wiring import configured_alerter
 from jobtracker.config import ReconcileConfig
 from jobtracker.ingest import Pipeline
 from jobtracker.observability import MetricUnit, logger, metrics, tracer
@@ -23,11 +22,7 @@ CONFIG = ReconcileConfig.from_env()
 REPOSITORY = JobRepository(CONFIG.table)
 # The same alerter as ingest: a job the reconciler finds failed alerts once, whichever
 # writer stores it first; the reconciler leaves it out for jobs ended before the lookback.
-ALERTER = (
-    make_alerter(CONFIG.alerts, CONFIG.table, REPOSITORY.models, sns_client(CONFIG.table.region))
-    if CONFIG.alerts is not None
-    else None
-)
+ALERTER = configured_alerter(CONFIG.alerts, CONFIG.table, REPOSITORY.models)
 RECONCILER = Reconciler(
     connect=sagemaker_client,
     pipeline=Pipeline(repository=REPOSITORY, alerter=ALERTER),
