@@ -1,0 +1,1 @@
+"""jobtracker benchmarks: `make bench` prints a table and writes bench/results.json."""

@@ -1,0 +1,84 @@
+"""The AWS emulator the in-process figures run against: moto's server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from bench.settings import NAIVE_TABLE_NAME, REGION, TABLE_NAME
+
+ALERT_TOPIC = "jobtracker-bench-alerts"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def emulator() -> Iterator[str]:
+    # One line per request on stderr would bury the progress lines.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    _install_moto_fixes()
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def _install_moto_fixes() -> None:
+    """The local stack's fix for moto's TransactWriteItems, which copies whole tables."""
+    try:
+        from local import moto_fixes
+    except ImportError:
+        return
+    moto_fixes.install()
+
+
+def client(service: str, endpoint_url: str) -> Any:
+    return boto3.client(service, region_name=REGION, endpoint_url=endpoint_url)
+
+
+def create_resources(endpoint_url: str) -> str:
+    """The jobtracker table (from the models' own schema), the naive design's table, the
+    alert topic; returns the topic's ARN."""
+    from jobtracker.store.models import table_schema
+
+    dynamodb = client("dynamodb", endpoint_url)
+    dynamodb.create_table(TableName=TABLE_NAME, BillingMode="PAY_PER_REQUEST", **table_schema())
+    dynamodb.create_table(
+        TableName=NAIVE_TABLE_NAME,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+    )
+    topic: str = client("sns", endpoint_url).create_topic(Name=ALERT_TOPIC)["TopicArn"]
+    return topic
+
+
+def create_training_jobs(endpoint_url: str, details: list[dict[str, Any]]) -> None:
+    """Register each job with the emulated SageMaker, so DescribeTrainingJob finds it."""
+    sagemaker = client("sagemaker", endpoint_url)
+    for detail in details:
+        sagemaker.create_training_job(
+            TrainingJobName=detail["TrainingJobName"],
+            HyperParameters=detail["HyperParameters"],
+            AlgorithmSpecification=detail["AlgorithmSpecification"],
+            RoleArn=detail["RoleArn"],
+            InputDataConfig=detail["InputDataConfig"],
+            OutputDataConfig=detail["OutputDataConfig"],
+            ResourceConfig=detail["ResourceConfig"],
+            StoppingCondition=detail["StoppingCondition"],
+            EnableManagedSpotTraining=detail["EnableManagedSpotTraining"],
+        )
