@@ -6,6 +6,7 @@ request (retries inside botocore are one call) and keeps what DynamoDB says it r
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ class CallLog:
     scanned: int = 0  # Query ScannedCount, summed
     counted: int = 0  # Query Count, summed
     items_got: int = 0  # GetItem responses holding an item
+    seconds: float = 0.0  # spent inside AWS calls (botocore, the network, the emulator)
 
     def service_total(self, service: str) -> int:
         return sum(n for op, n in self.operations.items() if op.startswith(service + "."))
@@ -42,7 +44,11 @@ def recording() -> Iterator[CallLog]:
     def recorded(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
         service = self.meta.service_model.service_name
         log.operations[f"{service}.{operation}"] += 1
-        response = original(self, operation, params)
+        started = time.perf_counter()
+        try:
+            response = original(self, operation, params)
+        finally:
+            log.seconds += time.perf_counter() - started
         if service == "dynamodb":
             if operation == "Query":
                 log.scanned += int(response.get("ScannedCount", 0))
