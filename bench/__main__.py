@@ -77,6 +77,7 @@ def read_figures(job_count: int, stream_jobs: int, transitions_of: list[str]) ->
     from jobtracker.store.models import define_models
     from jobtracker.timestamps import iso_from_ms
 
+    from bench.emulator import tables_frozen
     from bench.load import LAST_DAY_MS, build_jobs, load
     from bench.reads import read_figures as measure_reads
     from bench.reads import stats_timing
@@ -90,9 +91,10 @@ def read_figures(job_count: int, stream_jobs: int, transitions_of: list[str]) ->
     tuning = next(job.tuning_job_arn for job in jobs if job.tuning_job_arn)
     del jobs
     progress(f"{job_count:,} jobs loaded: list queries through the api handler")
-    figures = measure_reads(last_day, tuning, "bert-", transitions_of)
-    progress("GET /stats over 30 days")
-    stats = stats_timing(last_day, in_window)
+    with tables_frozen():
+        figures = measure_reads(last_day, tuning, "bert-", transitions_of)
+        progress("GET /stats over 30 days")
+        stats = stats_timing(last_day, in_window)
     return {
         "table_items": job_count + stream_jobs,
         "read_amplification": {name: f.amplification for name, f in figures.items()},
