@@ -18,17 +18,12 @@ from tests.fixtures.events import (
     with_time_form,
 )
 
-SAMPLE = Path(__file__).parents[2].parent / "shared" / "events"
+# The "SageMaker Training Job State Change" sample of the SageMaker developer guide.
+SAMPLE = Path(__file__).parents[1] / "fixtures" / "training-job-completed.docs-sample.json"
 
 
 def _published_sample() -> dict[str, Any]:
-    path = SAMPLE / "training-job-completed.docs-sample.json"
-    if path.exists():
-        return dict(json.loads(path.read_text())["detail"])
-    # Outside the workspace the sample is not beside the repository: the same shape.
-    detail = copy.deepcopy(FULL_TRAINING_JOB)
-    detail["Tags"] = {}
-    return detail
+    return dict(json.loads(SAMPLE.read_text())["detail"])
 
 
 def test_the_published_sample_normalises() -> None:

@@ -1,0 +1,291 @@
+"""`make local`: the whole jobtracker flow on this machine, no AWS account needed.
+
+Environment: API_PORT (8000), AWS_PORT (4566), DEMO (1), RECONCILE_INTERVAL (seconds,
+0 = off). Port 0 takes any free port. Ctrl-C (or SIGTERM) stops everything.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from local import console, demo
+from local.alerts import AlertPrinter
+from local.console import say
+from local.emulator import (
+    HOST,
+    MAX_RECEIVE_COUNT,
+    VISIBILITY_TIMEOUT_SECONDS,
+    LocalResources,
+    PortInUse,
+    client,
+    create_resources,
+    handler_environment,
+    start_emulator,
+)
+from local.http_adapter import ApiServer
+from local.schedule import start_reconciler
+from local.worker import BatchResult, QueueWorker
+
+DRAIN_TIMEOUT_SECONDS = 900
+REPLAY_QUEUE_DEPTH = 30
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_port: int
+    aws_port: int
+    demo: bool
+    reconcile_interval: float
+
+    @classmethod
+    def from_env(cls, env: Any = os.environ) -> Settings:
+        return cls(
+            api_port=_integer(env, "API_PORT", 8000),
+            aws_port=_integer(env, "AWS_PORT", 4566),
+            demo=env.get("DEMO", "1").strip() not in ("0", "", "false", "no"),
+            reconcile_interval=float(env.get("RECONCILE_INTERVAL", "0") or 0),
+        )
+
+
+def _integer(env: Any, name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) > 65535:
+        raise SystemExit(f"{name} must be a port number, got {raw!r}")
+    return int(raw)
+
+
+class IngestLog:
+    """Prints each ingest batch, or only counts them while the demo replays."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.received = 0
+        self.failed = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, result: BatchResult) -> None:
+        with self._lock:
+            self.received += result.received
+            self.failed += len(result.failed_ids)
+        if not self.quiet or result.error:
+            say(result.summary())
+
+
+@dataclass
+class Running:
+    """Everything `make local` started, stopped in reverse by `stop`."""
+
+    server: Any
+    endpoint: str
+    resources: LocalResources
+    worker: QueueWorker
+    alerts: AlertPrinter
+    api: ApiServer
+    ingest_log: IngestLog
+    reconciler: threading.Thread | None = None
+
+    def stop(self) -> None:
+        say("stopping: worker, API, emulator")
+        if self.reconciler is not None:
+            self.reconciler.join(5)
+        self.worker.stop()
+        self.alerts.stop()
+        self.api.stop()
+        self.server.stop()
+        say("stopped")
+
+
+def start(settings: Settings, stopping: threading.Event) -> Running | None:
+    """Emulator, resources, handlers, worker, alert printer, API; None if a port is taken."""
+    try:
+        server, endpoint = start_emulator(settings.aws_port)
+    except PortInUse as error:
+        say(f"AWS_PORT: {error}; set AWS_PORT to a free port (0 = any)")
+        return None
+    say(f"AWS emulator   {endpoint}  (moto; region us-east-1; any credentials)")
+    resources = create_resources(endpoint)
+    _print_resources(resources)
+
+    # The handlers read their configuration when their module is first imported.
+    os.environ.update(handler_environment(resources, os.environ.get("TOKEN_KEY") or _token()))
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    ingest_handler = importlib.import_module("ingest.handler").handler
+    api_handler = importlib.import_module("api.handler").handler
+    try:
+        api = ApiServer(HOST, settings.api_port, api_handler, resources.region, report=say)
+    except OSError as error:
+        say(f"API_PORT: {HOST}:{settings.api_port} is in use ({error.strerror}); 0 = any")
+        server.stop()
+        return None
+
+    ingest_log = IngestLog(quiet=settings.demo)
+    sqs = client("sqs", endpoint)
+    running = Running(
+        server=server,
+        endpoint=endpoint,
+        resources=resources,
+        worker=QueueWorker(
+            sqs,
+            resources.queue_url,
+            resources.queue_arn,
+            resources.region,
+            ingest_handler,
+            report=ingest_log,
+        ),
+        alerts=AlertPrinter(sqs, resources.alert_printer_queue_url, say),
+        api=api,
+        ingest_log=ingest_log,
+    )
+    running.worker.start()
+    running.alerts.start()
+    running.api.start()
+    running.reconciler = start_reconciler(
+        settings.reconcile_interval, resources.region, stopping, say
+    )
+    return running
+
+
+def main() -> int:
+    settings = Settings.from_env()
+    console.install()
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    running = start(settings, stopping)
+    if running is None:
+        return 2
+    try:
+        example = None
+        if settings.demo:
+            running.alerts.compact = True
+            example = _replay_demo(running.resources, running.ingest_log, stopping)
+            running.alerts.compact = False
+            running.ingest_log.quiet = False
+        if not stopping.is_set():
+            _print_ready(running.api.url, running.endpoint, example)
+        _watch_dlq(running.resources, stopping)
+    finally:
+        running.stop()
+    return 0
+
+
+def _token() -> str:
+    # Page tokens are signed with this key; a fresh one each run is fine locally.
+    return secrets.token_hex(32)
+
+
+def _print_resources(resources: LocalResources) -> None:
+    say(f"  table        {resources.table_name}  (indexes: {', '.join(resources.index_names)})")
+    say(f"  queue        {resources.queue_url}")
+    say(
+        f"  DLQ          {resources.dlq_url}  (after {MAX_RECEIVE_COUNT} receives, "
+        f"visibility timeout {VISIBILITY_TIMEOUT_SECONDS} s)"
+    )
+    say(f"  rule         {resources.rule_name}  (default bus -> queue)")
+    say(f"  alert topic  {resources.topic_arn}  (alerts are printed here)")
+
+
+def _replay_demo(
+    resources: LocalResources, ingest_log: IngestLog, stopping: threading.Event
+) -> str | None:
+    stream = demo.demo_stream()
+    events = client("events", resources.endpoint_url)
+    started = time.monotonic()
+    sqs = client("sqs", resources.endpoint_url)
+    put = 0
+    say(f"demo: replaying {len(stream.details)} events for {len(stream.specs)} jobs ...")
+    for start in range(0, len(stream.details), demo.PUT_EVENTS_CHUNK):
+        # moto's SQS slows down with the queue's length: keep the queue short.
+        while _queue_depth(sqs, resources.queue_url) > REPLAY_QUEUE_DEPTH:
+            if stopping.wait(0.05):
+                return None
+        put += demo.put_events(events, stream.details[start : start + demo.PUT_EVENTS_CHUNK])
+        if put % 500 < demo.PUT_EVENTS_CHUNK:
+            say(f"demo: {put} events put, {ingest_log.received} ingested")
+    if not _wait_drained(resources, stopping, ingest_log):
+        return None
+    say(
+        f"demo: replayed {put} events for {len(stream.specs)} jobs in "
+        f"{time.monotonic() - started:.1f} s ({ingest_log.failed} failed)"
+    )
+    failed = [spec.name for spec in stream.specs if spec.final_status == "Failed"]
+    return failed[0] if failed else stream.job_names[0]
+
+
+def _queue_depth(sqs: Any, url: str) -> int:
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(
+        attributes["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
+def _wait_drained(
+    resources: LocalResources, stopping: threading.Event, ingest_log: IngestLog
+) -> bool:
+    sqs = client("sqs", resources.endpoint_url)
+    deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
+    last_report = time.monotonic()
+    while not stopping.wait(0.5):
+        depth = _queue_depth(sqs, resources.queue_url)
+        if depth == 0:
+            return True
+        if time.monotonic() - last_report > 5:
+            say(f"demo: {ingest_log.received} ingested, {depth} in the queue")
+            last_report = time.monotonic()
+        if time.monotonic() > deadline:
+            say(f"demo: still {depth} messages in the queue; going on")
+            return True
+    return False
+
+
+def _print_ready(api_url: str, endpoint: str, example: str | None) -> None:
+    name = example or "<name>"
+    say()
+    say(f"API  {api_url}   (ready: GET /jobs answers 200)")
+    say(f"  curl -s '{api_url}/jobs?limit=5'")
+    say(f"  curl -s {api_url}/jobs/{name}")
+    say(f"  curl -s {api_url}/jobs/{name}/transitions")
+    say(
+        f"  aws --endpoint-url {endpoint} --region us-east-1 events put-events --entries "
+        '\'[{"Source":"aws.sagemaker","DetailType":"SageMaker Training Job State Change",'
+        '"Detail":"{...}"}]\''
+    )
+    say("Ctrl-C stops everything.")
+    say()
+
+
+def _watch_dlq(resources: LocalResources, stopping: threading.Event) -> None:
+    """Until stopped, say when messages land in the DLQ (the handler logged why)."""
+    sqs = client("sqs", resources.endpoint_url)
+    seen = 0
+    while not stopping.wait(2):
+        try:
+            depth = _queue_depth(sqs, resources.dlq_url)
+        except Exception:
+            continue
+        if depth > seen:
+            say(f"DLQ: {depth - seen} more message(s), {depth} in {resources.dlq_url}")
+        seen = depth
+
+
+if __name__ == "__main__":
+    sys.exit(main())

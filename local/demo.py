@@ -1,0 +1,481 @@
+"""Realistic "SageMaker Training Job State Change" events, from a seeded generator.
+
+The demo population of `make local`: jobs of every outcome with varied step durations,
+spot interruptions and restarts, tuning jobs, over the last ~60 days. A job is a
+`JobSpec`; `job_snapshots` gives the `detail` of every event SageMaker would publish for
+it, one full snapshot per secondary status change, in the published forms (the
+`TimeForm`s and `TagForm`s of tests/fixtures/events.py, transitions with or without
+`EndTime`). `put_events` is the one PutEvents path, for the replay and the e2e tests.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from jobtracker.timestamps import to_epoch_ms
+
+from tests.fixtures.events import TagForm, TimeForm, time_value
+
+SOURCE = "aws.sagemaker"
+DETAIL_TYPE = "SageMaker Training Job State Change"
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+PUT_EVENTS_CHUNK = 10
+DAY_MS = 86_400_000
+
+# The forms events are published in (datetime is DescribeTrainingJob's, never an event's).
+EVENT_TIME_FORMS = (TimeForm.MILLIS, TimeForm.MILLIS_FLOAT, TimeForm.MILLIS_TEXT, TimeForm.ISO)
+
+_PREPARE = ("Starting", "LaunchingMLInstances", "PreparingTrainingStack", "Downloading")
+_TRAIN = ("DownloadingTrainingImage", "Training")
+
+# outcome -> (secondary statuses in order, final TrainingJobStatus). Every secondary
+# status but the last is InProgress, except Stopping, which has its own job status.
+OUTCOMES: dict[str, tuple[tuple[str, ...], str]] = {
+    "completed": ((*_PREPARE, *_TRAIN, "Uploading", "Completed"), "Completed"),
+    "failed": ((*_PREPARE, *_TRAIN, "Failed"), "Failed"),
+    "failed_download": (("Starting", "LaunchingMLInstances", "Downloading", "Failed"), "Failed"),
+    "stopped": ((*_PREPARE, *_TRAIN, "Stopping", "Stopped"), "Stopped"),
+    "max_runtime": ((*_PREPARE, *_TRAIN, "MaxRuntimeExceeded"), "Stopped"),
+    "spot_completed": (
+        (
+            *("Starting", "Pending", *_PREPARE[1:], *_TRAIN),
+            *("Interrupted", "Restarting", "Training", "Uploading", "Completed"),
+        ),
+        "Completed",
+    ),
+    "spot_max_wait": (
+        ("Starting", "Pending", *_PREPARE[1:], *_TRAIN, "Interrupted", "MaxWaitTimeExceeded"),
+        "Stopped",
+    ),
+    "in_progress": ((*_PREPARE, *_TRAIN), "InProgress"),
+    "stopping": ((*_PREPARE, *_TRAIN, "Stopping"), "Stopping"),
+}
+# How often each outcome turns up in the demo stream (after one of each).
+_OUTCOME_WEIGHTS = {
+    "completed": 50,
+    "failed": 12,
+    "failed_download": 4,
+    "stopped": 6,
+    "max_runtime": 4,
+    "spot_completed": 8,
+    "spot_max_wait": 3,
+    "in_progress": 8,
+    "stopping": 2,
+}
+SPOT_OUTCOMES = frozenset({"spot_completed", "spot_max_wait"})
+# Jobs still running were created in the last hours; the rest over the last ~60 days.
+_RUNNING_OUTCOMES = frozenset({"in_progress", "stopping"})
+
+STATUS_MESSAGES = {
+    "Starting": "Preparing the instances for training",
+    "Pending": "Waiting for capacity to start the training job",
+    "LaunchingMLInstances": "Launching requested ML instances",
+    "PreparingTrainingStack": "Preparing the training stack",
+    "Downloading": "Downloading input data",
+    "DownloadingTrainingImage": "Downloading the training image",
+    "Training": "Training image download completed. Training in progress.",
+    "Uploading": "Uploading generated training model",
+    "Completed": "Training job completed",
+    "Failed": "Training job failed",
+    "Stopping": "Stopping the training job",
+    "Stopped": "Training job stopped by the user",
+    "MaxRuntimeExceeded": "Training job exceeded MaxRuntimeInSeconds provided",
+    "MaxWaitTimeExceeded": "Training job exceeded MaxWaitTimeInSeconds provided",
+    "Interrupted": "The Spot instance was interrupted",
+    "Restarting": "Restarting the training job after the Spot interruption",
+}
+# Seconds each secondary status lasts (low, high).
+_DURATIONS = {
+    "Starting": (20, 120),
+    "Pending": (60, 1800),
+    "LaunchingMLInstances": (60, 300),
+    "PreparingTrainingStack": (5, 60),
+    "Downloading": (20, 900),
+    "DownloadingTrainingImage": (20, 240),
+    "Training": (300, 30_000),
+    "Interrupted": (30, 600),
+    "Restarting": (60, 300),
+    "Uploading": (10, 300),
+    "Stopping": (10, 90),
+}
+FAILURE_REASONS = (
+    'AlgorithmError: ExecuteUserScriptError:\nExitCode 1\nErrorMessage "RuntimeError: CUDA '
+    'out of memory. Tried to allocate 2.00 GiB"',
+    "AlgorithmError: framework error: loss became NaN at epoch 3",
+    "ClientError: Please ensure the hyperparameter 'num_round' is set",
+    "InternalServerError: An internal error occurred. Try again.",
+    "CapacityError: Unable to provision requested ML compute capacity. "
+    "Please retry using a different ML instance type.",
+)
+DOWNLOAD_FAILURE = (
+    "ClientError: Data download failed:Failed to download data. 403 Forbidden (AccessDenied)"
+)
+
+# (base name, training image, instance types, hyperparameters)
+_WORKLOADS: tuple[tuple[str, str, tuple[str, ...], dict[str, str]], ...] = (
+    (
+        "xgboost-churn",
+        "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+        ("ml.m5.xlarge", "ml.m5.2xlarge"),
+        {"num_round": "200", "max_depth": "6", "eta": "0.2", "objective": "binary:logistic"},
+    ),
+    (
+        "resnet50-imagenet",
+        "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.3-gpu-py311",
+        ("ml.p3.2xlarge", "ml.g5.12xlarge"),
+        {"epochs": "30", "batch-size": "256", "lr": "0.1", "sagemaker_program": "train.py"},
+    ),
+    (
+        "bert-finetune-reviews",
+        "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-training:2.1",
+        ("ml.g5.2xlarge", "ml.p3.8xlarge"),
+        {"model_name": '"bert-base-uncased"', "epochs": "3", "train_batch_size": "32"},
+    ),
+    (
+        "llama-lora-support",
+        "763104351884.dkr.ecr.us-east-1.amazonaws.com/huggingface-pytorch-tgi-training:2.4",
+        ("ml.g5.48xlarge", "ml.p4d.24xlarge"),
+        {"lora_r": "16", "lora_alpha": "32", "learning_rate": "2e-4", "max_steps": "1000"},
+    ),
+    (
+        "kmeans-segments",
+        "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1",
+        ("ml.c5.2xlarge",),
+        {"k": "12", "feature_dim": "40", "mini_batch_size": "500"},
+    ),
+    (
+        "deepar-demand",
+        "522234722520.dkr.ecr.us-east-1.amazonaws.com/forecasting-deepar:1",
+        ("ml.c5.4xlarge", "ml.p3.2xlarge"),
+        {"time_freq": "H", "context_length": "72", "prediction_length": "24", "epochs": "100"},
+    ),
+)
+_TEAMS = ("search", "ads", "risk", "support", "forecasting")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """Everything about one training job that its events carry."""
+
+    name: str
+    outcome: str
+    created_ms: int
+    workload: int = 0
+    instance_type: str = "ml.m5.xlarge"
+    instance_count: int = 1
+    tuning_job_arn: str | None = None
+    failure_reason: str | None = None
+    # Seconds spent in each secondary status, in order (the last one is the current one).
+    durations: tuple[int, ...] = ()
+    team: str = "search"
+    seed: int = 0
+
+    @property
+    def spot(self) -> bool:
+        return self.outcome in SPOT_OUTCOMES
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{self.name}"
+
+    @property
+    def secondary_statuses(self) -> tuple[str, ...]:
+        return OUTCOMES[self.outcome][0]
+
+    @property
+    def final_status(self) -> str:
+        return OUTCOMES[self.outcome][1]
+
+
+def job_spec(name: str, outcome: str, created_ms: int, seed: int = 0, **overrides: Any) -> JobSpec:
+    """A plausible JobSpec; `overrides` fix any of its fields."""
+    rng = random.Random(f"{seed}:{name}")
+    workload = rng.randrange(len(_WORKLOADS))
+    statuses = OUTCOMES[outcome][0]
+    durations = tuple(rng.randint(*_DURATIONS.get(status, (1, 5))) for status in statuses)
+    if outcome == "max_runtime":
+        durations = _with_training_at(durations, statuses, 86_400)
+    values: dict[str, Any] = {
+        "name": name,
+        "outcome": outcome,
+        "created_ms": created_ms,
+        "workload": workload,
+        "instance_type": rng.choice(_WORKLOADS[workload][2]),
+        "instance_count": rng.choice((1, 1, 1, 2, 4)),
+        "failure_reason": (
+            DOWNLOAD_FAILURE
+            if outcome == "failed_download"
+            else rng.choice(FAILURE_REASONS)
+            if outcome == "failed"
+            else None
+        ),
+        "durations": durations,
+        "team": rng.choice(_TEAMS),
+        "seed": seed,
+    }
+    values.update(overrides)
+    return JobSpec(**values)
+
+
+def _with_training_at(
+    durations: tuple[int, ...], statuses: tuple[str, ...], seconds: int
+) -> tuple[int, ...]:
+    return tuple(
+        seconds if status == "Training" else duration
+        for status, duration in zip(statuses, durations, strict=True)
+    )
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one event spells what every event means the same."""
+
+    time: TimeForm = TimeForm.MILLIS
+    tags: TagForm = TagForm.MAP
+    end_times: bool = True
+
+
+def job_snapshots(spec: JobSpec, styles: Iterable[Style] | None = None) -> list[dict[str, Any]]:
+    """The `detail` of each event of the job, in the order SageMaker publishes them."""
+    statuses = spec.secondary_statuses
+    starts = [spec.created_ms]
+    for seconds in spec.durations[:-1]:
+        starts.append(starts[-1] + seconds * 1000)
+    style_list = list(styles) if styles is not None else [Style()] * len(statuses)
+    return [
+        _detail(spec, index, starts, style_list[index % len(style_list)])
+        for index in range(len(statuses))
+    ]
+
+
+def _detail(spec: JobSpec, index: int, starts: list[int], style: Style) -> dict[str, Any]:
+    statuses = spec.secondary_statuses
+    secondary = statuses[index]
+    last = index == len(statuses) - 1
+    status = spec.final_status if last else "InProgress"
+    if secondary == "Stopping":
+        status = "Stopping"
+    base, image, _, hyperparameters = _WORKLOADS[spec.workload]
+
+    def at(millis: int) -> Any:
+        return time_value(millis, style.time)
+
+    transitions = []
+    for i in range(index + 1):
+        transition: dict[str, Any] = {
+            "Status": statuses[i],
+            "StartTime": at(starts[i]),
+            "StatusMessage": _status_message(statuses[i], spec),
+        }
+        if style.end_times and i < index:
+            transition["EndTime"] = at(starts[i + 1])
+        transitions.append(transition)
+
+    detail: dict[str, Any] = {
+        "TrainingJobName": spec.name,
+        "TrainingJobArn": spec.arn,
+        "TrainingJobStatus": status,
+        "SecondaryStatus": secondary,
+        "HyperParameters": dict(hyperparameters),
+        "AlgorithmSpecification": {
+            "TrainingImage": image,
+            "TrainingInputMode": "File",
+            "EnableSageMakerMetricsTimeSeries": True,
+        },
+        "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/sagemaker-{spec.team}-training",
+        "InputDataConfig": [
+            {
+                "ChannelName": channel,
+                "DataSource": {
+                    "S3DataSource": {
+                        "S3DataType": "S3Prefix",
+                        "S3Uri": f"s3://{spec.team}-ml-data/{base}/{channel}/",
+                        "S3DataDistributionType": "FullyReplicated",
+                    }
+                },
+                "ContentType": "text/csv",
+                "CompressionType": "None",
+                "RecordWrapperType": "None",
+            }
+            for channel in ("train", "validation")
+        ],
+        "OutputDataConfig": {"S3OutputPath": f"s3://{spec.team}-ml-models/{base}/"},
+        "ResourceConfig": {
+            "InstanceType": spec.instance_type,
+            "InstanceCount": spec.instance_count,
+            "VolumeSizeInGB": 50,
+        },
+        "StoppingCondition": {"MaxRuntimeInSeconds": 86_400},
+        "CreationTime": at(spec.created_ms),
+        "LastModifiedTime": at(starts[index]),
+        "SecondaryStatusTransitions": transitions,
+        "EnableNetworkIsolation": False,
+        "EnableInterContainerTrafficEncryption": False,
+        "EnableManagedSpotTraining": spec.spot,
+        "Tags": _tags(spec, style.tags),
+    }
+    started = _first_start(statuses, starts, "Downloading", index)
+    if started is not None:
+        detail["TrainingStartTime"] = at(started)
+    if last and status in ("Completed", "Failed", "Stopped"):
+        detail["TrainingEndTime"] = at(starts[index])
+    if status == "Completed":
+        detail["ModelArtifacts"] = {
+            "S3ModelArtifacts": f"s3://{spec.team}-ml-models/{base}/{spec.name}/output/model.tar.gz"
+        }
+    if status == "Failed":
+        detail["FailureReason"] = spec.failure_reason
+    if spec.spot:
+        detail["StoppingCondition"]["MaxWaitTimeInSeconds"] = 172_800
+        detail["CheckpointConfig"] = {"S3Uri": f"s3://{spec.team}-ml-checkpoints/{spec.name}/"}
+    if spec.tuning_job_arn:
+        detail["TuningJobArn"] = spec.tuning_job_arn
+    return detail
+
+
+def _first_start(statuses: tuple[str, ...], starts: list[int], name: str, upto: int) -> int | None:
+    for i in range(upto + 1):
+        if statuses[i] == name:
+            return starts[i]
+    return None
+
+
+def _status_message(status: str, spec: JobSpec) -> str:
+    if status == "Failed" and spec.failure_reason:
+        return f"{STATUS_MESSAGES[status]}: {spec.failure_reason.splitlines()[0]}"
+    return STATUS_MESSAGES[status]
+
+
+def _tags(spec: JobSpec, form: TagForm) -> Any:
+    tags = {"team": spec.team, "project": _WORKLOADS[spec.workload][0], "cost-center": "ml-42"}
+    if form is TagForm.LIST:
+        return [{"Key": key, "Value": value} for key, value in tags.items()]
+    return tags
+
+
+# -- PutEvents --------------------------------------------------------------------------
+
+
+def put_events_entry(detail: Any, detail_type: str = DETAIL_TYPE) -> dict[str, Any]:
+    """A PutEvents entry as SageMaker's event would be put on the default bus."""
+    arn = detail.get("TrainingJobArn") if isinstance(detail, dict) else None
+    return {
+        "Source": SOURCE,
+        "DetailType": detail_type,
+        "Detail": json.dumps(detail),
+        "Resources": [arn] if isinstance(arn, str) else [],
+    }
+
+
+def put_events(events_client: Any, details: Iterable[Any]) -> int:
+    """PutEvents in chunks of 10 (the API's limit); return how many were put."""
+    count = 0
+    for chunk in _chunks(list(details), PUT_EVENTS_CHUNK):
+        response = events_client.put_events(Entries=[put_events_entry(d) for d in chunk])
+        if response.get("FailedEntryCount"):
+            raise RuntimeError(f"PutEvents rejected entries: {response['Entries']}")
+        count += len(chunk)
+    return count
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# -- the demo stream --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoStream:
+    details: list[dict[str, Any]]
+    specs: list[JobSpec] = field(repr=False)
+
+    @property
+    def job_names(self) -> list[str]:
+        return [spec.name for spec in self.specs]
+
+
+def demo_stream(seed: int = 2, jobs: int = 240, now_ms: int | None = None) -> DemoStream:
+    """Events of `jobs` jobs over the last ~60 days, out of order and with duplicates.
+
+    The first jobs take every outcome once, so every status and secondary status is in
+    the stream whatever the seed.
+    """
+    rng = random.Random(seed)
+    now_ms = now_ms if now_ms is not None else int(datetime.now(UTC).timestamp() * 1000)
+    outcomes = list(OUTCOMES) + rng.choices(
+        list(_OUTCOME_WEIGHTS),
+        weights=list(_OUTCOME_WEIGHTS.values()),
+        k=max(0, jobs - len(OUTCOMES)),
+    )
+    specs = _specs(rng, outcomes[:jobs], now_ms)
+    timed: list[tuple[float, dict[str, Any]]] = []
+    for spec in specs:
+        styles = [
+            Style(rng.choice(EVENT_TIME_FORMS), rng.choice(list(TagForm)), rng.random() < 0.7)
+            for _ in spec.secondary_statuses
+        ]
+        for detail in job_snapshots(spec, styles):
+            # Delivery time: publication plus a delay of seconds to tens of minutes, so
+            # events of one job often overtake each other.
+            published = to_epoch_ms(detail["LastModifiedTime"])
+            delivered = published + rng.expovariate(1 / 600_000)
+            timed.append((delivered, detail))
+            if rng.random() < 0.12:  # SageMaker may publish a change more than once
+                timed.append((delivered + rng.expovariate(1 / 900_000), detail))
+    timed.sort(key=lambda pair: pair[0])
+    return DemoStream(details=[detail for _, detail in timed], specs=specs)
+
+
+def _specs(rng: random.Random, outcomes: list[str], now_ms: int) -> list[JobSpec]:
+    specs = []
+    tuning_arn: str | None = None
+    tuning_left = 0
+    for number, outcome in enumerate(outcomes):
+        running = outcome in _RUNNING_OUTCOMES
+        age_ms = rng.uniform(0.1, 6) * 3_600_000 if running else rng.uniform(0.3, 60) * DAY_MS
+        created_ms = int(now_ms - age_ms)
+        workload = rng.randrange(len(_WORKLOADS))
+        if tuning_left == 0 and not running and rng.random() < 0.06:
+            tuning_left = rng.randint(3, 8)
+            stamp = datetime.fromtimestamp(created_ms / 1000, tz=UTC).strftime("%y%m%d-%H%M")
+            tuning_arn = (
+                f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:hyper-parameter-tuning-job/hpo-{stamp}"
+            )
+        in_tuning = tuning_left > 0 and not running
+        if in_tuning and tuning_arn:
+            name = f"{tuning_arn.rsplit('/', 1)[1]}-{number:03d}-{rng.getrandbits(32):08x}"
+            tuning_left -= 1
+        else:
+            moment = datetime.fromtimestamp(created_ms / 1000, tz=UTC)
+            name = f"{_WORKLOADS[workload][0]}-{moment:%Y-%m-%d-%H-%M-%S}-{created_ms % 1000:03d}"
+        spec = job_spec(
+            name,
+            outcome,
+            created_ms,
+            seed=rng.getrandbits(32),
+            workload=workload,
+            tuning_job_arn=tuning_arn if in_tuning else None,
+        )
+        if running:
+            spec = _fit_before(spec, now_ms)
+        specs.append(spec)
+    return specs
+
+
+def _fit_before(spec: JobSpec, now_ms: int) -> JobSpec:
+    """Shorten a running job's steps so that its last change is in the past."""
+    budget_s = max(len(spec.durations), (now_ms - spec.created_ms) // 1000 - 1)
+    total = sum(spec.durations[:-1]) or 1
+    if total <= budget_s:
+        return spec
+    scale = budget_s / total
+    durations = tuple(max(1, int(seconds * scale)) for seconds in spec.durations)
+    return replace(spec, durations=durations)

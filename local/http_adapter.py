@@ -1,0 +1,190 @@
+"""Serve the api handler over real HTTP, as API Gateway's HTTP API (payload v2) does.
+
+Each request becomes an HTTP API v2 event; the handler's response becomes the HTTP
+response. Routing stays with the handler's resolver: the local API has one `$default`
+route, so `routeKey` is `$default` and there are no `pathParameters`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from local.worker import lambda_context
+
+FUNCTION_NAME = "jobtracker-local-api"
+API_ID = "local"
+ACCOUNT_ID = "123456789012"
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def http_api_event(
+    method: str,
+    target: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    source_ip: str,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The HTTP API v2 event of one request (`target` is the path and query as sent)."""
+    now = now or datetime.now(UTC)
+    parts = urlsplit(target)
+    merged: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in headers:
+        key = name.lower()
+        if key == "cookie":
+            cookies.extend(c.strip() for c in value.split(";") if c.strip())
+            continue
+        # API Gateway joins repeated headers, and repeated query parameters, with commas.
+        merged[key] = f"{merged[key]},{value}" if key in merged else value
+    query: dict[str, str] = {}
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        query[name] = f"{query[name]},{value}" if name in query else value
+    host = merged.get("host", "localhost")
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": parts.path or "/",
+        "rawQueryString": parts.query,
+        "headers": merged,
+        "requestContext": {
+            "accountId": ACCOUNT_ID,
+            "apiId": API_ID,
+            "domainName": host,
+            "domainPrefix": host.split(".")[0],
+            "http": {
+                "method": method,
+                "path": parts.path or "/",
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": merged.get("user-agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    if query:
+        event["queryStringParameters"] = query
+    if body:
+        try:
+            event["body"] = body.decode("utf-8")
+        except UnicodeDecodeError:
+            event["body"] = base64.b64encode(body).decode()
+            event["isBase64Encoded"] = True
+    return event
+
+
+def http_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Status, headers and body of a handler's result, read as API Gateway reads it.
+
+    A dict without `statusCode` (or any other value) is, for payload v2, a 200 whose
+    body is that value as JSON.
+    """
+    if not isinstance(result, dict) or "statusCode" not in result:
+        text = result if isinstance(result, str) else json.dumps(result)
+        return 200, [("content-type", "application/json")], text.encode()
+    headers = [(name, str(value)) for name, value in (result.get("headers") or {}).items()]
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers.extend((name, str(value)) for value in values)
+    headers.extend(("set-cookie", cookie) for cookie in result.get("cookies") or [])
+    raw = result.get("body") or ""
+    body = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode()
+    return int(result["statusCode"]), headers, body
+
+
+class ApiServer:
+    """A ThreadingHTTPServer on its own thread; `stop()` shuts it down."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        handler: Handler,
+        region: str,
+        report: Callable[[str], None] = lambda line: None,
+    ) -> None:
+        self.handler = handler
+        self.region = region
+        self.report = report
+        self._server = ThreadingHTTPServer((host, port), self._request_handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="api-http", daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+    def invoke(self, event: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+        try:
+            return http_response(self.handler(event, lambda_context(FUNCTION_NAME, self.region)))
+        except Exception:
+            # What API Gateway answers when the integration fails.
+            traceback.print_exc()
+            body = json.dumps({"message": "Internal Server Error"}).encode()
+            return 500, [("content-type", "application/json")], body
+
+    def _request_handler_class(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class RequestHandler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                started = time.monotonic()
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                event = http_api_event(
+                    self.command,
+                    self.path,
+                    list(self.headers.items()),
+                    body,
+                    self.client_address[0],
+                )
+                status, headers, payload = api.invoke(event)
+                self.send_response(status)
+                for name, value in headers:
+                    if name.lower() not in ("content-length", "connection"):
+                        self.send_header(name, value)
+                self.send_header("content-length", str(len(payload)))
+                self.send_header("apigw-requestid", event["requestContext"]["requestId"])
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+                elapsed_ms = (time.monotonic() - started) * 1000
+                api.report(f"api: {self.command} {self.path} -> {status} ({elapsed_ms:.0f} ms)")
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:
+                # `report` prints one line per request instead of the stdlib's access log.
+                pass
+
+        return RequestHandler

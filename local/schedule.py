@@ -1,0 +1,65 @@
+"""The reconciler's schedule: its handler on a timer, as EventBridge Scheduler would call it."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import traceback
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from local.demo import ACCOUNT
+from local.worker import lambda_context
+
+MODULE = "reconcile.handler"
+FUNCTION_NAME = "jobtracker-local-reconcile"
+
+
+def scheduled_event(region: str) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT,
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:{ACCOUNT}:rule/jobtracker-local-reconcile"],
+        "detail": {},
+    }
+
+
+def start_reconciler(
+    interval: float,
+    region: str,
+    stopping: threading.Event,
+    say: Callable[[str], None],
+    module: str = MODULE,
+) -> threading.Thread | None:
+    """Call `<module>.handler` every `interval` seconds until `stopping` is set."""
+    if interval <= 0:
+        return None
+    try:
+        handler = getattr(importlib.import_module(module), "handler", None)
+    except ModuleNotFoundError as error:
+        if error.name is None or not module.startswith(error.name):
+            raise
+        handler = None
+    if handler is None:
+        say(f"reconcile: no {module}.handler yet; RECONCILE_INTERVAL={interval:g} has no effect")
+        return None
+
+    def run() -> None:
+        while not stopping.wait(interval):
+            try:
+                result = handler(scheduled_event(region), lambda_context(FUNCTION_NAME, region))
+                say(f"reconcile: {result}")
+            except Exception:
+                traceback.print_exc()
+
+    say(f"reconcile: every {interval:g} s")
+    thread = threading.Thread(target=run, name="reconciler", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,87 @@
+"""The local API Gateway HTTP API (payload v2) adapter, without a socket."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+
+from local.http_adapter import http_api_event, http_response
+
+NOW = datetime(2026, 11, 28, 5, 0, 0, 123000, tzinfo=UTC)
+
+
+def test_request_becomes_a_v2_event() -> None:
+    event = http_api_event(
+        "GET",
+        "/jobs?limit=5&status=Failed&status=Stopped",
+        [("Host", "127.0.0.1:8000"), ("X-Trace", "a"), ("x-trace", "b"), ("Cookie", "a=1; b=2")],
+        b"",
+        "127.0.0.1",
+        now=NOW,
+    )
+
+    assert event["version"] == "2.0"
+    assert event["routeKey"] == "$default"
+    assert event["rawPath"] == "/jobs"
+    assert event["rawQueryString"] == "limit=5&status=Failed&status=Stopped"
+    assert event["queryStringParameters"] == {"limit": "5", "status": "Failed,Stopped"}
+    assert event["headers"] == {"host": "127.0.0.1:8000", "x-trace": "a,b"}
+    assert event["cookies"] == ["a=1", "b=2"]
+    assert event["isBase64Encoded"] is False
+    assert "body" not in event and "pathParameters" not in event
+    context = event["requestContext"]
+    assert context["http"] == {
+        "method": "GET",
+        "path": "/jobs",
+        "protocol": "HTTP/1.1",
+        "sourceIp": "127.0.0.1",
+        "userAgent": "",
+    }
+    assert context["stage"] == "$default"
+    assert context["timeEpoch"] == 1795842000123
+    assert context["time"] == "28/Nov/2026:05:00:00 +0000"
+    assert context["requestId"]
+
+
+def test_request_without_query_has_no_query_parameters() -> None:
+    event = http_api_event("GET", "/jobs/abc", [], b"", "127.0.0.1", now=NOW)
+
+    assert event["rawQueryString"] == ""
+    assert "queryStringParameters" not in event
+
+
+def test_binary_body_is_base64() -> None:
+    event = http_api_event("POST", "/x", [], b"\xff\x00", "127.0.0.1", now=NOW)
+
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == b"\xff\x00"
+
+
+def test_response_is_read_as_api_gateway_reads_it() -> None:
+    status, headers, body = http_response(
+        {
+            "statusCode": 404,
+            "headers": {"Content-Type": "application/json"},
+            "cookies": ["s=1"],
+            "body": '{"message": "no"}',
+            "isBase64Encoded": False,
+        }
+    )
+
+    assert status == 404
+    assert ("Content-Type", "application/json") in headers
+    assert ("set-cookie", "s=1") in headers
+    assert body == b'{"message": "no"}'
+
+
+def test_response_without_status_code_is_a_json_200() -> None:
+    assert http_response({"items": []}) == (
+        200,
+        [("content-type", "application/json")],
+        b'{"items": []}',
+    )
+
+
+def test_base64_response_body_is_decoded() -> None:
+    raw = base64.b64encode(b"\x89PNG").decode()
+    assert http_response({"statusCode": 200, "body": raw, "isBase64Encoded": True})[2] == b"\x89PNG"
