@@ -71,11 +71,11 @@ def naive_handler(event: dict[str, Any], dynamodb: Any, sagemaker: Any) -> None:
         detail = json.loads(record["body"])["detail"]
         name = detail["TrainingJobName"]
         stored = dynamodb.get_item(TableName=NAIVE_TABLE_NAME, Key={"pk": {"S": name}})
-        modified = int(detail["LastModifiedTime"])
-        if int(stored.get("Item", {}).get("modified", {}).get("N", -1)) > modified:
-            continue
         described = sagemaker.describe_training_job(TrainingJobName=name)
         described.pop("ResponseMetadata", None)
+        modified = int(detail["LastModifiedTime"])
+        if int(stored.get("Item", {}).get("modified", {}).get("N", -1)) > modified:
+            continue  # an older event than the stored one: keep the stored job
         dynamodb.put_item(
             TableName=NAIVE_TABLE_NAME,
             Item={
