@@ -23,6 +23,7 @@ BUDGET = {
     "ddb_requests_per_event": ("<=", 2),
     "read_amplification": ("<=", 1.0),
     "import_ratio": ("<=", 1.5),
+    "import_ratio_compiled": ("<=", 1.5),
     "asset_bytes": ("<=", 5_000_000),
 }
 
@@ -103,6 +104,7 @@ def read_figures(job_count: int, stream_jobs: int, transitions_of: list[str]) ->
                 "returned": f.returned,
                 "scanned": f.scanned,
                 "requests": f.requests,
+                "scanned_by_index": f.scanned_by_index,
                 **({"problem": f.problem} if f.problem else {}),
             }
             for name, f in figures.items()

@@ -20,6 +20,7 @@ from botocore.client import BaseClient
 class CallLog:
     operations: Counter[str] = field(default_factory=Counter)  # "dynamodb.UpdateItem" -> n
     scanned: int = 0  # Query ScannedCount, summed
+    scanned_by_index: Counter[str] = field(default_factory=Counter)  # index (or "table") -> n
     counted: int = 0  # Query Count, summed
     items_got: int = 0  # GetItem responses holding an item
     seconds: float = 0.0  # spent inside AWS calls (botocore, the network, the emulator)
@@ -52,6 +53,8 @@ def recording() -> Iterator[CallLog]:
         if service == "dynamodb":
             if operation == "Query":
                 log.scanned += int(response.get("ScannedCount", 0))
+                where = params.get("IndexName", "table")
+                log.scanned_by_index[where] += int(response.get("ScannedCount", 0))
                 log.counted += int(response.get("Count", 0))
             elif operation == "GetItem" and response.get("Item"):
                 log.items_got += 1
