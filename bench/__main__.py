@@ -123,9 +123,9 @@ def import_figures(runs: int) -> dict[str, Any]:
         sizes = asset_bytes(assets)
         runtime = runtime_site(Path(workdir))
         progress(f"import times, asset as shipped: {runs} runs each, alternating")
-        shipped = import_medians(assets, runtime, runs, compiled=False)
+        shipped, shipped_parts = import_medians(assets, runtime, runs, compiled=False)
         progress(f"import times, asset with bytecode: {runs} runs each, alternating")
-        compiled = import_medians(assets, runtime, runs, compiled=True)
+        compiled, compiled_parts = import_medians(assets, runtime, runs, compiled=True)
     return {
         "asset_bytes": sizes,
         "import_ratio": ratios(shipped),
@@ -136,6 +136,7 @@ def import_figures(runs: int) -> dict[str, Any]:
             "runs": runs,
             "python": sys.version.split()[0],
         },
+        "import_breakdown_ms": {"shipped": shipped_parts, "compiled": compiled_parts},
     }
 
 

@@ -85,22 +85,67 @@ def runtime_site(workdir: Path) -> Path:
     return runtime
 
 
-def import_seconds(module: str, path: list[str], env: dict[str, str]) -> float:
+# Where a handler's import time goes: the self time (-X importtime) of every module,
+# summed per group, the first matching prefix winning. The runtime SDK's share is what
+# `import boto3` pays too.
+BREAKDOWN = (
+    ("runtime SDK", ("botocore", "boto3", "urllib3", "dateutil", "jmespath", "s3transfer", "six")),
+    ("pynamodb", ("pynamodb",)),
+    ("powertools event_handler", ("aws_lambda_powertools.event_handler",)),
+    ("powertools data_classes", ("aws_lambda_powertools.utilities.data_classes",)),
+    ("powertools", ("aws_lambda_powertools",)),
+    ("x-ray sdk", ("aws_xray_sdk", "wrapt")),
+    ("typing_extensions", ("typing_extensions",)),
+    ("jobtracker", ("jobtracker", "ingest", "api", "reconcile")),
+)
+
+
+def _run(module: str, path: list[str], env: dict[str, str], *flags: str) -> str:
     code = (
         f"import sys, time; sys.path[:] = {path!r}; started = time.perf_counter(); "
         f"import {module}; print(time.perf_counter() - started)"
     )
     done = subprocess.run(
-        [sys.executable, "-S", "-c", code], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-S", *flags, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode:
         raise RuntimeError(f"importing {module} failed:\n{done.stderr[-2000:]}")
-    return float(done.stdout.strip().splitlines()[-1])
+    return done.stdout if not flags else done.stderr
+
+
+def import_seconds(module: str, path: list[str], env: dict[str, str]) -> float:
+    return float(_run(module, path, env).strip().splitlines()[-1])
+
+
+def import_breakdown(module: str, path: list[str], env: dict[str, str]) -> dict[str, float]:
+    """Milliseconds of self time per BREAKDOWN group (the rest: the standard library)."""
+    groups: dict[str, float] = {name: 0.0 for name, _ in BREAKDOWN}
+    groups["standard library"] = 0.0
+    for line in _run(module, path, env, "-X", "importtime").splitlines():
+        parts = line.removeprefix("import time:").split("|")
+        if len(parts) != 3 or not parts[0].strip().isdigit():
+            continue
+        name, self_ms = parts[2].strip(), int(parts[0]) / 1000
+        group = next(
+            (
+                label
+                for label, prefixes in BREAKDOWN
+                if any(name == p or name.startswith(p + ".") for p in prefixes)
+            ),
+            "standard library",
+        )
+        groups[group] += self_ms
+    return groups
 
 
 def import_medians(
     assets: dict[str, Path], runtime: Path, runs: int, compiled: bool
-) -> dict[str, float]:
+) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Median seconds of each import, and where the handlers' time goes (ms, medians)."""
     stdlib = [p for p in sys.path[1:] if p and "site-packages" not in p and Path(p).exists()]
     base_env = {"PATH": os.environ.get("PATH", "/usr/bin"), **LAMBDA_ENV}
     if not compiled:
@@ -114,6 +159,9 @@ def import_medians(
     jobs: dict[str, Callable[[], float]] = {
         "boto3": lambda: import_seconds("boto3", [str(runtime), *stdlib], base_env)
     }
+    breakdowns: dict[str, Callable[[], dict[str, float]]] = {
+        "boto3": lambda: import_breakdown("boto3", [str(runtime), *stdlib], base_env)
+    }
     for package, copy in copies.items():
         env = {
             **base_env,
@@ -123,14 +171,29 @@ def import_medians(
         }
         path = [str(copy), str(runtime), *stdlib]
         jobs[package] = lambda m=f"{package}.handler", p=path, e=env: import_seconds(m, p, e)
+        breakdowns[package] = lambda m=f"{package}.handler", p=path, e=env: import_breakdown(
+            m, p, e
+        )
     if compiled:
         for job in jobs.values():
             job()
     samples: dict[str, list[float]] = {name: [] for name in jobs}
+    parts: dict[str, list[dict[str, float]]] = {name: [] for name in breakdowns}
     for _ in range(runs):
         for name, job in jobs.items():
             samples[name].append(job())
-    return {name: statistics.median(values) for name, values in samples.items()}
+        for name, breakdown in breakdowns.items():
+            parts[name].append(breakdown())
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    where = {
+        name: {
+            group: round(statistics.median(run[group] for run in runs_of), 1)
+            for group in runs_of[0]
+        }
+        for name, runs_of in parts.items()
+        if runs_of
+    }
+    return medians, where
 
 
 def ratios(medians: dict[str, float]) -> dict[str, float]:
