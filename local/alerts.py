@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from jobtracker.alerts.message import text_body
+
 from local.polling import PollingThread
 
 
@@ -16,11 +18,19 @@ def alert_lines(body: str) -> list[str]:
     except ValueError:
         return [f"ALERT (raw) {body}"]
     subject = notification.get("Subject") or "(no subject)"
-    message = notification.get("Message", "")
+    message = _text(str(notification.get("Message", "")))
     attributes = notification.get("MessageAttributes") or {}
     kind = (attributes.get("alert_kind") or {}).get("Value")
     head = f"ALERT [{kind}] {subject}" if kind else f"ALERT {subject}"
-    return [head, *(f"  {line}" for line in str(message).splitlines())]
+    return [head, *(f"  {line}" for line in message.splitlines())]
+
+
+def _text(message: str) -> str:
+    """A queue receives the alert's JSON body: print the text an email reader would get."""
+    try:
+        return text_body(json.loads(message))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return message
 
 
 class AlertPrinter(PollingThread):

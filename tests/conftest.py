@@ -14,6 +14,8 @@ _TEST_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
     "TABLE_NAME": "jobtracker-test",
+    # Alerts off unless a test sets them up with a topic (tests/fixtures/ingest_stack.py).
+    "ALERT_KINDS": "",
     "POWERTOOLS_SERVICE_NAME": "jobtracker",
     "POWERTOOLS_METRICS_NAMESPACE": "jobtracker",
     "POWERTOOLS_TRACE_DISABLED": "true",

@@ -1,8 +1,9 @@
-"""Ingest: SQS batches of SageMaker state-change events -> the store.
+"""Ingest: SQS batches of SageMaker state-change events -> the store -> alerts.
 
 A malformed event fails only its own record (partial batch response): SQS retries it
 and, after the queue's maxReceiveCount, moves it to the dead-letter queue. The reason is
-logged each time with the event id as correlation id.
+logged each time with the event id as correlation id. So does an alert that could not
+be published: its claim is released and the redelivery publishes it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from jobtracker.alerts.alerter import AlertInFlight, AlertPublishFailed
+from jobtracker.alerts.sns import sns_client
+from jobtracker.alerts.wiring import make_alerter
 from jobtracker.config import IngestConfig
 from jobtracker.errors import MalformedEvent
 from jobtracker.ingest import Pipeline, PipelineResult, parse_state_change
@@ -18,7 +22,13 @@ from jobtracker.sqs_batch import PartialBatchResponse, SQSMessage, process_parti
 from jobtracker.store.repository import JobRepository, StoreOutcome
 
 CONFIG = IngestConfig.from_env()
-PIPELINE = Pipeline(repository=JobRepository(CONFIG.table))
+REPOSITORY = JobRepository(CONFIG.table)
+ALERTER = (
+    make_alerter(CONFIG.alerts, CONFIG.table, REPOSITORY.models, sns_client(CONFIG.table.region))
+    if CONFIG.alerts is not None
+    else None
+)
+PIPELINE = Pipeline(repository=REPOSITORY, alerter=ALERTER)
 
 
 def ingest_record(record: SQSMessage, pipeline: Pipeline = PIPELINE) -> PipelineResult:
@@ -37,6 +47,15 @@ def ingest_record(record: SQSMessage, pipeline: Pipeline = PIPELINE) -> Pipeline
         logger.error("event cannot be stored", extra={"reason": str(error)})
         metrics.add_metric(name="PoisonEvents", unit=MetricUnit.Count, value=1)
         raise
+    except AlertPublishFailed as error:
+        logger.error("alert not published, will retry", extra={"reason": str(error)})
+        metrics.add_metric(name="AlertPublishFailures", unit=MetricUnit.Count, value=1)
+        raise
+    except AlertInFlight as error:
+        logger.warning(
+            "alert being published elsewhere, will check again", extra={"reason": str(error)}
+        )
+        raise
     finally:
         logger.remove_keys(["training_job_name"])
     outcome = result.outcome
@@ -48,6 +67,11 @@ def ingest_record(record: SQSMessage, pipeline: Pipeline = PIPELINE) -> Pipeline
         "snapshot " + outcome.value,
         extra={"status": change.snapshot.status, "order_key": change.snapshot.order_key},
     )
+    for kind in result.alerts:
+        logger.info(
+            "alert published", extra={"alert_kind": kind, "training_job_name": change.snapshot.name}
+        )
+        metrics.add_metric(name="AlertsSent", unit=MetricUnit.Count, value=1)
     return result
 
 

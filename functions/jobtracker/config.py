@@ -6,10 +6,15 @@ A missing variable is an error that names it, never a silent default.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind, parse_kinds
 from jobtracker.store.repository import TableConfig
+
+# A standard topic: a FIFO one would need a message group and cannot reach email.
+_TOPIC_ARN = re.compile(r"^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 
 
 class ConfigError(RuntimeError):
@@ -33,12 +38,38 @@ def table_config(env: Mapping[str, str] | None = None) -> TableConfig:
 
 
 @dataclass(frozen=True)
+class AlertConfig:
+    topic_arn: str
+    kinds: frozenset[AlertKind]
+
+
+def alert_config(env: Mapping[str, str] | None = None) -> AlertConfig | None:
+    """ALERT_KINDS (default `Failed,MaxRuntimeExceeded`; set but empty: no alerts) and
+    ALERT_TOPIC_ARN, required whenever there are kinds to alert on."""
+    env = os.environ if env is None else env
+    raw_kinds = env.get("ALERT_KINDS")
+    try:
+        kinds = frozenset(DEFAULT_KINDS) if raw_kinds is None else parse_kinds(raw_kinds)
+    except ValueError as error:
+        raise ConfigError(f"environment variable ALERT_KINDS: {error}") from None
+    if not kinds:
+        return None
+    topic_arn = _required(env, "ALERT_TOPIC_ARN")
+    if not _TOPIC_ARN.match(topic_arn):
+        raise ConfigError(
+            f"environment variable ALERT_TOPIC_ARN: {topic_arn!r} is not a standard topic ARN"
+        )
+    return AlertConfig(topic_arn=topic_arn, kinds=kinds)
+
+
+@dataclass(frozen=True)
 class IngestConfig:
     table: TableConfig
+    alerts: AlertConfig | None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
-        return cls(table=table_config(env))
+        return cls(table=table_config(env), alerts=alert_config(env))
 
 
 @dataclass(frozen=True)

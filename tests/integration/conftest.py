@@ -5,9 +5,11 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from jobtracker.store.models import table_schema
 from jobtracker.store.repository import JobRepository, TableConfig
 from moto import mock_aws
+
+from tests.fixtures.aws import create_table
+from tests.fixtures.ingest_stack import IngestStack, ingest_stack
 
 
 @pytest.fixture
@@ -19,9 +21,7 @@ def aws() -> Iterator[None]:
 @pytest.fixture
 def table(aws: None) -> str:
     name = os.environ["TABLE_NAME"]
-    boto3.client("dynamodb").create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST", **table_schema()
-    )
+    create_table(boto3.client("dynamodb"), name)
     return name
 
 
@@ -45,3 +45,10 @@ def ddb_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(BaseClient, "_make_api_call", counting)
     return calls
+
+
+@pytest.fixture
+def moto_ingest(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestStack]:
+    """The ingest handler with a table, an alert topic and an inbox, default alert kinds."""
+    with ingest_stack(monkeypatch) as given:
+        yield given

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 
+from jobtracker.alerts.kinds import AlertKind
+from jobtracker.alerts.message import build_alert
+from jobtracker.record import normalise_training_job
+
 from local.alerts import alert_lines
+from tests.fixtures.events import lifecycle
 
 
 def test_alert_prints_kind_subject_and_text_body() -> None:
@@ -24,3 +29,21 @@ def test_alert_prints_kind_subject_and_text_body() -> None:
 
 def test_raw_delivery_is_printed_as_it_came() -> None:
     assert alert_lines("not json") == ["ALERT (raw) not json"]
+
+
+def test_a_json_alert_body_prints_as_the_text_an_email_reader_gets() -> None:
+    # Given the notification a queue receives for an alert (its `sqs` JSON body)
+    job = normalise_training_job(lifecycle("resnet-1", "Failed")[-1])
+    alert = build_alert(job, AlertKind.FAILED)
+    notification = {
+        "Type": "Notification",
+        "Subject": alert.subject,
+        "Message": json.loads(alert.sns_message())["sqs"],
+        "MessageAttributes": {"alert_kind": {"Type": "String", "Value": "Failed"}},
+    }
+    # When it is printed
+    lines = alert_lines(json.dumps(notification))
+    # Then it reads as the subject and the text body
+    assert lines[0] == "ALERT [Failed] SageMaker training job resnet-1: Failed"
+    assert lines[1:] == [f"  {line}" for line in alert.text.splitlines()]
+    assert "  Failure reason: AlgorithmError: CUDA out of memory (exit code 1)" in lines

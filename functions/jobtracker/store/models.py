@@ -59,6 +59,7 @@ class Models:
     job: type[Any]
     transition: type[Any]
     daily_stats: type[Any]
+    alert_claim: type[Any]
 
 
 def define_models(table_name: str, region: str | None = None, host: str | None = None) -> Models:
@@ -151,7 +152,30 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         stats_attributes[name] = NumberAttribute(null=True)
     DailyStatsItem = type("DailyStatsItem", (Model,), stats_attributes)
 
-    return Models(job=JobItem, transition=TransitionItem, daily_stats=DailyStatsItem)
+    class AlertClaimItem(Model):
+        """PK=JOB#<name>, SK=ALERT#<kind>: the one alert of that kind, pending or sent.
+
+        `pending` with a lease while its holder publishes; `sent` for good once published.
+        """
+
+        Meta = table_meta()  # type: ignore[assignment]
+        pk = UnicodeAttribute(hash_key=True)
+        sk = UnicodeAttribute(range_key=True)
+        alert_kind = UnicodeAttribute()
+        state = UnicodeAttribute()
+        claim_token = UnicodeAttribute()
+        lease_until_ms = NumberAttribute()
+        claimed_at = UnicodeAttribute()
+        order_key = UnicodeAttribute()  # the snapshot that claimed it
+        sent_at = UnicodeAttribute(null=True)
+        message_id = UnicodeAttribute(null=True)
+
+    return Models(
+        job=JobItem,
+        transition=TransitionItem,
+        daily_stats=DailyStatsItem,
+        alert_claim=AlertClaimItem,
+    )
 
 
 def table_schema() -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Alerts: which terminal outcomes alert, what the message says, how it is published once."""

@@ -1,0 +1,116 @@
+"""The Alerter of the pipeline: one alert per (job, kind), whatever the delivery.
+
+For a snapshot whose own state is of a configured kind (any other costs nothing):
+
+1. claim (one conditional transaction: the stored job is of this kind, and nobody
+   claimed it, or a claimer died holding it): refused -> nothing to do, or, if another
+   holder is publishing right now, AlertInFlight so that the record comes back later;
+2. publish; on failure release the claim and raise AlertPublishFailed, so the record
+   fails and its redelivery (a STALE store, the same claim) publishes;
+3. mark the claim sent.
+
+The claim reads the stored outcome, so a STORED and a STALE outcome take the same path:
+a stale or duplicate event of the job's kind finds the claim sent; an event of another
+kind than the stored job's does not alert.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind, kind_of
+from jobtracker.alerts.message import AlertMessage, build_alert
+from jobtracker.record import JobSnapshot
+from jobtracker.store.alert_claims import Claim, ClaimOutcome
+from jobtracker.store.repository import StoreOutcome
+from jobtracker.timestamps import to_epoch_ms
+
+# Longer than a publish can take with the client's timeouts and retries, so that a live
+# holder is never overtaken; short enough that SQS's next delivery finds it expired.
+LEASE_MS = 60_000
+
+
+class AlertPublishFailed(RuntimeError):
+    """The alert could not be published; its claim was released for the retry."""
+
+
+class AlertInFlight(RuntimeError):
+    """Another invocation holds this alert's claim and is publishing it; retry later."""
+
+
+class AlertClaims(Protocol):
+    def claim(
+        self, name: str, kind: AlertKind, order_key: str, now_ms: int, lease_ms: int
+    ) -> Claim: ...
+
+    def mark_sent(self, claim: Claim, message_id: str, now_ms: int) -> bool: ...
+
+    def release(self, claim: Claim) -> bool: ...
+
+
+class AlertPublisher(Protocol):
+    def publish(self, message: AlertMessage) -> str:
+        """Publish; return the message id, or raise AlertPublishFailed."""
+        ...
+
+
+@dataclass(frozen=True)
+class ExactlyOnceAlerter:
+    """The pipeline's Alerter.
+
+    `not_before_ms`: jobs that ended before this instant (epoch ms) never alert, and cost
+    no request; the reconciler sets it from its lookback so a backfill stays quiet:
+    `dataclasses.replace(alerter, not_before_ms=now_ms - lookback_ms)`.
+    """
+
+    claims: AlertClaims
+    publisher: AlertPublisher
+    kinds: frozenset[AlertKind] = frozenset(DEFAULT_KINDS)
+    region: str | None = None
+    not_before_ms: int | None = None
+    clock: Callable[[], float] = field(default=time.time, repr=False)
+
+    def alertable_kind(self, snapshot: JobSnapshot) -> AlertKind | None:
+        """The kind this snapshot may alert as, before any request."""
+        kind = kind_of(snapshot.status, snapshot.secondary_status)
+        if kind is None or kind not in self.kinds:
+            return None
+        if self.not_before_ms is not None and ended_ms(snapshot) < self.not_before_ms:
+            return None
+        return kind
+
+    def alert(self, snapshot: JobSnapshot, outcome: StoreOutcome) -> list[str]:
+        """Publish this snapshot's alert if it is due; return the kinds published.
+
+        `outcome` does not change the path: the claim itself checks the stored job.
+        """
+        kind = self.alertable_kind(snapshot)
+        if kind is None:
+            return []
+        claim = self.claims.claim(snapshot.name, kind, snapshot.order_key, self._now_ms(), LEASE_MS)
+        if claim.outcome is ClaimOutcome.IN_FLIGHT:
+            raise AlertInFlight(f"{kind.value} alert of {snapshot.name} is being published")
+        if claim.outcome is not ClaimOutcome.CLAIMED:
+            return []
+        message = build_alert(snapshot, kind, self.region)
+        try:
+            message_id = self.publisher.publish(message)
+        except AlertPublishFailed:
+            self.claims.release(claim)
+            raise
+        # False only if this holder outlived its lease and lost the claim: the alert is
+        # out either way, and failing the record now would not recall it.
+        self.claims.mark_sent(claim, message_id, self._now_ms())
+        return [kind.value]
+
+    def _now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+
+def ended_ms(snapshot: JobSnapshot) -> int:
+    """When the job ended: its training end time, or its last change if it has none."""
+    end = snapshot.record.get("training_end_time")
+    return to_epoch_ms(end) if isinstance(end, str) else snapshot.last_modified_ms

@@ -1,0 +1,67 @@
+"""Alert kinds: the terminal outcomes a team can be alerted about.
+
+Each terminal state has at most one kind, so that "once per (job, kind)" is also "once per
+outcome": Failed and Completed by the primary status; a Stopped job by its secondary
+status, which says why it stopped. A Stopped job whose secondary status is not final yet
+(`Stopping`) has no kind: the snapshot that carries the final one alerts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class KindRule:
+    status: str
+    # Secondary statuses that make this kind; None in the set: the attribute is absent.
+    # An empty set: any secondary status.
+    secondary_statuses: frozenset[str | None] = frozenset()
+
+
+class AlertKind(Enum):
+    FAILED = "Failed"
+    MAX_RUNTIME_EXCEEDED = "MaxRuntimeExceeded"
+    STOPPED = "Stopped"
+    MAX_WAIT_TIME_EXCEEDED = "MaxWaitTimeExceeded"
+    INTERRUPTED = "Interrupted"
+    COMPLETED = "Completed"
+
+    @property
+    def rule(self) -> KindRule:
+        return _RULES[self]
+
+
+_RULES = {
+    AlertKind.FAILED: KindRule("Failed"),
+    AlertKind.COMPLETED: KindRule("Completed"),
+    AlertKind.MAX_RUNTIME_EXCEEDED: KindRule("Stopped", frozenset({"MaxRuntimeExceeded"})),
+    AlertKind.MAX_WAIT_TIME_EXCEEDED: KindRule("Stopped", frozenset({"MaxWaitTimeExceeded"})),
+    AlertKind.INTERRUPTED: KindRule("Stopped", frozenset({"Interrupted"})),
+    AlertKind.STOPPED: KindRule("Stopped", frozenset({"Stopped", None})),
+}
+
+DEFAULT_KINDS = (AlertKind.FAILED, AlertKind.MAX_RUNTIME_EXCEEDED)
+
+
+def kind_of(status: str, secondary_status: str | None) -> AlertKind | None:
+    """The kind of a job in this state, or None if the state cannot alert."""
+    for kind, rule in _RULES.items():
+        if status == rule.status and (
+            not rule.secondary_statuses or secondary_status in rule.secondary_statuses
+        ):
+            return kind
+    return None
+
+
+def parse_kinds(text: str) -> frozenset[AlertKind]:
+    """`"Failed, MaxRuntimeExceeded"` -> the kinds; an unknown name raises ValueError."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    known = {kind.value: kind for kind in AlertKind}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValueError(
+            f"unknown alert kind {', '.join(map(repr, unknown))}; valid kinds: {', '.join(known)}"
+        )
+    return frozenset(known[name] for name in names)

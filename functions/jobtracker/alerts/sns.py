@@ -1,0 +1,44 @@
+"""The SNS edge: the client, and the publisher that turns its errors into the domain's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from jobtracker.alerts.alerter import AlertPublishFailed
+from jobtracker.alerts.message import AlertMessage
+
+# A publish is one small request: fail fast and let SQS redeliver rather than hold the
+# batch (and the claim's lease) on a slow endpoint.
+CLIENT_CONFIG = Config(
+    connect_timeout=2,
+    read_timeout=5,
+    retries={"max_attempts": 3, "mode": "standard"},
+)
+
+
+def sns_client(region: str | None = None) -> Any:
+    """A client for the alert topic (AWS_ENDPOINT_URL_SNS / AWS_ENDPOINT_URL apply)."""
+    return boto3.client("sns", region_name=region, config=CLIENT_CONFIG)
+
+
+class SnsPublisher:
+    def __init__(self, topic_arn: str, client: Any) -> None:
+        self.topic_arn = topic_arn
+        self.client = client
+
+    def publish(self, message: AlertMessage) -> str:
+        try:
+            response = self.client.publish(
+                TopicArn=self.topic_arn,
+                Subject=message.subject,
+                Message=message.sns_message(),
+                MessageStructure="json",
+                MessageAttributes=message.sns_attributes(),
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise AlertPublishFailed(f"publish to {self.topic_arn} failed: {error}") from error
+        return str(response["MessageId"])

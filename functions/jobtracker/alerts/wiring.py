@@ -1,0 +1,23 @@
+"""One alerter from configuration, for every function that writes jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobtracker.alerts.alerter import ExactlyOnceAlerter
+from jobtracker.alerts.sns import SnsPublisher
+from jobtracker.config import AlertConfig
+from jobtracker.store.alert_claims import AlertClaimRepository
+from jobtracker.store.models import Models
+from jobtracker.store.repository import TableConfig
+
+
+def make_alerter(
+    config: AlertConfig, table: TableConfig, models: Models, sns_client: Any
+) -> ExactlyOnceAlerter:
+    return ExactlyOnceAlerter(
+        claims=AlertClaimRepository(table, models),
+        publisher=SnsPublisher(config.topic_arn, sns_client),
+        kinds=config.kinds,
+        region=table.region,
+    )

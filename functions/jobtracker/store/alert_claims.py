@@ -1,0 +1,175 @@
+"""Alert claims: the items that make each (job, kind) alert go out once.
+
+A claim is one TransactWriteItems request that
+
+- checks that the stored job is of the claimed kind (the alert follows the stored
+  outcome, whatever order the events came in), and
+- puts `PK=JOB#<name>, SK=ALERT#<kind>` as `pending`, with a lease, if no claim is
+  there yet or the one there is `pending` with an expired lease (its holder died
+  between claiming and publishing; taking it over is what makes the alert still go out).
+
+Its holder then publishes and marks the claim `sent` (one UpdateItem), or releases it
+(one DeleteItem) if publishing failed, so that the retry publishes.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from jobtracker.alerts.kinds import AlertKind
+from jobtracker.store.models import Models
+from jobtracker.store.repository import JOB_SK, TableConfig, job_pk
+from jobtracker.timestamps import iso_from_ms
+
+ALERT_PREFIX = "ALERT#"
+PENDING = "pending"
+SENT = "sent"
+_CONFLICT_RETRIES = 3
+
+
+class ClaimOutcome(Enum):
+    CLAIMED = "claimed"
+    ALREADY_SENT = "already sent"
+    IN_FLIGHT = "in flight"  # another holder's lease is still running
+    NOT_STORED_OUTCOME = "not the stored outcome"  # the job is stored with another kind
+
+
+@dataclass(frozen=True)
+class Claim:
+    outcome: ClaimOutcome
+    job_name: str
+    kind: AlertKind
+    token: str
+
+
+def alert_sk(kind: AlertKind) -> str:
+    return f"{ALERT_PREFIX}{kind.value}"
+
+
+class AlertClaimRepository:
+    def __init__(self, config: TableConfig, models: Models) -> None:
+        self.models = models
+        self._connection = Connection(region=config.region, host=config.endpoint_url)
+
+    def claim(
+        self, name: str, kind: AlertKind, order_key: str, now_ms: int, lease_ms: int
+    ) -> Claim:
+        job, claim = self.models.job, self.models.alert_claim
+        token = uuid.uuid4().hex
+        item = claim(
+            job_pk(name),
+            alert_sk(kind),
+            alert_kind=kind.value,
+            state=PENDING,
+            claim_token=token,
+            lease_until_ms=now_ms + lease_ms,
+            claimed_at=iso_from_ms(now_ms),
+            order_key=order_key,
+        )
+        free = claim.pk.does_not_exist() | (
+            (claim.state == PENDING) & (claim.lease_until_ms < now_ms)
+        )
+        attempts = 0
+        while True:
+            try:
+                with TransactWrite(connection=self._connection) as transaction:
+                    transaction.condition_check(
+                        job, job_pk(name), JOB_SK, condition=self._stored_as(kind)
+                    )
+                    transaction.save(item, condition=free, return_values="ALL_OLD")
+                return Claim(ClaimOutcome.CLAIMED, name, kind, token)
+            except TransactWriteError as error:
+                outcome = _refusal(error)
+                if outcome is not None:
+                    return Claim(outcome, name, kind, token)
+                # The job item is in another writer's transaction (the store's second
+                # step, or another claim): try again shortly, else fail the record.
+                attempts += 1
+                if not _conflict(error) or attempts == _CONFLICT_RETRIES:
+                    raise
+                time.sleep(random.uniform(0.01, 0.05) * attempts)
+
+    def mark_sent(self, claim: Claim, message_id: str, now_ms: int) -> bool:
+        """Make the claim permanent; False if it is no longer this holder's."""
+        item = self.models.alert_claim(job_pk(claim.job_name), alert_sk(claim.kind))
+        model = self.models.alert_claim
+        try:
+            item.update(
+                actions=[
+                    model.state.set(SENT),
+                    model.sent_at.set(iso_from_ms(now_ms)),
+                    model.message_id.set(message_id),
+                ],
+                condition=model.claim_token == claim.token,
+            )
+        except UpdateError:
+            return False
+        return True
+
+    def release(self, claim: Claim) -> bool:
+        """Give a pending claim up so that a retry can publish; False if that failed.
+
+        A claim that could not be released is freed by its lease running out.
+        """
+        model = self.models.alert_claim
+        item = model(job_pk(claim.job_name), alert_sk(claim.kind))
+        try:
+            item.delete(condition=(model.claim_token == claim.token) & (model.state == PENDING))
+        except DeleteError:
+            return False
+        return True
+
+    def get(self, name: str, kind: AlertKind) -> dict[str, Any] | None:
+        """A claim as stored (for operators and tests)."""
+        try:
+            item = self.models.alert_claim.get(job_pk(name), alert_sk(kind))
+        except DoesNotExist:
+            return None
+        return dict(item.attribute_values)
+
+    def _stored_as(self, kind: AlertKind) -> Condition:
+        job = self.models.job
+        rule = kind.rule
+        condition: Condition = job.status == rule.status
+        if rule.secondary_statuses:
+            accepted = [
+                job.secondary_status.does_not_exist()
+                if secondary is None
+                else job.secondary_status == secondary
+                for secondary in sorted(rule.secondary_statuses, key=str)
+            ]
+            either = accepted[0]
+            for other in accepted[1:]:
+                either = either | other
+            condition = condition & either
+        return condition
+
+
+def _conflict(error: TransactWriteError) -> bool:
+    return any(
+        reason and reason.code == "TransactionConflict"
+        for reason in error.cancellation_reasons or []
+    )
+
+
+def _refusal(error: TransactWriteError) -> ClaimOutcome | None:
+    """Why the claim was refused, or None if it failed for another reason (retry)."""
+    reasons = error.cancellation_reasons or []
+    codes = [reason.code if reason else None for reason in reasons]
+    if len(codes) != 2 or "ConditionalCheckFailed" not in codes:
+        return None
+    if codes[0] == "ConditionalCheckFailed":
+        return ClaimOutcome.NOT_STORED_OUTCOME
+    held = reasons[1].raw_item if reasons[1] else None
+    state = (held or {}).get("state", {}).get("S")
+    return ClaimOutcome.IN_FLIGHT if state == PENDING else ClaimOutcome.ALREADY_SENT
