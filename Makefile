@@ -14,10 +14,11 @@ export AWS_DEFAULT_REGION ?= us-east-1
 
 install: $(STAMP) $(NODE_STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 # The CDK CLI pinned in package.json / package-lock.json.

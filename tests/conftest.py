@@ -14,6 +14,7 @@ _TEST_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
     "TABLE_NAME": "jobtracker-test",
+    "TOKEN_KEY": "test-page-token-key-0123456789",
     # Alerts off unless a test sets them up with a topic (tests/fixtures/ingest_stack.py).
     "ALERT_KINDS": "",
     "POWERTOOLS_SERVICE_NAME": "jobtracker",

@@ -1,84 +1,91 @@
-"""The read API: API Gateway HTTP API (payload v2) -> queries on the table."""
+"""The read API: API Gateway HTTP API (payload v2) -> queries on the table.
+
+Parameters are parsed by jobtracker.queries (one parser for every caller, tested with
+hypothesis) rather than by Powertools' validation, which would import pydantic on every
+cold start; /openapi.json is written from the same constants (api.openapi) and built only
+when that route is hit.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtracker.config import ApiConfig
+from jobtracker.errors import InvalidQuery, UnknownJob
 from jobtracker.observability import logger, metrics, tracer
-from jobtracker.store.repository import JobRepository
+from jobtracker.queries import (
+    job_detail,
+    job_transitions,
+    list_jobs,
+    parse_job_query,
+    parse_stats_query,
+    window_stats,
+)
+from jobtracker.store.reads import JobReads
+from jobtracker.tokens import PageTokens, TokenKey
 
 CONFIG = ApiConfig.from_env()
-REPOSITORY = JobRepository(CONFIG.table)
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 100
+READS = JobReads.for_table(CONFIG.table.table_name, CONFIG.table.region, CONFIG.table.endpoint_url)
+TOKENS = PageTokens(TokenKey(CONFIG.token_key.key, CONFIG.token_key.secret_arn))
 
 app = APIGatewayHttpResolver()
 
 
+@app.get("/jobs")
+def get_jobs() -> dict[str, Any]:
+    return list_jobs(parse_job_query(app.current_event.query_string_parameters), READS, TOKENS)
+
+
 @app.get("/jobs/<name>")
 def get_job(name: str) -> dict[str, Any]:
-    record = REPOSITORY.get_job(name)
-    if record is None:
-        raise NotFoundError(f"training job {name!r} not found")
-    return record
+    return job_detail(name, READS)
 
 
 @app.get("/jobs/<name>/transitions")
 def get_transitions(name: str) -> dict[str, Any]:
-    if REPOSITORY.get_job(name) is None:
-        raise NotFoundError(f"training job {name!r} not found")
-    return {"items": REPOSITORY.list_transitions(name)}
+    return job_transitions(name, READS)
 
 
-@app.get("/jobs")
-def list_jobs() -> dict[str, Any]:
-    limit = _limit(app.current_event.get_query_string_value("limit"))
-    cursor = _decode_token(app.current_event.get_query_string_value("next_token"))
-    items, next_cursor = REPOSITORY.list_recent_jobs(limit, cursor)
-    return {"items": items, "next_token": _encode_token(next_cursor)}
+@app.get("/stats")
+def get_stats() -> dict[str, Any]:
+    today = datetime.now(UTC).date()
+    query = parse_stats_query(app.current_event.query_string_parameters, today)
+    return window_stats(query, READS)
 
 
-def _limit(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise BadRequestError(f"limit must be an integer from 1 to {MAX_LIMIT}")
-    return int(raw)
+@app.get("/openapi.json")
+def get_openapi() -> dict[str, Any]:
+    from api.openapi import openapi_document  # only this route pays for building it
+
+    return openapi_document()
 
 
-def _encode_token(cursor: dict[str, Any] | None) -> str | None:
-    if cursor is None:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(cursor).encode()).decode()
+@app.get("/docs")
+def get_docs() -> Response:
+    from api.openapi import SWAGGER_UI_HTML
+
+    return Response(status_code=200, content_type="text/html", body=SWAGGER_UI_HTML)
 
 
-def _decode_token(token: str | None) -> dict[str, Any] | None:
-    if not token:
-        return None
-    try:
-        cursor = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (binascii.Error, ValueError, UnicodeError):
-        raise BadRequestError("next_token is not a token this API issued") from None
-    if not isinstance(cursor, dict) or not isinstance(cursor.get("month"), str):
-        raise BadRequestError("next_token is not a token this API issued")
-    return cursor
+@app.exception_handler(InvalidQuery)
+def _bad_request(error: InvalidQuery) -> Response:
+    logger.info("request refused", extra={"reason": str(error), "kind": type(error).__name__})
+    return _error_response(400, str(error))
+
+
+@app.exception_handler(UnknownJob)
+def _unknown_job(error: UnknownJob) -> Response:
+    return _error_response(404, str(error.args[0]) if error.args else "not found")
 
 
 @app.exception_handler(NotFoundError)
-def _not_found(error: NotFoundError) -> Response:
-    return _error_response(404, str(error.msg))
-
-
-@app.exception_handler(BadRequestError)
-def _bad_request(error: BadRequestError) -> Response:
-    return _error_response(400, str(error.msg))
+def _no_route(error: NotFoundError) -> Response:
+    return _error_response(404, "no such route; see /openapi.json")
 
 
 def _error_response(status: int, message: str) -> Response:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind, parse_kinds
 from jobtracker.store.repository import TableConfig
+from jobtracker.tokens import MIN_KEY_BYTES
 
 # A standard topic: a FIFO one would need a message group and cannot reach email.
 _TOPIC_ARN = re.compile(r"^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
@@ -73,9 +74,40 @@ class IngestConfig:
 
 
 @dataclass(frozen=True)
+class TokenKeyConfig:
+    """Where the page-token HMAC key comes from: exactly one of the two."""
+
+    key: bytes | None = None  # TOKEN_KEY: the key itself (local stack, dev)
+    secret_arn: str | None = None  # TOKEN_KEY_SECRET_ARN: a Secrets Manager secret (deployed)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> TokenKeyConfig:
+        key = env.get("TOKEN_KEY", "").strip()
+        secret_arn = env.get("TOKEN_KEY_SECRET_ARN", "").strip()
+        if key and secret_arn:
+            raise ConfigError("set only one of TOKEN_KEY and TOKEN_KEY_SECRET_ARN")
+        if secret_arn:
+            if not secret_arn.startswith("arn:") or ":secretsmanager:" not in secret_arn:
+                raise ConfigError(
+                    f"TOKEN_KEY_SECRET_ARN must be a Secrets Manager secret ARN, got {secret_arn!r}"
+                )
+            return cls(secret_arn=secret_arn)
+        if not key:
+            raise ConfigError(
+                "the page-token key is required: set TOKEN_KEY (the key) or "
+                "TOKEN_KEY_SECRET_ARN (a Secrets Manager secret holding it)"
+            )
+        if len(key.encode()) < MIN_KEY_BYTES:
+            raise ConfigError(f"TOKEN_KEY must be at least {MIN_KEY_BYTES} bytes")
+        return cls(key=key.encode())
+
+
+@dataclass(frozen=True)
 class ApiConfig:
     table: TableConfig
+    token_key: TokenKeyConfig
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ApiConfig:
-        return cls(table=table_config(env))
+        env = os.environ if env is None else env
+        return cls(table=table_config(env), token_key=TokenKeyConfig.from_env(env))

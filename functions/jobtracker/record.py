@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from jobtracker.casing import snake_case
 from jobtracker.errors import MalformedEvent
@@ -36,7 +36,7 @@ USER_MAPS = frozenset(
 # Part of the boto3 response, not of the TrainingJob.
 NOT_ATTRIBUTES = frozenset({"ResponseMetadata"})
 
-_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,11 @@ class JobSnapshot:
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+def is_training_job_name(text: object) -> TypeGuard[str]:
+    """SageMaker's rule for a training job name: 1-63 letters, digits and inner hyphens."""
+    return isinstance(text, str) and JOB_NAME.fullmatch(text) is not None
+
+
 def normalise_training_job(detail: Mapping[str, Any]) -> JobSnapshot:
     """Turn an event's `detail` or a DescribeTrainingJob response into a JobSnapshot."""
     if not isinstance(detail, Mapping):
@@ -135,7 +140,7 @@ def normalise_training_job(detail: Mapping[str, Any]) -> JobSnapshot:
 
 def _required_name(detail: Mapping[str, Any]) -> str:
     name = detail.get("TrainingJobName")
-    if not isinstance(name, str) or not _JOB_NAME.match(name):
+    if not is_training_job_name(name):
         raise MalformedEvent(f"TrainingJobName: {str(name)[:80]!r} is not a training job name")
     return name
 

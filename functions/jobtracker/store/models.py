@@ -52,6 +52,8 @@ STATS_COUNTERS = (
 STATUS_INDEX = "by-status"
 MONTH_INDEX = "by-month"
 TUNING_JOB_INDEX = "by-tuning-job"
+# Name prefix search: partition = the name's first character (one of 62), sort = the name.
+NAME_INDEX = "by-name"
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,11 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         tuning_job_arn = UnicodeAttribute(hash_key=True)
         created_sk = UnicodeAttribute(range_key=True)
 
+    class ByName(GlobalSecondaryIndex[Any]):
+        Meta = index_meta(NAME_INDEX)
+        name_shard = UnicodeAttribute(hash_key=True)
+        job_name = UnicodeAttribute(range_key=True)
+
     class JobItem(Model):
         """PK=JOB#<name>, SK=JOB: the newest snapshot, its summary, its index keys."""
 
@@ -111,6 +118,7 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         creation_time = UnicodeAttribute()
         creation_month = UnicodeAttribute()
         created_sk = UnicodeAttribute()  # "<creation_time>#<name>": unique, sortable
+        name_shard = UnicodeAttribute(null=True)  # the name's first character
         training_start_time = UnicodeAttribute(null=True)
         training_end_time = UnicodeAttribute(null=True)
         last_modified_time = UnicodeAttribute()
@@ -130,6 +138,7 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         by_status = ByStatus()
         by_month = ByMonth()
         by_tuning_job = ByTuningJob()
+        by_name = ByName()
 
     class TransitionItem(Model):
         """PK=JOB#<name>, SK=TRANSITION#<start_time>#<status>."""

@@ -15,31 +15,36 @@ A stale or duplicate snapshot stops at step 1 with ConditionalCheckFailed.
 
 from __future__ import annotations
 
-import json
 import random
 import time
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from jobtracker.aggregates import Contribution, counter_deltas
 from jobtracker.errors import MalformedEvent
 from jobtracker.record import JobSnapshot, Transition
+from jobtracker.store.keys import (
+    JOB_SK,
+    STATS_PK,
+    compress_record,
+    job_pk,
+    name_shard,
+    transition_sk,
+)
+from jobtracker.store.keys import TRANSITION_PREFIX as TRANSITION_PREFIX  # re-exported
+from jobtracker.store.keys import decompress_record as decompress_record  # re-exported
 from jobtracker.store.models import Models, define_models
+from jobtracker.store.reads import JobReads
 from jobtracker.timestamps import iso_from_ms
 
-JOB_SK = "JOB"
 # DynamoDB's item limit is 400 KB; leave room for the summary attributes.
 MAX_RECORD_BYTES = 350_000
 SUMMARY_TEXT_LIMIT = 2048
-TRANSITION_PREFIX = "TRANSITION#"
-STATS_PK = "STATS"
 # A transaction holds at most 100 items: the job, the day's counters, and the rest.
 _TRANSITIONS_PER_TRANSACTION = 98
 _CONFLICT_RETRIES = 4
@@ -57,27 +62,14 @@ class TableConfig:
     endpoint_url: str | None = None
 
 
-def job_pk(name: str) -> str:
-    return f"JOB#{name}"
+class JobRepository(JobReads):
+    """The write path, and (inherited) every read."""
 
-
-def transition_sk(transition: Transition) -> str:
-    return f"{TRANSITION_PREFIX}{iso_from_ms(transition.start_ms)}#{transition.status}"
-
-
-def compress_record(record: dict[str, Any]) -> bytes:
-    return zlib.compress(json.dumps(record, separators=(",", ":")).encode(), 6)
-
-
-def decompress_record(blob: bytes) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(zlib.decompress(blob))
-    return document
-
-
-class JobRepository:
     def __init__(self, config: TableConfig, models: Models | None = None) -> None:
+        super().__init__(
+            models or define_models(config.table_name, config.region, config.endpoint_url)
+        )
         self.config = config
-        self.models = models or define_models(config.table_name, config.region, config.endpoint_url)
         self._connection = Connection(region=config.region, host=config.endpoint_url)
 
     # -- writes -----------------------------------------------------------------------
@@ -190,113 +182,6 @@ class JobRepository:
             status_message=transition.status_message,
         )
 
-    # -- reads ------------------------------------------------------------------------
-
-    def get_job(self, name: str) -> dict[str, Any] | None:
-        try:
-            item = self.models.job.get(job_pk(name), JOB_SK)
-        except DoesNotExist:
-            return None
-        return decompress_record(item.record)
-
-    def list_transitions(self, name: str) -> list[dict[str, Any]]:
-        items = self.models.transition.query(
-            job_pk(name), self.models.transition.sk.startswith(TRANSITION_PREFIX)
-        )
-        return [
-            {
-                "status": item.status,
-                "start_time": item.start_time,
-                "end_time": item.end_time,
-                "status_message": item.status_message,
-            }
-            for item in items
-        ]
-
-    def list_recent_jobs(
-        self, limit: int, cursor: dict[str, Any] | None = None
-    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        """Newest first by creation time, walking the month index back to the first day seen.
-
-        `cursor` is the position a previous page ended at: {"month", "key"}.
-        """
-        job = self.models.job
-        oldest = self._oldest_day()
-        if oldest is None:
-            return [], None
-        month = cursor["month"] if cursor else iso_from_ms(int(time.time() * 1000))[:7]
-        start_key = cursor.get("key") if cursor else None
-        items: list[dict[str, Any]] = []
-        while month >= oldest[:7]:
-            page = job.by_month.query(
-                month,
-                scan_index_forward=False,
-                limit=limit - len(items),
-                last_evaluated_key=start_key,
-            )
-            items.extend(summary_of(item) for item in page)
-            start_key = page.last_evaluated_key
-            if len(items) >= limit:
-                return items, (
-                    {"month": month, "key": start_key}
-                    if start_key
-                    else _next_month_cursor(month, oldest)
-                )
-            if start_key is None:
-                month = _previous_month(month)
-        return items, None
-
-    def _oldest_day(self) -> str | None:
-        stats = self.models.daily_stats
-        for item in stats.query(STATS_PK, stats.sk.startswith("DAY#"), limit=1):
-            return str(item.sk[4:])
-        return None
-
-    def iter_daily_stats(self, first_day: str, last_day: str) -> Iterator[dict[str, int]]:
-        stats = self.models.daily_stats
-        for item in stats.query(STATS_PK, stats.sk.between(f"DAY#{first_day}", f"DAY#{last_day}")):
-            values = item.attribute_values
-            yield {
-                "day": item.sk[4:],
-                **{k: int(v) for k, v in values.items() if k not in ("pk", "sk")},
-            }
-
-
-def summary_of(item: Any) -> dict[str, Any]:
-    """A job's summary, from the attributes every list index projects."""
-    return {
-        "training_job_name": item.job_name,
-        "training_job_arn": item.job_arn,
-        "training_job_status": item.status,
-        "secondary_status": item.secondary_status,
-        "creation_time": item.creation_time,
-        "training_start_time": item.training_start_time,
-        "training_end_time": item.training_end_time,
-        "last_modified_time": item.last_modified_time,
-        "failure_reason": item.failure_reason,
-        "instance_type": item.instance_type,
-        "instance_count": _int_or_none(item.instance_count),
-        "billable_time_in_seconds": _int_or_none(item.billable_time_in_seconds),
-        "training_time_in_seconds": _int_or_none(item.training_time_in_seconds),
-        "tuning_job_arn": item.tuning_job_arn,
-    }
-
-
-def _int_or_none(value: object) -> int | float | None:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value if isinstance(value, (int, float)) else None
-
-
-def _previous_month(month: str) -> str:
-    year, number = int(month[:4]), int(month[5:7])
-    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
-
-
-def _next_month_cursor(month: str, oldest: str) -> dict[str, Any] | None:
-    earlier = _previous_month(month)
-    return {"month": earlier, "key": None} if earlier >= oldest[:7] else None
-
 
 def _applied_contribution(old: Any | None) -> Contribution | None:
     if old is None or old.applied_key is None:
@@ -334,6 +219,7 @@ def _job_attributes(snapshot: JobSnapshot) -> dict[str, Any]:
         "creation_time": creation,
         "creation_month": creation[:7],
         "created_sk": f"{creation}#{snapshot.name}",
+        "name_shard": name_shard(snapshot.name),
         "training_start_time": _text(record.get("training_start_time")),
         "training_end_time": _text(record.get("training_end_time")),
         "last_modified_time": iso_from_ms(snapshot.last_modified_ms),

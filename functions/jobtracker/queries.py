@@ -1,0 +1,440 @@
+"""The questions people ask of the store, as typed queries: parse, choose an index, page.
+
+Every listing reads one index with key conditions only (items read = items returned):
+
+- no filter, or a window: by-month, one month partition after another, newest first;
+  created_sk in the window.
+- status (+ window): by-status, partition = the status; created_sk in the window.
+- tuning_job_arn (+ window): by-tuning-job, partition = the ARN; created_sk in the window.
+- name_prefix: by-name, partition = the prefix's first character; begins_with(job_name).
+
+created_sk is "<creation time>#<name>", so a window [after, before] is the key range
+[after, before + "$"] ("$" sorts right after "#"). The by-name index orders by name, not by
+creation time: a prefix listing is newest first only in so far as names carry their
+creation time (SageMaker's generated names do). Other combinations are refused with a 400
+that lists the supported ones, rather than answered by discarding items.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import Enum
+from typing import Any, Protocol
+
+from jobtracker.errors import InvalidQuery, UnknownJob
+from jobtracker.record import STATUS_RANK, is_training_job_name
+from jobtracker.tokens import Cursor, PageTokens
+
+STATUSES = tuple(STATUS_RANK)
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+STATS_DEFAULT_DAYS = 30
+LIST_PARAMETERS = (
+    "status",
+    "created_after",
+    "created_before",
+    "tuning_job_arn",
+    "name_prefix",
+    "limit",
+    "next_token",
+)
+STATS_PARAMETERS = ("created_after", "created_before")
+SUPPORTED_COMBINATIONS = (
+    "no filter; created_after/created_before; status with or without created_after/"
+    "created_before; tuning_job_arn with or without created_after/created_before; "
+    "name_prefix alone"
+)
+# SageMaker's own pattern for a tuning job ARN (the job name part: 1-32 characters).
+TUNING_JOB_ARN = re.compile(
+    r"arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:hyper-parameter-tuning-job/"
+    r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}"
+)
+NAME_PREFIX = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9-]{0,62}")
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+_CREATED_SK = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z#(.+)")
+_LIMIT = re.compile(r"[0-9]{1,3}")
+_MAX_TIME_CHARS = 64
+# Bounds of the STATS partition's day keys: every "yyyy-mm-dd" sorts between them.
+_FIRST_DAY, _LAST_DAY = "0000-00-00", "9999-99-99"
+
+
+class IndexName(Enum):
+    STATUS = "by-status"
+    MONTH = "by-month"
+    TUNING_JOB = "by-tuning-job"
+    NAME = "by-name"
+
+
+@dataclass(frozen=True)
+class KeyRange:
+    """One partition of one index and an inclusive sort-key range (or prefix) in it."""
+
+    index: IndexName
+    partition: str
+    low: str | None = None
+    high: str | None = None
+    prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    items: list[dict[str, Any]]
+    # Sort key of the last item when the partition may hold more after it, else None.
+    last_key: str | None
+
+
+class JobReader(Protocol):
+    """What the queries need from the store (store.reads.JobReads in production)."""
+
+    def get_job(self, name: str) -> dict[str, Any] | None: ...
+
+    def job_exists(self, name: str) -> bool: ...
+
+    def list_transitions(self, name: str) -> list[dict[str, Any]]: ...
+
+    def read_index(self, key_range: KeyRange, after: str | None, limit: int) -> IndexPage: ...
+
+    def latest_day_with_jobs(self, first_day: str, last_day: str) -> str | None: ...
+
+    def iter_daily_stats(self, first_day: str, last_day: str) -> Iterable[Mapping[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class Window:
+    """Creation-time bounds, inclusive, as "YYYY-MM-DDTHH:MM:SS.mmmZ" (the record's form)."""
+
+    after: str | None = None
+    before: str | None = None
+
+    @property
+    def low_key(self) -> str | None:
+        return self.after
+
+    @property
+    def high_key(self) -> str | None:
+        return None if self.before is None else self.before + "$"
+
+
+@dataclass(frozen=True)
+class JobQuery:
+    window: Window
+    status: str | None = None
+    tuning_job_arn: str | None = None
+    name_prefix: str | None = None
+    limit: int = DEFAULT_LIMIT
+    next_token: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """The filters (not the limit: a client may change page size between pages)."""
+        return json.dumps(
+            [
+                self.status,
+                self.window.after,
+                self.window.before,
+                self.tuning_job_arn,
+                self.name_prefix,
+            ]
+        )
+
+
+@dataclass(frozen=True)
+class StatsQuery:
+    first_day: str  # whole UTC days, inclusive
+    last_day: str
+
+
+# -- parsing ---------------------------------------------------------------------------
+
+
+def parse_job_query(params: Mapping[str, str] | None) -> JobQuery:
+    params = _known(params, LIST_PARAMETERS)
+    status = params.get("status")
+    if status is not None and status not in STATUSES:
+        raise InvalidQuery(f"status must be one of {', '.join(STATUSES)}; got {status[:40]!r}")
+    tuning_job_arn = params.get("tuning_job_arn")
+    if tuning_job_arn is not None and not TUNING_JOB_ARN.fullmatch(tuning_job_arn):
+        raise InvalidQuery(
+            "tuning_job_arn must be a hyperparameter tuning job ARN "
+            "(arn:aws:sagemaker:<region>:<account>:hyper-parameter-tuning-job/<name>)"
+        )
+    name_prefix = params.get("name_prefix")
+    if name_prefix is not None and not NAME_PREFIX.fullmatch(name_prefix):
+        raise InvalidQuery(
+            "name_prefix must be 1-63 letters, digits or hyphens, starting with a letter or digit"
+        )
+    query = JobQuery(
+        window=parse_window(params),
+        status=status,
+        tuning_job_arn=tuning_job_arn,
+        name_prefix=name_prefix,
+        limit=parse_limit(params.get("limit")),
+        next_token=params.get("next_token"),
+    )
+    _check_combination(query)
+    return query
+
+
+def parse_limit(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not _LIMIT.fullmatch(raw) or not 1 <= int(raw) <= MAX_LIMIT:
+        raise InvalidQuery(f"limit must be an integer from 1 to {MAX_LIMIT}; got {raw[:20]!r}")
+    return int(raw)
+
+
+def parse_window(params: Mapping[str, str]) -> Window:
+    after = params.get("created_after")
+    before = params.get("created_before")
+    window = Window(
+        after=None if after is None else parse_instant("created_after", after, end_of_day=False),
+        before=None if before is None else parse_instant("created_before", before, end_of_day=True),
+    )
+    if window.after is not None and window.before is not None and window.after > window.before:
+        raise InvalidQuery(
+            f"created_after ({window.after}) is later than created_before ({window.before})"
+        )
+    return window
+
+
+def parse_instant(name: str, text: str, *, end_of_day: bool) -> str:
+    """An ISO 8601 date or date-time, as the record's "YYYY-MM-DDTHH:MM:SS.mmmZ".
+
+    A date alone is a whole day: its first millisecond as a lower bound, its last as an
+    upper bound. A time without an offset is UTC. Sub-millisecond parts round inwards,
+    so the bound never takes in a millisecond the caller left out.
+    """
+    problem = f"{name} must be an ISO 8601 date or time, e.g. 2026-11-01 or 2026-11-01T08:30:00Z"
+    text = text.strip()
+    if not text or len(text) > _MAX_TIME_CHARS:
+        raise InvalidQuery(problem)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        day = None
+    try:
+        if day is not None:
+            moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            if end_of_day:
+                moment += timedelta(days=1, milliseconds=-1)
+        else:
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            moment = moment.astimezone(UTC)
+            extra = moment.microsecond % 1000
+            if extra and not end_of_day:
+                moment += timedelta(microseconds=1000 - extra)
+    except (ValueError, OverflowError):
+        raise InvalidQuery(f"{problem}; got {text[:40]!r}") from None
+    return _record_time(moment)
+
+
+def parse_stats_query(params: Mapping[str, str] | None, today: date) -> StatsQuery:
+    """Whole UTC days: the days of created_after and created_before, both included.
+
+    Defaults: created_before = today, created_after = 30 days ending with created_before.
+    """
+    params = _known(params, STATS_PARAMETERS)
+    window = parse_window(params)
+    last_day = window.before[:10] if window.before else today.isoformat()
+    if window.after:
+        first_day = window.after[:10]
+    else:
+        last = date.fromisoformat(last_day)
+        first_day = max(last - timedelta(days=STATS_DEFAULT_DAYS - 1), date.min).isoformat()
+    if first_day > last_day:
+        raise InvalidQuery(
+            f"created_after ({first_day}) is later than created_before ({last_day}; default: today)"
+        )
+    return StatsQuery(first_day=first_day, last_day=last_day)
+
+
+def _known(params: Mapping[str, str] | None, allowed: tuple[str, ...]) -> Mapping[str, str]:
+    params = params or {}
+    unknown = sorted(name for name in params if name not in allowed)
+    if unknown:
+        raise InvalidQuery(
+            f"unknown parameter {unknown[0][:40]!r}; this route takes {', '.join(allowed)}"
+        )
+    return params
+
+
+def _check_combination(query: JobQuery) -> None:
+    windowed = query.window != Window()
+    if query.name_prefix is not None and (
+        windowed or query.status is not None or query.tuning_job_arn is not None
+    ):
+        raise InvalidQuery(
+            f"name_prefix cannot be combined with other filters; supported: "
+            f"{SUPPORTED_COMBINATIONS}"
+        )
+    if query.tuning_job_arn is not None and query.status is not None:
+        raise InvalidQuery(
+            f"tuning_job_arn cannot be combined with status; supported: {SUPPORTED_COMBINATIONS}"
+        )
+
+
+def _record_time(moment: datetime) -> str:
+    # Formatted by hand: strftime does not zero-pad years before 1000 on every platform.
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
+        f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}Z"
+    )
+
+
+# -- answering -------------------------------------------------------------------------
+
+
+def job_detail(name: str, reader: JobReader) -> dict[str, Any]:
+    _check_name(name)
+    record = reader.get_job(name)
+    if record is None:
+        raise UnknownJob(f"training job {name!r} not found")
+    return record
+
+
+def job_transitions(name: str, reader: JobReader) -> dict[str, Any]:
+    """A job's secondary status transitions, oldest first.
+
+    Transitions are stored after their job, so finding any proves the job exists; only a
+    job without transitions costs a second read.
+    """
+    _check_name(name)
+    transitions = reader.list_transitions(name)
+    if not transitions and not reader.job_exists(name):
+        raise UnknownJob(f"training job {name!r} not found")
+    return {"items": transitions}
+
+
+def list_jobs(query: JobQuery, reader: JobReader, tokens: PageTokens) -> dict[str, Any]:
+    cursor = tokens.open(query.next_token, query.fingerprint) if query.next_token else None
+    if query.status is None and query.tuning_job_arn is None and query.name_prefix is None:
+        items, cursor = _walk_months(query, reader, cursor)
+    else:
+        key_range = _key_range(query)
+        if cursor is not None and cursor.partition != key_range.partition:
+            raise InvalidQuery("next_token belongs to another query")
+        _check_after(key_range.index, cursor)
+        after = cursor.after if cursor else None
+        items, after = _page_partition(reader, key_range, after, query.limit)
+        cursor = None if after is None else Cursor(key_range.partition, after)
+    token = None if cursor is None else tokens.issue(query.fingerprint, cursor)
+    return {"items": items, "next_token": token}
+
+
+def window_stats(query: StatsQuery, reader: JobReader) -> dict[str, Any]:
+    """Counts and seconds of the jobs created in the window's days: one Query, whatever
+    the number of jobs (the daily aggregates are kept by the write path)."""
+    totals = dict.fromkeys(
+        (
+            "billable_seconds",
+            "training_seconds",
+            "spot_billable_seconds",
+            "spot_training_seconds",
+        ),
+        0,
+    )
+    counts = dict.fromkeys(STATUSES, 0)
+    for day in reader.iter_daily_stats(query.first_day, query.last_day):
+        for status in STATUSES:
+            counts[status] += int(day.get(f"count_{status}", 0))
+        for name in totals:
+            totals[name] += int(day.get(name, 0))
+    spot_training = totals["spot_training_seconds"]
+    savings = (
+        round(100 * (1 - totals["spot_billable_seconds"] / spot_training), 2)
+        if spot_training > 0
+        else None
+    )
+    return {
+        "counts": counts,
+        "billable_time_in_seconds": totals["billable_seconds"],
+        "training_time_in_seconds": totals["training_seconds"],
+        "spot_savings_percent": savings,
+        "created_after": f"{query.first_day}T00:00:00.000Z",
+        "created_before": f"{query.last_day}T23:59:59.999Z",
+    }
+
+
+def _check_name(name: str) -> None:
+    if not is_training_job_name(name):
+        raise InvalidQuery(
+            f"a training job name is 1-63 letters, digits or inner hyphens; got {name[:80]!r}"
+        )
+
+
+def _key_range(query: JobQuery) -> KeyRange:
+    window = query.window
+    if query.name_prefix is not None:
+        return KeyRange(IndexName.NAME, query.name_prefix[0], prefix=query.name_prefix)
+    if query.tuning_job_arn is not None:
+        return KeyRange(IndexName.TUNING_JOB, query.tuning_job_arn, window.low_key, window.high_key)
+    assert query.status is not None
+    return KeyRange(IndexName.STATUS, query.status, window.low_key, window.high_key)
+
+
+def _check_after(index: IndexName, cursor: Cursor | None) -> None:
+    """The cursor is authenticated; still, only a well-formed key becomes a start key."""
+    if cursor is None or cursor.after is None:
+        return
+    if index is IndexName.NAME:
+        ok = is_training_job_name(cursor.after)
+    else:
+        match = _CREATED_SK.fullmatch(cursor.after)
+        ok = match is not None and is_training_job_name(match.group(1))
+    if not ok:
+        raise InvalidQuery("next_token is from an incompatible version of this API")
+
+
+def _page_partition(
+    reader: JobReader, key_range: KeyRange, after: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    items: list[dict[str, Any]] = []
+    while len(items) < limit:
+        page = reader.read_index(key_range, after, limit - len(items))
+        items.extend(page.items)
+        after = page.last_key
+        if after is None:
+            return items, None
+    return items, after
+
+
+def _walk_months(
+    query: JobQuery, reader: JobReader, cursor: Cursor | None
+) -> tuple[list[dict[str, Any]], Cursor | None]:
+    """Newest first across months: the by-month index, one month partition after another.
+
+    The STATS partition's day items say which days have jobs, so empty months are
+    skipped with one small read each instead of a Query per calendar month.
+    """
+    window = query.window
+    first_day = window.after[:10] if window.after else _FIRST_DAY
+    if cursor is None:
+        last_day = window.before[:10] if window.before else _LAST_DAY
+        top = reader.latest_day_with_jobs(first_day, last_day)
+        if top is None:
+            return [], None
+        month, after = top[:7], None
+    else:
+        if not _MONTH.fullmatch(cursor.partition):
+            raise InvalidQuery("next_token belongs to another query")
+        _check_after(IndexName.MONTH, cursor)
+        month, after = cursor.partition, cursor.after
+    items: list[dict[str, Any]] = []
+    while len(items) < query.limit:
+        key_range = KeyRange(IndexName.MONTH, month, window.low_key, window.high_key)
+        page = reader.read_index(key_range, after, query.limit - len(items))
+        items.extend(page.items)
+        after = page.last_key
+        if after is None:
+            # Day "00" of a month sorts after every earlier day and before its own.
+            earlier = reader.latest_day_with_jobs(first_day, f"{month}-00")
+            if earlier is None:
+                return items, None
+            month = earlier[:7]
+    return items, Cursor(month, after)

@@ -1,0 +1,176 @@
+"""Reads: one job, its history, index pages and daily statistics. GetItem and Query only.
+
+Index pages read exactly what they return: the partition and sort-key range are key
+conditions, never a filter, and a page resumes after the sort key of the previous page's
+last item (an ExclusiveStartKey rebuilt here from that key, never taken from a client).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from jobtracker.queries import IndexName, IndexPage, KeyRange
+from jobtracker.store.keys import (
+    JOB_SK,
+    STATS_PK,
+    TRANSITION_PREFIX,
+    decompress_record,
+    job_pk,
+)
+from jobtracker.store.models import Models, define_models
+
+DAY_PREFIX = "DAY#"
+
+
+class JobReads:
+    def __init__(self, models: Models) -> None:
+        self.models = models
+
+    @classmethod
+    def for_table(cls, table_name: str, region: str | None, endpoint_url: str | None) -> JobReads:
+        return cls(define_models(table_name, region, endpoint_url))
+
+    def get_job(self, name: str) -> dict[str, Any] | None:
+        try:
+            item = self.models.job.get(job_pk(name), JOB_SK)
+        except DoesNotExist:
+            return None
+        return decompress_record(item.record)
+
+    def job_exists(self, name: str) -> bool:
+        job = self.models.job
+        return job.count(job_pk(name), job.sk == JOB_SK) > 0
+
+    def list_transitions(self, name: str) -> list[dict[str, Any]]:
+        transition = self.models.transition
+        items = transition.query(job_pk(name), transition.sk.startswith(TRANSITION_PREFIX))
+        return [
+            {
+                "status": item.status,
+                "start_time": item.start_time,
+                "end_time": item.end_time,
+                "status_message": item.status_message,
+            }
+            for item in items
+        ]
+
+    def read_index(self, key_range: KeyRange, after: str | None, limit: int) -> IndexPage:
+        """Up to `limit` summaries of one index partition, greatest sort key first."""
+        index, sort_attribute = self._index(key_range.index)
+        condition = _sort_condition(sort_attribute, key_range)
+        results = index.query(
+            key_range.partition,
+            range_key_condition=condition,
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key=_start_key(key_range, after) if after is not None else None,
+        )
+        items = [summary_of(item) for item in results]
+        last_key = results.last_evaluated_key
+        return IndexPage(
+            items=items,
+            last_key=None if not last_key else str(last_key[sort_attribute.attr_name]["S"]),
+        )
+
+    def latest_day_with_jobs(self, first_day: str, last_day: str) -> str | None:
+        """The latest day in [first_day, last_day] that has daily statistics, i.e. jobs."""
+        if first_day > last_day:
+            return None
+        stats = self.models.daily_stats
+        for item in stats.query(
+            STATS_PK,
+            stats.sk.between(DAY_PREFIX + first_day, DAY_PREFIX + last_day),
+            scan_index_forward=False,
+            limit=1,
+        ):
+            return str(item.sk[len(DAY_PREFIX) :])
+        return None
+
+    def iter_daily_stats(self, first_day: str, last_day: str) -> Iterator[dict[str, Any]]:
+        """{"day", <counter>: n...} of each day in [first_day, last_day] that has jobs.
+
+        One Query, paged by DynamoDB only past 1 MB (thousands of days).
+        """
+        stats = self.models.daily_stats
+        for item in stats.query(
+            STATS_PK, stats.sk.between(DAY_PREFIX + first_day, DAY_PREFIX + last_day)
+        ):
+            counters = item.attribute_values
+            yield {
+                "day": item.sk[len(DAY_PREFIX) :],
+                **{k: int(v) for k, v in counters.items() if k not in ("pk", "sk")},
+            }
+
+    def _index(self, name: IndexName) -> tuple[Any, Any]:
+        job = self.models.job
+        if name is IndexName.STATUS:
+            return job.by_status, job.created_sk
+        if name is IndexName.MONTH:
+            return job.by_month, job.created_sk
+        if name is IndexName.TUNING_JOB:
+            return job.by_tuning_job, job.created_sk
+        return job.by_name, job.job_name
+
+
+_PARTITION_ATTRIBUTE = {
+    IndexName.STATUS: "status",
+    IndexName.MONTH: "creation_month",
+    IndexName.TUNING_JOB: "tuning_job_arn",
+    IndexName.NAME: "name_shard",
+}
+
+
+def _sort_condition(attribute: Any, key_range: KeyRange) -> Any:
+    if key_range.prefix is not None:
+        return attribute.startswith(key_range.prefix)
+    low, high = key_range.low, key_range.high
+    if low is not None and high is not None:
+        return attribute.between(low, high)
+    if low is not None:
+        return attribute >= low
+    if high is not None:
+        return attribute <= high
+    return None
+
+
+def _start_key(key_range: KeyRange, after: str) -> dict[str, dict[str, str]]:
+    """The ExclusiveStartKey of the item whose index sort key is `after`."""
+    if key_range.index is IndexName.NAME:
+        name, sort_attribute = after, "job_name"
+    else:
+        name, sort_attribute = after.split("#", 1)[1], "created_sk"
+    return {
+        "pk": {"S": job_pk(name)},
+        "sk": {"S": JOB_SK},
+        _PARTITION_ATTRIBUTE[key_range.index]: {"S": key_range.partition},
+        sort_attribute: {"S": after},
+    }
+
+
+def summary_of(item: Any) -> dict[str, Any]:
+    """A job's summary, from the attributes every list index projects."""
+    return {
+        "training_job_name": item.job_name,
+        "training_job_arn": item.job_arn,
+        "training_job_status": item.status,
+        "secondary_status": item.secondary_status,
+        "creation_time": item.creation_time,
+        "training_start_time": item.training_start_time,
+        "training_end_time": item.training_end_time,
+        "last_modified_time": item.last_modified_time,
+        "failure_reason": item.failure_reason,
+        "instance_type": item.instance_type,
+        "instance_count": _int_or_none(item.instance_count),
+        "billable_time_in_seconds": _int_or_none(item.billable_time_in_seconds),
+        "training_time_in_seconds": _int_or_none(item.training_time_in_seconds),
+        "tuning_job_arn": item.tuning_job_arn,
+    }
+
+
+def _int_or_none(value: object) -> int | float | None:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, (int, float)) else None

@@ -1,0 +1,1 @@
+"""`jobtracker`: the command-line client of the jobtracker HTTP API."""

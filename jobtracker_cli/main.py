@@ -1,0 +1,242 @@
+"""jobtracker jobs | job NAME | stats: the API from a terminal, as tables or as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from jobtracker_cli.client import DEFAULT_API_URL, ApiClient, ApiError
+
+STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")
+_SINCE = re.compile(r"^([0-9]+)([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+PAGE_LIMIT = 100
+
+
+def parse_since(text: str, now: datetime | None = None) -> str:
+    """`7d`, `12h`, `30m`, `2w` -> the ISO instant that long ago."""
+    match = _SINCE.match(text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r}: use a number and s, m, h, d or w, e.g. 7d")
+    moment = (now or datetime.now(UTC)) - timedelta(**{_UNITS[match[2]]: int(match[1])})
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_since_days(text: str, now: datetime | None = None) -> str:
+    """For /stats, whose windows are whole UTC days: `30d` is today and the 29 days before
+    (the API's own default), not 30 x 24 hours rounded down to a 31st day."""
+    match = _SINCE.match(text.strip())
+    if not match or match[2] not in "dw":
+        raise argparse.ArgumentTypeError(f"{text!r}: use whole days or weeks, e.g. 30d, 4w")
+    days = int(match[1]) * (7 if match[2] == "w" else 1)
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: at least one day")
+    return ((now or datetime.now(UTC)).date() - timedelta(days=days - 1)).isoformat()
+
+
+def fetch_jobs(client: ApiClient, filters: dict[str, str], limit: int) -> dict[str, Any]:
+    """Up to `limit` jobs, following next_token; the token to continue, if any."""
+    items: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        params = {**filters, "limit": str(min(PAGE_LIMIT, limit - len(items)))}
+        if token:
+            params["next_token"] = token
+        page = client.get("/jobs", params)
+        items.extend(page["items"])
+        token = page["next_token"]
+        if token is None or len(items) >= limit:
+            return {"items": items, "next_token": token}
+
+
+def render_table(rows: Sequence[Sequence[str]], out: TextIO) -> None:
+    out.write("".join(f"{line}\n" for line in _aligned(rows)))
+
+
+def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+def one_line(text: str | None, width: int | None = None) -> str:
+    """Failure reasons and messages span lines; a table row must not."""
+    flat = " ".join((text or "").split())
+    return flat if width is None or len(flat) <= width else flat[: width - 3] + "..."
+
+
+def short_time(iso: str | None) -> str:
+    return "-" if not iso else iso[:19].replace("T", " ")
+
+
+def print_jobs(listing: dict[str, Any], out: TextIO) -> None:
+    rows = [("NAME", "STATUS", "SECONDARY", "CREATED (UTC)", "BILLABLE", "INSTANCE", "FAILURE")]
+    for job in listing["items"]:
+        instance = job.get("instance_type") or "-"
+        if job.get("instance_count"):
+            instance = f"{job['instance_count']}x {instance}"
+        rows.append(
+            (
+                job["training_job_name"],
+                job["training_job_status"],
+                job.get("secondary_status") or "-",
+                short_time(job.get("creation_time")),
+                duration(job.get("billable_time_in_seconds")),
+                instance,
+                one_line(job.get("failure_reason"), 60),
+            )
+        )
+    render_table(rows, out)
+    more = " (more: raise --limit)" if listing.get("next_token") else ""
+    out.write(f"{len(listing['items'])} job(s){more}\n")
+
+
+def _epoch(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def print_job(job: dict[str, Any], transitions: list[dict[str, Any]], out: TextIO) -> None:
+    resources = job.get("resource_config") or {}
+    fields = [
+        ("name", job.get("training_job_name")),
+        ("status", f"{job.get('training_job_status')} / {job.get('secondary_status') or '-'}"),
+        ("created", short_time(job.get("creation_time"))),
+        ("started", short_time(job.get("training_start_time"))),
+        ("ended", short_time(job.get("training_end_time"))),
+        ("instance", f"{resources.get('instance_count', '-')}x {resources.get('instance_type')}"),
+        ("billable", duration(job.get("billable_time_in_seconds"))),
+        ("training", duration(job.get("training_time_in_seconds"))),
+        ("spot", "yes" if job.get("enable_managed_spot_training") else "no"),
+        ("tuning job", job.get("tuning_job_arn") or "-"),
+        ("failure", one_line(job.get("failure_reason")) or "-"),
+    ]
+    for label, value in fields:
+        out.write(f"{label:>11}: {value}\n")
+    out.write("\ntimeline\n")
+    if not transitions:
+        out.write("  (no transitions)\n")
+        return
+    origin = _epoch(transitions[0]["start_time"])
+    rows = []
+    for step in transitions:
+        start = _epoch(step["start_time"])
+        took = duration(_epoch(step["end_time"]) - start) if step.get("end_time") else "(current)"
+        rows.append(
+            (
+                short_time(step["start_time"]),
+                f"+{duration(start - origin)}",
+                step["status"],
+                took,
+                one_line(step.get("status_message"), 100),
+            )
+        )
+    out.write("".join(f"  {line}\n" for line in _aligned(rows)))
+
+
+def print_stats(stats: dict[str, Any], out: TextIO) -> None:
+    out.write(
+        f"jobs created {short_time(stats['created_after'])} .. "
+        f"{short_time(stats['created_before'])} (UTC, whole days)\n"
+    )
+    rows = [("STATUS", "JOBS")] + [(k, str(v)) for k, v in stats["counts"].items()]
+    rows.append(("total", str(sum(stats["counts"].values()))))
+    render_table(rows, out)
+    savings = stats.get("spot_savings_percent")
+    out.write(f"billable time:  {duration(stats['billable_time_in_seconds'])}\n")
+    out.write(f"training time:  {duration(stats['training_time_in_seconds'])}\n")
+    out.write(f"spot savings:   {'-' if savings is None else f'{savings}%'}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jobtracker", description=__doc__)
+    parser.add_argument(
+        "--api-url",
+        default=os.environ.get("JOBTRACKER_API_URL", DEFAULT_API_URL),
+        help="API endpoint (env JOBTRACKER_API_URL; default: the local stack, %(default)s)",
+    )
+    parser.add_argument("--region", help="region to sign for (default: from the URL or env)")
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    # --json also after the command; SUPPRESS keeps a subcommand from resetting it.
+    json_flag = argparse.ArgumentParser(add_help=False)
+    json_flag.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", required=True)
+    jobs = commands.add_parser("jobs", help="list jobs, newest first", parents=[json_flag])
+    jobs.add_argument("--status", choices=STATUSES)
+    jobs.add_argument("--since", type=parse_since, help="created within, e.g. 7d, 12h")
+    jobs.add_argument("--tuning-job", help="tuning job ARN")
+    jobs.add_argument("--name-prefix")
+    jobs.add_argument("--limit", type=int, default=50, help="how many jobs (default 50)")
+    job = commands.add_parser("job", help="one job and its timeline", parents=[json_flag])
+    job.add_argument("name")
+    stats = commands.add_parser("stats", help="counts, time and spot savings", parents=[json_flag])
+    stats.add_argument(
+        "--since", type=parse_since_days, help="whole days, e.g. 7d, 4w (default 30d)"
+    )
+    return parser
+
+
+def run(
+    argv: Sequence[str] | None = None,
+    out: TextIO = sys.stdout,
+    client_for: Callable[[str, str | None], ApiClient] = ApiClient.for_url,
+) -> int:
+    args = build_parser().parse_args(argv)
+    client = client_for(args.api_url, args.region)
+    try:
+        if args.command == "jobs":
+            if args.limit < 1:
+                raise ApiError(0, "--limit must be at least 1")
+            filters = {
+                "status": args.status,
+                "created_after": args.since,
+                "tuning_job_arn": args.tuning_job,
+                "name_prefix": args.name_prefix,
+            }
+            listing = fetch_jobs(client, {k: v for k, v in filters.items() if v}, args.limit)
+            _emit(listing, print_jobs, args.json, out)
+        elif args.command == "job":
+            path = f"/jobs/{quote(args.name, safe='')}"
+            record = client.get(path)
+            transitions = client.get(f"{path}/transitions")["items"]
+            if args.json:
+                out.write(json.dumps({"job": record, "transitions": transitions}, indent=2) + "\n")
+            else:
+                print_job(record, transitions, out)
+        else:
+            params = {"created_after": args.since} if args.since else {}
+            _emit(client.get("/stats", params), print_stats, args.json, out)
+    except ApiError as error:
+        sys.stderr.write(f"jobtracker: {error}\n")
+        return 1
+    return 0
+
+
+def _emit(
+    document: Any, printer: Callable[[Any, TextIO], None], as_json: bool, out: TextIO
+) -> None:
+    if as_json:
+        out.write(json.dumps(document, indent=2) + "\n")
+    else:
+        printer(document, out)
+
+
+def main() -> None:
+    sys.exit(run())

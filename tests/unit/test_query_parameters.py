@@ -1,0 +1,154 @@
+"""The parameter parser: what it accepts, what it refuses, and that it refuses only with
+InvalidQuery (a 400), whatever it is given."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jobtracker.errors import InvalidQuery
+from jobtracker.queries import (
+    LIST_PARAMETERS,
+    MAX_LIMIT,
+    Window,
+    parse_instant,
+    parse_job_query,
+    parse_stats_query,
+)
+
+ARN = "arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/hpo-a"
+TODAY = date(2026, 11, 28)
+
+
+def record_form(moment: datetime) -> str:
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@settings(max_examples=300)
+@given(
+    moment=st.datetimes(
+        min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    ).map(lambda m: m.replace(microsecond=m.microsecond // 1000 * 1000)),
+    offset_minutes=st.integers(-14 * 60, 14 * 60),
+    form=st.sampled_from(["z", "offset", "naive"]),
+)
+def test_any_iso_time_becomes_the_record_form(
+    moment: datetime, offset_minutes: int, form: str
+) -> None:
+    # Given an instant written with Z, with any offset, or without one (UTC)
+    local = moment.astimezone(timezone(timedelta(minutes=offset_minutes)))
+    text = {
+        "z": moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "offset": local.isoformat(),
+        "naive": moment.replace(tzinfo=None).isoformat(),
+    }[form]
+    # When it is parsed as either bound, Then it is that instant in the record's form
+    assert parse_instant("created_after", text, end_of_day=False) == record_form(moment)
+    assert parse_instant("created_before", text, end_of_day=True) == record_form(moment)
+
+
+@given(day=st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31)))
+def test_a_date_alone_is_the_whole_day(day: date) -> None:
+    assert parse_instant("created_after", day.isoformat(), end_of_day=False) == (
+        f"{day.isoformat()}T00:00:00.000Z"
+    )
+    assert parse_instant("created_before", day.isoformat(), end_of_day=True) == (
+        f"{day.isoformat()}T23:59:59.999Z"
+    )
+
+
+def test_sub_millisecond_bounds_round_inwards() -> None:
+    assert parse_instant("a", "2026-11-01T00:00:00.0001Z", end_of_day=False) == (
+        "2026-11-01T00:00:00.001Z"
+    )
+    assert parse_instant("b", "2026-11-01T00:00:00.0009Z", end_of_day=True) == (
+        "2026-11-01T00:00:00.000Z"
+    )
+
+
+def test_defaults() -> None:
+    query = parse_job_query(None)
+    assert (query.limit, query.status, query.window, query.next_token) == (50, None, Window(), None)
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"limit": "0"}, "limit"),
+        ({"limit": str(MAX_LIMIT + 1)}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"limit": "-1"}, "limit"),
+        ({"limit": "1.5"}, "limit"),
+        ({"limit": ""}, "limit"),
+        ({"status": "Running"}, "status"),
+        ({"status": "failed"}, "status"),
+        ({"created_after": "yesterday"}, "created_after"),
+        ({"created_before": "2026-13-01"}, "created_before"),
+        ({"created_after": ""}, "created_after"),
+        ({"created_after": "2026-11-02", "created_before": "2026-11-01"}, "later than"),
+        ({"tuning_job_arn": "hpo-a"}, "tuning_job_arn"),
+        ({"name_prefix": "-x"}, "name_prefix"),
+        ({"name_prefix": "a" * 64}, "name_prefix"),
+        ({"name_prefix": "x", "status": "Failed"}, "name_prefix cannot be combined"),
+        ({"name_prefix": "x", "created_after": "2026-01-01"}, "name_prefix cannot be combined"),
+        ({"tuning_job_arn": ARN, "status": "Failed"}, "tuning_job_arn cannot be combined"),
+        ({"state": "Failed"}, "unknown parameter 'state'"),
+    ],
+)
+def test_bad_parameters_are_refused_with_their_name(params: dict[str, str], words: str) -> None:
+    with pytest.raises(InvalidQuery, match=words):
+        parse_job_query(params)
+
+
+def test_supported_combinations_parse() -> None:
+    window = {"created_after": "2026-11-01", "created_before": "2026-11-30T12:00:00Z"}
+    assert parse_job_query({"status": "Failed", **window}).window == Window(
+        "2026-11-01T00:00:00.000Z", "2026-11-30T12:00:00.000Z"
+    )
+    assert parse_job_query({"tuning_job_arn": ARN, **window}).tuning_job_arn == ARN
+    assert parse_job_query({"name_prefix": "bert-", "limit": "100"}).limit == 100
+
+
+texts = st.text(max_size=80) | st.sampled_from(["2026-11-01", "Failed", "50", "x", ARN, ""])
+
+
+@settings(max_examples=500)
+@given(params=st.dictionaries(st.sampled_from([*LIST_PARAMETERS, "other"]), texts, max_size=5))
+def test_any_input_parses_or_is_refused_as_invalid(params: dict[str, str]) -> None:
+    try:
+        query = parse_job_query(params)
+    except InvalidQuery as error:
+        assert str(error)
+    else:
+        assert 1 <= query.limit <= MAX_LIMIT
+
+
+@settings(max_examples=300)
+@given(params=st.dictionaries(st.sampled_from(["created_after", "created_before"]), texts))
+def test_any_stats_window_parses_or_is_refused_as_invalid(params: dict[str, str]) -> None:
+    try:
+        query = parse_stats_query(params, TODAY)
+    except InvalidQuery:
+        return
+    assert query.first_day <= query.last_day
+
+
+def test_stats_window_defaults_to_thirty_days_ending_today() -> None:
+    query = parse_stats_query({}, TODAY)
+    assert (query.first_day, query.last_day) == ("2026-10-30", "2026-11-28")
+
+
+def test_stats_window_is_whole_days() -> None:
+    query = parse_stats_query(
+        {"created_after": "2026-11-01T13:00:00Z", "created_before": "2026-11-03T01:00:00+02:00"},
+        TODAY,
+    )
+    assert (query.first_day, query.last_day) == ("2026-11-01", "2026-11-02")
+
+
+def test_stats_window_after_today_without_before_is_refused() -> None:
+    with pytest.raises(InvalidQuery, match="default: today"):
+        parse_stats_query({"created_after": "2027-01-01"}, TODAY)
