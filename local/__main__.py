@@ -13,11 +13,11 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import FrameType
 from typing import Any
 
-from local import console, demo
+from local import console, demo, sagemaker_jobs
 from local.alerts import AlertPrinter
 from local.console import say
 from local.emulator import (
@@ -167,16 +167,25 @@ def main() -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
-    running = start(settings, stopping)
+    # With the demo, the reconciler starts once the demo's events are in: what it then
+    # brings in is what no event announced.
+    running = start(
+        replace(settings, reconcile_interval=0) if settings.demo else settings, stopping
+    )
     if running is None:
         return 2
     try:
         example = None
         if settings.demo:
             running.alerts.compact = True
-            example = _replay_demo(running.resources, running.ingest_log, stopping)
+            example = _replay_demo(
+                running.resources, running.ingest_log, stopping, settings.reconcile_interval
+            )
             running.alerts.compact = False
             running.ingest_log.quiet = False
+            running.reconciler = start_reconciler(
+                settings.reconcile_interval, running.resources.region, stopping, say
+            )
         if not stopping.is_set():
             _print_ready(running.api.url, running.endpoint, example)
         _watch_dlq(running.resources, stopping)
@@ -201,10 +210,30 @@ def _print_resources(resources: LocalResources) -> None:
     say(f"  alert topic  {resources.topic_arn}  (alerts are printed here)")
 
 
+def _put_demo_jobs_in_sagemaker(
+    resources: LocalResources, stream: demo.DemoStream, reconcile_interval: float
+) -> None:
+    """SageMaker holds every demo job (enrichment describes them); a few sent no event."""
+    lost = sagemaker_jobs.lost_event_specs(int(time.time() * 1000))
+    sagemaker = client("sagemaker", resources.endpoint_url)
+    held = sagemaker_jobs.put_demo_jobs(sagemaker, [*stream.specs, *lost])
+    say(f"demo: {held} jobs in SageMaker; {len(lost)} never sent an event:")
+    for spec in lost:
+        say(f"  {spec.name}  ({spec.final_status})")
+    if reconcile_interval > 0:
+        say("demo: the reconciler brings them in once the events are in")
+    else:
+        say("demo: RECONCILE_INTERVAL=60 (seconds) lets the reconciler bring them in")
+
+
 def _replay_demo(
-    resources: LocalResources, ingest_log: IngestLog, stopping: threading.Event
+    resources: LocalResources,
+    ingest_log: IngestLog,
+    stopping: threading.Event,
+    reconcile_interval: float = 0,
 ) -> str | None:
     stream = demo.demo_stream()
+    _put_demo_jobs_in_sagemaker(resources, stream, reconcile_interval)
     events = client("events", resources.endpoint_url)
     started = time.monotonic()
     sqs = client("sqs", resources.endpoint_url)

@@ -12,23 +12,24 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtracker.alerts.alerter import AlertInFlight, AlertPublishFailed
-from jobtracker.alerts.sns import sns_client
-from jobtracker.alerts.wiring import make_alerter
+from jobtracker.alerts.wiring import configured_alerter
 from jobtracker.config import IngestConfig
+from jobtracker.enrich import SageMakerEnricher
 from jobtracker.errors import MalformedEvent
 from jobtracker.ingest import Pipeline, PipelineResult, parse_state_change
 from jobtracker.observability import MetricUnit, logger, metrics, tracer
+from jobtracker.sagemaker import sagemaker_client
 from jobtracker.sqs_batch import PartialBatchResponse, SQSMessage, process_partial_batch
 from jobtracker.store.repository import JobRepository, StoreOutcome
 
 CONFIG = IngestConfig.from_env()
 REPOSITORY = JobRepository(CONFIG.table)
-ALERTER = (
-    make_alerter(CONFIG.alerts, CONFIG.table, REPOSITORY.models, sns_client(CONFIG.table.region))
-    if CONFIG.alerts is not None
-    else None
+ALERTER = configured_alerter(CONFIG.alerts, CONFIG.table, REPOSITORY.models)
+PIPELINE = Pipeline(
+    repository=REPOSITORY,
+    enricher=SageMakerEnricher(connect=sagemaker_client),
+    alerter=ALERTER,
 )
-PIPELINE = Pipeline(repository=REPOSITORY, alerter=ALERTER)
 
 
 def ingest_record(record: SQSMessage, pipeline: Pipeline = PIPELINE) -> PipelineResult:
@@ -59,13 +60,19 @@ def ingest_record(record: SQSMessage, pipeline: Pipeline = PIPELINE) -> Pipeline
     finally:
         logger.remove_keys(["training_job_name"])
     outcome = result.outcome
+    if result.snapshot.enrichment_pending:
+        metrics.add_metric(name="EnrichmentFailures", unit=MetricUnit.Count, value=1)
     if outcome is StoreOutcome.STORED:
         metrics.add_metric(name="EventsStored", unit=MetricUnit.Count, value=1)
     else:
         metrics.add_metric(name="StaleEvents", unit=MetricUnit.Count, value=1)
     logger.info(
         "snapshot " + outcome.value,
-        extra={"status": change.snapshot.status, "order_key": change.snapshot.order_key},
+        extra={
+            "status": result.snapshot.status,
+            "order_key": result.snapshot.order_key,
+            "enrichment_pending": result.snapshot.enrichment_pending,
+        },
     )
     for kind in result.alerts:
         logger.info(

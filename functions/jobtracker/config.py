@@ -111,3 +111,31 @@ class ApiConfig:
     def from_env(cls, env: Mapping[str, str] | None = None) -> ApiConfig:
         env = os.environ if env is None else env
         return cls(table=table_config(env), token_key=TokenKeyConfig.from_env(env))
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    """A documented default applies only when the variable is absent or empty."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"environment variable {name} must be a positive integer, got {raw!r}")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class ReconcileConfig:
+    table: TableConfig
+    alerts: AlertConfig | None
+    backfill_days: int
+    alert_lookback_hours: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ReconcileConfig:
+        env = os.environ if env is None else env
+        return cls(
+            table=table_config(env),
+            alerts=alert_config(env),
+            backfill_days=_positive_int(env, "BACKFILL_DAYS", 30),
+            alert_lookback_hours=_positive_int(env, "ALERT_LOOKBACK_HOURS", 24),
+        )

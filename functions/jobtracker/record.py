@@ -66,6 +66,10 @@ class JobSnapshot:
     last_modified_ms: int
     transitions: tuple[Transition, ...]
     record: dict[str, Any] = field(repr=False)
+    # A terminal snapshot that DescribeTrainingJob could not complete yet: stored as it
+    # is and marked, so the reconciler finds it and finishes it. Not part of the record
+    # nor of the order: it says what is still to do, not what the job is.
+    enrichment_pending: bool = False
 
     @property
     def rank(self) -> int:

@@ -77,14 +77,20 @@ def _wait_ready(process: subprocess.Popen[str], output: list[str]) -> LocalStack
 
 
 @contextmanager
-def running_local_stack(stop_signal: int = signal.SIGTERM) -> Iterator[LocalStack]:
-    """Start `python -m local`, yield it once GET /jobs answers 200, then stop it."""
+def running_local_stack(
+    stop_signal: int = signal.SIGTERM, settings: dict[str, str] | None = None
+) -> Iterator[LocalStack]:
+    """Start `python -m local`, yield it once GET /jobs answers 200, then stop it.
+
+    `settings`: the stack's own variables (RECONCILE_INTERVAL, ...) over the defaults here.
+    """
     env = {
         **os.environ,
         "API_PORT": "0",
         "AWS_PORT": "0",
         "DEMO": "0",
         "RECONCILE_INTERVAL": "0",
+        **(settings or {}),
         "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)]),
         "PYTHONUNBUFFERED": "1",
     }

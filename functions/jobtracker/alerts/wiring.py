@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobtracker.alerts.alerter import ExactlyOnceAlerter
-from jobtracker.alerts.sns import SnsPublisher
+from jobtracker.alerts.sns import SnsPublisher, sns_client
 from jobtracker.config import AlertConfig
 from jobtracker.store.alert_claims import AlertClaimRepository
 from jobtracker.store.models import Models
@@ -21,3 +21,12 @@ def make_alerter(
         kinds=config.kinds,
         region=table.region,
     )
+
+
+def configured_alerter(
+    config: AlertConfig | None, table: TableConfig, models: Models
+) -> ExactlyOnceAlerter | None:
+    """The alerter a writer function's configuration asks for; None when alerts are off."""
+    if config is None:
+        return None
+    return make_alerter(config, table, models, sns_client(table.region))

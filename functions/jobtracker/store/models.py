@@ -14,6 +14,7 @@ from typing import Any
 from pynamodb.attributes import (
     BinaryAttribute,
     BooleanAttribute,
+    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
 )
@@ -52,6 +53,10 @@ STATS_COUNTERS = (
 STATUS_INDEX = "by-status"
 MONTH_INDEX = "by-month"
 TUNING_JOB_INDEX = "by-tuning-job"
+PENDING_INDEX = "by-pending"
+# The value of `pending` on a job whose terminal snapshot still waits for
+# DescribeTrainingJob; absent otherwise, so the pending index holds only those jobs.
+PENDING_ENRICHMENT = "enrichment"
 # Name prefix search: partition = the name's first character (one of 62), sort = the name.
 NAME_INDEX = "by-name"
 
@@ -62,6 +67,7 @@ class Models:
     transition: type[Any]
     daily_stats: type[Any]
     alert_claim: type[Any]
+    reconcile_state: type[Any]
 
 
 def define_models(table_name: str, region: str | None = None, host: str | None = None) -> Models:
@@ -98,6 +104,17 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         tuning_job_arn = UnicodeAttribute(hash_key=True)
         created_sk = UnicodeAttribute(range_key=True)
 
+    class ByPending(GlobalSecondaryIndex[Any]):
+        Meta = type(
+            "Meta",
+            (),
+            {
+                "index_name": PENDING_INDEX,
+                "projection": IncludeProjection(["job_name", "order_key", "last_modified_time"]),
+            },
+        )
+        pending = UnicodeAttribute(hash_key=True)
+
     class ByName(GlobalSecondaryIndex[Any]):
         Meta = index_meta(NAME_INDEX)
         name_shard = UnicodeAttribute(hash_key=True)
@@ -129,6 +146,7 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         training_time_in_seconds = NumberAttribute(null=True)
         tuning_job_arn = UnicodeAttribute(null=True)
         managed_spot = BooleanAttribute(null=True)
+        pending = UnicodeAttribute(null=True)  # PENDING_ENRICHMENT or absent
         # What the transition items and daily aggregates reflect (see repository).
         applied_key = UnicodeAttribute(null=True)
         applied_status = UnicodeAttribute(null=True)
@@ -138,6 +156,7 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         by_status = ByStatus()
         by_month = ByMonth()
         by_tuning_job = ByTuningJob()
+        by_pending = ByPending()
         by_name = ByName()
 
     class TransitionItem(Model):
@@ -179,11 +198,31 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         sent_at = UnicodeAttribute(null=True)
         message_id = UnicodeAttribute(null=True)
 
+    class ReconcileStateItem(Model):
+        """PK=RECONCILE, SK=WATERMARK: how far the reconciler has listed SageMaker's jobs.
+
+        `watermark_ms`: every job modified before it has been reconciled. While a window
+        is being worked through, `window_*` hold it and `window_resume_ms` the creation
+        time the listing got to; `retry_names` the jobs whose store or alert failed.
+        `revision` makes each save conditional on the last one.
+        """
+
+        Meta = table_meta()  # type: ignore[assignment]
+        pk = UnicodeAttribute(hash_key=True)
+        sk = UnicodeAttribute(range_key=True)
+        revision = NumberAttribute()
+        watermark_ms = NumberAttribute(null=True)
+        window_since_ms = NumberAttribute(null=True)
+        window_until_ms = NumberAttribute(null=True)
+        window_resume_ms = NumberAttribute(null=True)
+        retry_names = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[var-annotated]
+
     return Models(
         job=JobItem,
         transition=TransitionItem,
         daily_stats=DailyStatsItem,
         alert_claim=AlertClaimItem,
+        reconcile_state=ReconcileStateItem,
     )
 
 

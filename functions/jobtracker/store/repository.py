@@ -15,19 +15,21 @@ A stale or duplicate snapshot stops at step 1 with ConditionalCheckFailed.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from jobtracker.aggregates import Contribution, counter_deltas
 from jobtracker.errors import MalformedEvent
-from jobtracker.record import JobSnapshot, Transition
+from jobtracker.record import STATUS_RANK, JobSnapshot, Transition
 from jobtracker.store.keys import (
     JOB_SK,
     STATS_PK,
@@ -38,9 +40,9 @@ from jobtracker.store.keys import (
 )
 from jobtracker.store.keys import TRANSITION_PREFIX as TRANSITION_PREFIX  # re-exported
 from jobtracker.store.keys import decompress_record as decompress_record  # re-exported
-from jobtracker.store.models import Models, define_models
+from jobtracker.store.models import PENDING_ENRICHMENT, Models, define_models
 from jobtracker.store.reads import JobReads
-from jobtracker.timestamps import iso_from_ms
+from jobtracker.timestamps import iso_from_ms, to_epoch_ms
 
 # DynamoDB's item limit is 400 KB; leave room for the summary attributes.
 MAX_RECORD_BYTES = 350_000
@@ -48,6 +50,8 @@ SUMMARY_TEXT_LIMIT = 2048
 # A transaction holds at most 100 items: the job, the day's counters, and the rest.
 _TRANSITIONS_PER_TRANSACTION = 98
 _CONFLICT_RETRIES = 4
+RECONCILE_PK = "RECONCILE"
+WATERMARK_SK = "WATERMARK"
 
 
 class StoreOutcome(Enum):
@@ -60,6 +64,44 @@ class TableConfig:
     table_name: str
     region: str | None = None
     endpoint_url: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """What the reconciler needs to know of a stored job to tell whether it changed."""
+
+    last_modified_ms: int
+    rank: int
+    enrichment_pending: bool
+
+
+@dataclass(frozen=True)
+class PendingJob:
+    name: str
+    order_key: str
+    last_modified_ms: int
+
+
+@dataclass(frozen=True)
+class ReconcileWindow:
+    """Jobs modified after `since_ms` are being listed, oldest created first.
+
+    `until_ms` becomes the watermark once the window is done; `resume_ms` is the
+    creation time the listing got to, None before the first job.
+    """
+
+    since_ms: int
+    until_ms: int
+    resume_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class ReconcileState:
+    watermark_ms: int | None = None
+    window: ReconcileWindow | None = None
+    # Jobs whose store or alert failed in a run: the next run redoes them first.
+    retry_names: tuple[str, ...] = ()
+    revision: int = 0
 
 
 class JobRepository(JobReads):
@@ -182,6 +224,101 @@ class JobRepository(JobReads):
             status_message=transition.status_message,
         )
 
+    # -- the reconciler's bookkeeping ----------------------------------------------
+
+    def stored_versions(self, names: Iterable[str]) -> dict[str, StoredVersion]:
+        """The stored version of each named job that exists: one BatchGetItem per 100."""
+        job = self.models.job
+        keys = [(job_pk(name), JOB_SK) for name in sorted(set(names))]
+        found: dict[str, StoredVersion] = {}
+        if not keys:
+            return found
+        wanted = ["pk", "sk", "job_name", "last_modified_time", "status", "pending"]
+        for item in job.batch_get(keys, attributes_to_get=wanted):
+            found[item.job_name] = StoredVersion(
+                last_modified_ms=to_epoch_ms(item.last_modified_time, "last_modified_time"),
+                rank=STATUS_RANK.get(item.status, 0),
+                enrichment_pending=item.pending is not None,
+            )
+        return found
+
+    def pending_enrichments(self, limit: int) -> list[PendingJob]:
+        """Jobs whose terminal snapshot still waits for DescribeTrainingJob (sparse index)."""
+        job = self.models.job
+        return [
+            PendingJob(
+                name=item.job_name,
+                order_key=item.order_key,
+                last_modified_ms=to_epoch_ms(item.last_modified_time, "last_modified_time"),
+            )
+            for item in job.by_pending.query(PENDING_ENRICHMENT, limit=limit)
+        ]
+
+    def abandon_enrichment(self, pending: PendingJob) -> bool:
+        """Unmark a job SageMaker cannot complete, if it still holds the same snapshot."""
+        job = self.models.job
+        try:
+            job._get_connection().update_item(
+                job_pk(pending.name),
+                JOB_SK,
+                actions=[job.pending.remove()],
+                condition=(job.order_key == pending.order_key) & job.pending.exists(),
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def load_reconcile_state(self) -> ReconcileState:
+        state = self.models.reconcile_state
+        try:
+            item = state.get(RECONCILE_PK, WATERMARK_SK, consistent_read=True)
+        except DoesNotExist:
+            return ReconcileState()
+        window = None
+        if item.window_since_ms is not None and item.window_until_ms is not None:
+            window = ReconcileWindow(
+                since_ms=int(item.window_since_ms),
+                until_ms=int(item.window_until_ms),
+                resume_ms=None if item.window_resume_ms is None else int(item.window_resume_ms),
+            )
+        return ReconcileState(
+            watermark_ms=None if item.watermark_ms is None else int(item.watermark_ms),
+            window=window,
+            retry_names=tuple(item.retry_names or ()),
+            revision=int(item.revision),
+        )
+
+    def save_reconcile_state(self, state: ReconcileState) -> ReconcileState | None:
+        """Save `state` as the next revision of the one it was made from.
+
+        Returns the saved state, or None if another run saved meanwhile (its progress
+        stands; this run's is dropped rather than moving the watermark back).
+        """
+        model = self.models.reconcile_state
+        window = state.window
+        item = model(
+            RECONCILE_PK,
+            WATERMARK_SK,
+            revision=state.revision + 1,
+            watermark_ms=state.watermark_ms,
+            window_since_ms=None if window is None else window.since_ms,
+            window_until_ms=None if window is None else window.until_ms,
+            window_resume_ms=None if window is None else window.resume_ms,
+            retry_names=list(state.retry_names) or None,
+        )
+        condition = (
+            model.pk.does_not_exist() if state.revision == 0 else model.revision == state.revision
+        )
+        try:
+            item.save(condition=condition)
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return dataclasses.replace(state, revision=state.revision + 1)
+
 
 def _applied_contribution(old: Any | None) -> Contribution | None:
     if old is None or old.applied_key is None:
@@ -230,6 +367,8 @@ def _job_attributes(snapshot: JobSnapshot) -> dict[str, Any]:
         "training_time_in_seconds": _number(record.get("training_time_in_seconds")),
         "tuning_job_arn": _text(record.get("tuning_job_arn")),
         "managed_spot": record.get("enable_managed_spot_training") is True or None,
+        # Rides on the job's own write: stored with the snapshot, removed by the next one.
+        "pending": PENDING_ENRICHMENT if snapshot.enrichment_pending else None,
     }
 
 

@@ -1,0 +1,177 @@
+"""SageMaker as jobtracker reads it: DescribeTrainingJob and ListTrainingJobs.
+
+Every failure becomes one of three domain errors, so that callers decide what to do
+with a missing job, a throttled account or an unreachable service without looking at
+botocore's exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from jobtracker.errors import MalformedEvent
+from jobtracker.record import STATUS_RANK, JobSnapshot, normalise_training_job
+from jobtracker.timestamps import to_epoch_ms
+
+# Short timeouts: a describe sits in front of a store and an alert. Adaptive retries
+# slow the client down on throttling instead of hammering the account's shared quota.
+CLIENT_CONFIG = Config(
+    connect_timeout=2,
+    read_timeout=5,
+    retries={"mode": "adaptive", "max_attempts": 3},
+)
+# What one DescribeTrainingJob can take at worst: three attempts at the full timeouts,
+# plus the backoff between them.
+WORST_CALL_MS = 3 * (2 + 5) * 1000 + 2_000
+
+_THROTTLING = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+    }
+)
+# DescribeTrainingJob's only input is the name, checked to be a job name before the
+# call, so a ValidationException from it means "no such job" (the documented error is
+# ResourceNotFound; the service answers ValidationException).
+_NOT_FOUND = frozenset({"ResourceNotFound", "ResourceNotFoundException", "ValidationException"})
+
+
+class SageMakerError(Exception):
+    """SageMaker did not answer; the message says why."""
+
+
+class JobNotFound(SageMakerError):
+    pass
+
+
+class SageMakerThrottled(SageMakerError):
+    pass
+
+
+class SageMakerUnavailable(SageMakerError):
+    """Denied, timed out, unreachable, a server error: anything but the two above."""
+
+
+@dataclass(frozen=True)
+class ListedJob:
+    """One TrainingJobSummary of ListTrainingJobs."""
+
+    name: str
+    creation_ms: int
+    last_modified_ms: int
+    rank: int
+
+
+def sagemaker_client() -> Any:
+    """The SageMaker client: region and endpoint from the environment as for any client."""
+    return boto3.client("sagemaker", config=CLIENT_CONFIG)
+
+
+def describe_job(
+    client: Any, name: str, known_tags: list[dict[str, str]] | None = None
+) -> JobSnapshot:
+    """DescribeTrainingJob, normalised like any event; MalformedEvent if it cannot be.
+
+    DescribeTrainingJob has no tags, which the event has: `known_tags` (the record's
+    `{key, value}` list) are the job's tags; without them, ListTags is asked.
+    """
+    try:
+        response = dict(client.describe_training_job(TrainingJobName=name))
+    except ClientError as error:
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        if code in _NOT_FOUND:
+            raise JobNotFound(f"{name}: {code}") from None
+        raise _failure(error, f"DescribeTrainingJob {name}") from None
+    except BotoCoreError as error:
+        raise SageMakerUnavailable(f"DescribeTrainingJob {name}: {error}") from None
+    if "Tags" not in response:
+        if known_tags is not None:
+            response["Tags"] = [{"Key": t["key"], "Value": t["value"]} for t in known_tags]
+        elif isinstance(response.get("TrainingJobArn"), str):
+            response["Tags"] = _list_tags(client, response["TrainingJobArn"])
+    snapshot = normalise_training_job(response)
+    if snapshot.name != name:
+        raise MalformedEvent(f"DescribeTrainingJob {name} answered for {snapshot.name}")
+    return snapshot
+
+
+def _list_tags(client: Any, arn: str) -> list[dict[str, str]]:
+    tags: list[dict[str, str]] = []
+    request: dict[str, Any] = {"ResourceArn": arn, "MaxResults": 100}
+    while True:
+        try:
+            page = client.list_tags(**request)
+        except ClientError as error:
+            raise _failure(error, f"ListTags {arn}") from None
+        except BotoCoreError as error:
+            raise SageMakerUnavailable(f"ListTags {arn}: {error}") from None
+        tags.extend(page.get("Tags", []))
+        if not page.get("NextToken"):
+            return tags
+        request["NextToken"] = page["NextToken"]
+
+
+def list_changed_jobs(
+    client: Any, since_ms: int, created_after_ms: int | None, page_size: int
+) -> Iterator[list[ListedJob]]:
+    """Pages of the jobs modified after `since_ms`, oldest created first.
+
+    A page may be empty and still not be the last (the service filters after paging).
+    """
+    request: dict[str, Any] = {
+        "LastModifiedTimeAfter": _datetime(since_ms),
+        "SortBy": "CreationTime",
+        "SortOrder": "Ascending",
+        "MaxResults": page_size,
+    }
+    if created_after_ms is not None:
+        request["CreationTimeAfter"] = _datetime(created_after_ms)
+    token: str | None = None
+    while True:
+        try:
+            page = client.list_training_jobs(**request, **({"NextToken": token} if token else {}))
+        except ClientError as error:
+            raise _failure(error, "ListTrainingJobs") from None
+        except BotoCoreError as error:
+            raise SageMakerUnavailable(f"ListTrainingJobs: {error}") from None
+        yield [job for job in map(_listed, page.get("TrainingJobSummaries", [])) if job]
+        token = page.get("NextToken")
+        if not token:
+            return
+
+
+def _listed(summary: dict[str, Any]) -> ListedJob | None:
+    try:
+        creation_ms = to_epoch_ms(summary["CreationTime"], "CreationTime")
+        modified = summary.get("LastModifiedTime")
+        last_modified_ms = creation_ms if modified is None else to_epoch_ms(modified)
+    except (KeyError, MalformedEvent):
+        return None
+    name = summary.get("TrainingJobName")
+    if not isinstance(name, str) or not name:
+        return None
+    rank = STATUS_RANK.get(str(summary.get("TrainingJobStatus")), 0)
+    return ListedJob(name, creation_ms, last_modified_ms, rank)
+
+
+def _failure(error: ClientError, call: str) -> SageMakerError:
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    if code in _THROTTLING:
+        return SageMakerThrottled(f"{call}: {code}")
+    return SageMakerUnavailable(f"{call}: {code or error}")
+
+
+def _datetime(millis: int) -> datetime:
+    return datetime.fromtimestamp(millis / 1000, tz=UTC)

@@ -1,0 +1,86 @@
+"""Ingest with enrichment under moto: terminal events described once, others never."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from jobtracker.enrich import SageMakerEnricher
+from jobtracker.ingest import Pipeline
+from jobtracker.observability import metrics
+from jobtracker.store.repository import JobRepository
+
+from tests.fixtures.events import BASE_MS, event_body, lifecycle
+from tests.fixtures.lambda_events import sqs_event
+from tests.fixtures.sagemaker import CallCounter, create_job, event_detail_of, sagemaker
+
+
+def ingest_module() -> ModuleType:
+    return importlib.import_module("ingest.handler")
+
+
+def pipeline_for(repository: JobRepository, client: Any) -> Pipeline:
+    return Pipeline(repository=repository, enricher=SageMakerEnricher(connect=lambda: client))
+
+
+def record_of(detail: dict[str, Any]) -> SQSRecord:
+    return SQSRecord(sqs_event([event_body(detail)])["Records"][0])
+
+
+def test_a_terminal_event_is_stored_described_in_two_requests(
+    repository: JobRepository, ddb_calls: list[str]
+) -> None:
+    # Given a job SageMaker can describe, and its Completed event
+    client = sagemaker()
+    create_job(client, "described-job", created_ms=BASE_MS)
+    detail = event_detail_of(client.describe_training_job(TrainingJobName="described-job"))
+    detail["Tags"] = {"team": "vision"}
+    calls = CallCounter(client)
+    ddb_calls.clear()
+    # When the event is ingested
+    result = ingest_module().ingest_record(record_of(detail), pipeline_for(repository, client))
+    # Then one DescribeTrainingJob, at most two DynamoDB requests, and the record complete
+    assert calls.calls == ["DescribeTrainingJob"]
+    assert len(ddb_calls) <= 2
+    assert not result.snapshot.enrichment_pending
+    record = repository.get_job("described-job")
+    assert record is not None
+    assert record["final_metric_data_list"] == [
+        {"metric_name": "validation:auc", "value": 0.91, "timestamp": record["training_end_time"]}
+    ]
+    assert record["model_artifacts"]["s3_model_artifacts"].endswith(
+        "described-job/output/model.tar.gz"
+    )
+    assert record["billable_time_in_seconds"] == 1700
+    assert record["tags"] == [{"key": "team", "value": "vision"}]
+
+
+def test_events_before_the_end_never_call_sagemaker(repository: JobRepository) -> None:
+    client = sagemaker()
+    calls = CallCounter(client)
+    for detail in lifecycle("running", "Stopped")[:-1]:
+        ingest_module().ingest_record(record_of(detail), pipeline_for(repository, client))
+    assert calls.calls == []
+    record = repository.get_job("running")
+    assert record is not None and record["training_job_status"] == "Stopping"
+
+
+def test_a_failed_enrichment_stores_the_event_pending_in_the_same_requests(
+    repository: JobRepository, ddb_calls: list[str]
+) -> None:
+    # Given a Failed event for a job SageMaker cannot describe
+    detail = lifecycle("vanished", "Failed")[-1]
+    metrics.clear_metrics()
+    ddb_calls.clear()
+    # When it is ingested
+    result = ingest_module().ingest_record(record_of(detail), pipeline_for(repository, sagemaker()))
+    # Then the event's snapshot is stored and marked, with no extra DynamoDB request
+    assert result.snapshot.enrichment_pending
+    assert len(ddb_calls) <= 2
+    assert [pending.name for pending in repository.pending_enrichments(10)] == ["vanished"]
+    record = repository.get_job("vanished")
+    assert record is not None and record["failure_reason"].startswith("AlgorithmError")
+    assert "EnrichmentFailures" in metrics.metric_set
+    metrics.clear_metrics()

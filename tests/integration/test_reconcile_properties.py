@@ -1,0 +1,92 @@
+"""For any interleaving of events, failed or working enrichments and reconcile runs, the
+job ends as SageMaker describes it, complete and no longer pending."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jobtracker.enrich import SageMakerEnricher
+from jobtracker.ingest import Pipeline
+from jobtracker.reconcile import DAY_MS, Reconciler
+from jobtracker.record import normalise_training_job
+from jobtracker.sagemaker import describe_job
+from jobtracker.store.repository import JobRepository, TableConfig
+from moto import mock_aws
+
+from local.sagemaker_jobs import put_job_in_sagemaker
+from tests.fixtures.aws import create_table
+from tests.fixtures.events import BASE_MS, REGION, lifecycle
+from tests.fixtures.sagemaker import CountdownContext, sagemaker
+
+ENDING = "MaxRuntimeExceeded"
+STEPS = len(lifecycle("any", ENDING))
+_tables = itertools.count()
+
+
+class Throttled:
+    """A SageMaker client that throttles every call."""
+
+    def __getattr__(self, operation: str) -> Any:
+        def throttled(**_: Any) -> Any:
+            raise ClientError({"Error": {"Code": "ThrottlingException"}}, operation)
+
+        return throttled
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("event"), st.integers(0, STEPS - 1), st.booleans()),
+        st.tuples(st.just("reconcile"), st.just(0), st.booleans()),
+    ),
+    max_size=8,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(operations=operations)
+def test_any_interleaving_ends_complete(aws: None, operations: list[tuple[str, int, bool]]) -> None:
+    # Given a job SageMaker ran to its end, on a table of its own
+    table = f"jobtracker-prop-{next(_tables)}"
+    create_table(boto3.client("dynamodb", region_name=REGION), table)
+    repository = JobRepository(TableConfig(table_name=table, region=REGION))
+    name = f"prop-{table.rsplit('-', 1)[-1]}"
+    client = sagemaker()
+    details = lifecycle(name, ENDING, creation_ms=BASE_MS)
+    put_job_in_sagemaker(client, details[-1])
+
+    def reconcile(working: bool) -> None:
+        reconciler = Reconciler(
+            connect=lambda: client if working else Throttled(),
+            pipeline=Pipeline(repository=repository),
+            clock=lambda: BASE_MS + DAY_MS,
+        )
+        reconciler.run(CountdownContext(remaining_ms=900_000).get_remaining_time_in_millis)
+
+    # When its events, enriched or not, and reconcile runs, working or not, come in any order
+    for kind, index, working in operations:
+        if kind == "event":
+            enricher = SageMakerEnricher(connect=lambda w=working: client if w else Throttled())
+            pipeline = Pipeline(repository=repository, enricher=enricher)
+            pipeline.handle(normalise_training_job(details[index]))
+        else:
+            reconcile(working)
+    # and a reconcile run finally gets through
+    reconcile(True)
+    # Then the job is stored exactly as SageMaker describes it, and nothing is pending
+    assert repository.get_job(name) == describe_job(client, name).record
+    assert repository.pending_enrichments(10) == []
