@@ -43,7 +43,7 @@ def ingest_figures(endpoint_url: str, events: int) -> dict[str, Any]:
         f"({stream.terminal_jobs} ended), {stream.duplicates} redelivered, "
         f"{stream.out_of_order} older than one already delivered"
     )
-    create_training_jobs(endpoint_url, [snapshots[0] for snapshots in stream.jobs.values()])
+    create_training_jobs(endpoint_url, [snapshots[-1] for snapshots in stream.jobs.values()])
     progress("ingest handler, in-process against the emulator")
     ingest = run_ingest(stream)
     wrong = check_final_states(stream)

@@ -90,17 +90,10 @@ def create_resources(endpoint_url: str) -> str:
 
 
 def create_training_jobs(endpoint_url: str, details: list[dict[str, Any]]) -> None:
-    """Register each job with the emulated SageMaker, so DescribeTrainingJob finds it."""
+    """Make the emulated SageMaker hold each job as its newest snapshot shows it, so that
+    DescribeTrainingJob (enrichment, the naive design) answers as SageMaker would."""
+    from local.sagemaker_jobs import put_job_in_sagemaker
+
     sagemaker = client("sagemaker", endpoint_url)
     for detail in details:
-        sagemaker.create_training_job(
-            TrainingJobName=detail["TrainingJobName"],
-            HyperParameters=detail["HyperParameters"],
-            AlgorithmSpecification=detail["AlgorithmSpecification"],
-            RoleArn=detail["RoleArn"],
-            InputDataConfig=detail["InputDataConfig"],
-            OutputDataConfig=detail["OutputDataConfig"],
-            ResourceConfig=detail["ResourceConfig"],
-            StoppingCondition=detail["StoppingCondition"],
-            EnableManagedSpotTraining=detail["EnableManagedSpotTraining"],
-        )
+        put_job_in_sagemaker(sagemaker, detail)
