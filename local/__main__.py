@@ -1,7 +1,7 @@
 """`make local`: the whole jobtracker flow on this machine, no AWS account needed.
 
-Environment: API_PORT (8000), AWS_PORT (4566), DEMO (1), RECONCILE_INTERVAL (seconds,
-0 = off). Port 0 takes any free port. Ctrl-C (or SIGTERM) stops everything.
+Environment: API_PORT (8000), AWS_PORT (4566), DEMO (1), RECONCILE_INTERVAL (seconds;
+60 with the demo, else 0 = off). Port 0 takes any free port. Ctrl-C (or SIGTERM) stops everything.
 """
 
 from __future__ import annotations
@@ -48,12 +48,27 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Any = os.environ) -> Settings:
+        demo = env.get("DEMO", "1").strip() not in ("0", "", "false", "no")
         return cls(
             api_port=_integer(env, "API_PORT", 8000),
             aws_port=_integer(env, "AWS_PORT", 4566),
-            demo=env.get("DEMO", "1").strip() not in ("0", "", "false", "no"),
-            reconcile_interval=float(env.get("RECONCILE_INTERVAL", "0") or 0),
+            demo=demo,
+            # The demo holds jobs that only the reconciler can find: show it working.
+            reconcile_interval=_seconds(env, "RECONCILE_INTERVAL", 60.0 if demo else 0.0),
         )
+
+
+def _seconds(env: Any, name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a number of seconds, got {raw!r}") from None
+    if value < 0 or value != value:
+        raise SystemExit(f"{name} must be 0 (off) or a positive number of seconds")
+    return value
 
 
 def _integer(env: Any, name: str, default: int) -> int:

@@ -239,12 +239,19 @@ def table_schema() -> dict[str, Any]:
         schema = index._get_schema()
         for definition in schema["attribute_definitions"]:
             attributes[definition["AttributeName"]] = definition["AttributeType"]
+        keys = {key["AttributeName"] for key in schema["key_schema"]}
+        # DynamoDB projects every key attribute itself and refuses one named again.
+        non_key = [
+            name
+            for name in schema["projection"]["NonKeyAttributes"]
+            if name not in keys | {job._hash_keyname, job._range_keyname}
+        ]
         indexes.append(
             {
                 "IndexName": schema["index_name"],
                 # DynamoDB wants the HASH key first.
                 "KeySchema": sorted(schema["key_schema"], key=lambda k: k["KeyType"] != "HASH"),
-                "Projection": schema["projection"],
+                "Projection": {**schema["projection"], "NonKeyAttributes": non_key},
             }
         )
     indexes.sort(key=lambda index: index["IndexName"])
