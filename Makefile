@@ -10,7 +10,7 @@ export PYTHONPATH := $(CURDIR)/functions:$(CURDIR)
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install test lint unit local soak synth deploy clean
+.PHONY: install test lint unit local soak bench synth deploy clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -43,6 +43,10 @@ local: install
 # SOAK_EVENTS (10000) events through the local stack; prints time and events/second.
 soak: install
 	$(BIN)/python -m local.soak
+
+# Every figure of the performance budget; writes bench/results.json (see bench/README.md).
+bench: install
+	$(BIN)/python -m bench
 
 synth: install
 	$(CDK) synth --quiet --no-notices

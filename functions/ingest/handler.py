@@ -10,13 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtracker.alerts.alerter import AlertInFlight, AlertPublishFailed
 from jobtracker.alerts.wiring import configured_alerter
@@ -26,6 +19,7 @@ from jobtracker.errors import MalformedEvent
 from jobtracker.ingest import Pipeline, PipelineResult, parse_state_change
 from jobtracker.observability import MetricUnit, logger, metrics, tracer
 from jobtracker.sagemaker import sagemaker_client
+from jobtracker.sqs_batch import PartialBatchResponse, SQSMessage, process_partial_batch
 from jobtracker.store.repository import JobRepository, StoreOutcome
 
 CONFIG = IngestConfig.from_env()
@@ -38,7 +32,7 @@ PIPELINE = Pipeline(
 )
 
 
-def ingest_record(record: SQSRecord, pipeline: Pipeline = PIPELINE) -> PipelineResult:
+def ingest_record(record: SQSMessage, pipeline: Pipeline = PIPELINE) -> PipelineResult:
     logger.set_correlation_id(None)
     try:
         change = parse_state_change(record.body)
@@ -91,10 +85,5 @@ def ingest_record(record: SQSRecord, pipeline: Pipeline = PIPELINE) -> PipelineR
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    # A batch of nothing but poison is still a partial failure, reported per record:
-    # raising would make Lambda retry it as one error and hide which records were bad.
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return process_partial_response(
-        event=event, record_handler=ingest_record, processor=processor, context=context
-    )
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialBatchResponse:
+    return process_partial_batch(event, ingest_record, logger)

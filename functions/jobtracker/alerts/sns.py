@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -21,8 +23,26 @@ CLIENT_CONFIG = Config(
 
 
 def sns_client(region: str | None = None) -> Any:
-    """A client for the alert topic (AWS_ENDPOINT_URL_SNS / AWS_ENDPOINT_URL apply)."""
-    return boto3.client("sns", region_name=region, config=CLIENT_CONFIG)
+    """A client for the alert topic (AWS_ENDPOINT_URL_SNS / AWS_ENDPOINT_URL apply).
+
+    Made on its first call, not here: most invocations never publish, and making an SNS
+    client loads its service model and the endpoint rules, which at import cost every cold
+    start of ingest three quarters of what `import boto3` does (see bench/README.md).
+    """
+    return _MadeOnFirstUse(lambda: boto3.client("sns", region_name=region, config=CLIENT_CONFIG))
+
+
+class _MadeOnFirstUse:
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        with self._lock:
+            if self._client is None:
+                self._client = self._make()
+        return getattr(self._client, name)
 
 
 class SnsPublisher:

@@ -1,0 +1,117 @@
+"""Ingest figures: DynamoDB requests per event, events per second, and the naive baseline.
+
+Both designs take the same SQS batches of the same stream, in the same process, against
+the same emulator. The naive design is what a user might write first: read the job,
+describe it in SageMaker on every event, put the whole item back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bench.calls import CallLog, recording
+from bench.emulator import client
+from bench.settings import NAIVE_TABLE_NAME
+from bench.stream import Stream
+from tests.fixtures.lambda_events import LambdaContext, sqs_event
+
+BATCH_SIZE = 10  # the ingest event source's batch size (infra/ingest.py)
+
+
+@dataclass(frozen=True)
+class IngestRun:
+    events: int
+    seconds: float
+    calls: CallLog
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds
+
+    @property
+    def ms_per_event_outside_aws(self) -> float:
+        """The handler's own work per event: parsing, normalising, deciding, logging."""
+        return 1000 * (self.seconds - self.calls.seconds) / self.events
+
+    @property
+    def ddb_per_event(self) -> float:
+        return self.calls.service_total("dynamodb") / self.events
+
+
+def batches(stream: Stream) -> list[dict[str, Any]]:
+    bodies = [delivery.body for delivery in stream.deliveries]
+    return [sqs_event(bodies[i : i + BATCH_SIZE]) for i in range(0, len(bodies), BATCH_SIZE)]
+
+
+def run_ingest(stream: Stream) -> IngestRun:
+    """The ingest handler, in-process, as Lambda calls it: one SQS batch per invocation."""
+    from ingest.handler import handler
+
+    events = batches(stream)
+    context = LambdaContext(function_name="jobtracker-ingest")
+    failures = 0
+    # Powertools Metrics prints one EMF document per invocation; keep it off the table.
+    with contextlib.redirect_stdout(io.StringIO()), recording() as calls:
+        started = time.perf_counter()
+        for event in events:
+            failures += len(handler(event, context)["batchItemFailures"])
+        seconds = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(f"ingest reported {failures} failed records on a valid stream")
+    return IngestRun(events=len(stream.deliveries), seconds=seconds, calls=calls)
+
+
+def naive_handler(event: dict[str, Any], dynamodb: Any, sagemaker: Any) -> None:
+    for record in event["Records"]:
+        detail = json.loads(record["body"])["detail"]
+        name = detail["TrainingJobName"]
+        stored = dynamodb.get_item(TableName=NAIVE_TABLE_NAME, Key={"pk": {"S": name}})
+        described = sagemaker.describe_training_job(TrainingJobName=name)
+        described.pop("ResponseMetadata", None)
+        modified = int(detail["LastModifiedTime"])
+        if int(stored.get("Item", {}).get("modified", {}).get("N", -1)) > modified:
+            continue  # an older event than the stored one: keep the stored job
+        dynamodb.put_item(
+            TableName=NAIVE_TABLE_NAME,
+            Item={
+                "pk": {"S": name},
+                "status": {"S": detail["TrainingJobStatus"]},
+                "modified": {"N": str(modified)},
+                "event": {"S": json.dumps(detail, default=str)},
+                "described": {"S": json.dumps(described, default=str)},
+            },
+        )
+
+
+def run_naive(stream: Stream, endpoint_url: str) -> IngestRun:
+    events = batches(stream)
+    dynamodb = client("dynamodb", endpoint_url)
+    sagemaker = client("sagemaker", endpoint_url)
+    with recording() as calls:
+        started = time.perf_counter()
+        for event in events:
+            naive_handler(event, dynamodb, sagemaker)
+        seconds = time.perf_counter() - started
+    return IngestRun(events=len(stream.deliveries), seconds=seconds, calls=calls)
+
+
+def check_final_states(stream: Stream) -> int:
+    """Every job ends as its newest snapshot says, whatever the delivery order."""
+    from jobtracker.config import table_config
+    from jobtracker.store.repository import JobRepository
+
+    repository = JobRepository(table_config())
+    wrong = 0
+    for name, snapshots in stream.jobs.items():
+        record = repository.get_job(name) or {}
+        newest = snapshots[-1]
+        wrong += (record.get("training_job_status"), record.get("secondary_status")) != (
+            newest["TrainingJobStatus"],
+            newest["SecondaryStatus"],
+        )
+    return wrong
