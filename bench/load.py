@@ -18,6 +18,7 @@ from typing import Any
 from jobtracker.aggregates import Contribution, counter_deltas
 from jobtracker.record import normalise_training_job
 from jobtracker.store import repository
+from jobtracker.store.keys import stats_day_sk
 from jobtracker.store.models import Models
 from jobtracker.timestamps import iso_from_ms
 
@@ -140,4 +141,4 @@ def load(models: Models, jobs: list[LoadedJob], report: Callable[[str], None]) -
                 report(f"loaded {count:,} jobs")
     with stats_model.batch_write() as batch:
         for day, counters in days.items():
-            batch.save(stats_model(repository.STATS_PK, f"DAY#{day}", **counters))
+            batch.save(stats_model(repository.STATS_PK, stats_day_sk(day), **counters))

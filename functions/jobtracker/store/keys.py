@@ -12,6 +12,7 @@ from jobtracker.timestamps import iso_from_ms
 JOB_SK = "JOB"
 TRANSITION_PREFIX = "TRANSITION#"
 STATS_PK = "STATS"
+DAY_PREFIX = "DAY#"
 
 
 def job_pk(name: str) -> str:
@@ -21,6 +22,11 @@ def job_pk(name: str) -> str:
 def name_shard(name: str) -> str:
     """The by-name index partition of a job: its first character (names are never empty)."""
     return name[:1]
+
+
+def stats_day_sk(day: str) -> str:
+    """The daily aggregate item of a creation day (`yyyy-mm-dd`)."""
+    return f"{DAY_PREFIX}{day}"
 
 
 def transition_sk(transition: Transition) -> str:

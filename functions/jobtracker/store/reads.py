@@ -14,15 +14,15 @@ from pynamodb.exceptions import DoesNotExist
 
 from jobtracker.queries import IndexName, IndexPage, KeyRange
 from jobtracker.store.keys import (
+    DAY_PREFIX,
     JOB_SK,
     STATS_PK,
     TRANSITION_PREFIX,
     decompress_record,
     job_pk,
+    stats_day_sk,
 )
 from jobtracker.store.models import Models, define_models
-
-DAY_PREFIX = "DAY#"
 
 
 class JobReads:
@@ -82,7 +82,7 @@ class JobReads:
         stats = self.models.daily_stats
         for item in stats.query(
             STATS_PK,
-            stats.sk.between(DAY_PREFIX + first_day, DAY_PREFIX + last_day),
+            stats.sk.between(stats_day_sk(first_day), stats_day_sk(last_day)),
             scan_index_forward=False,
             limit=1,
         ):
@@ -96,7 +96,7 @@ class JobReads:
         """
         stats = self.models.daily_stats
         for item in stats.query(
-            STATS_PK, stats.sk.between(DAY_PREFIX + first_day, DAY_PREFIX + last_day)
+            STATS_PK, stats.sk.between(stats_day_sk(first_day), stats_day_sk(last_day))
         ):
             counters = item.attribute_values
             yield {

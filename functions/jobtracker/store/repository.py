@@ -36,6 +36,7 @@ from jobtracker.store.keys import (
     compress_record,
     job_pk,
     name_shard,
+    stats_day_sk,
     transition_sk,
 )
 from jobtracker.store.keys import TRANSITION_PREFIX as TRANSITION_PREFIX  # re-exported
@@ -207,7 +208,7 @@ class JobRepository(JobReads):
             deltas = counter_deltas(before, after)
             if deltas:
                 transaction.update(
-                    stats(STATS_PK, f"DAY#{iso_from_ms(snapshot.creation_ms)[:10]}"),
+                    stats(STATS_PK, stats_day_sk(iso_from_ms(snapshot.creation_ms)[:10])),
                     actions=[getattr(stats, name).add(value) for name, value in deltas.items()],
                 )
             for transition in transitions:
