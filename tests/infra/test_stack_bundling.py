@@ -74,7 +74,8 @@ def test_asset_leaves_out_the_runtime_sdk_and_dev_code(assets, package):
     names = top_level(asset)
     for name in NEVER_SHIPPED:
         assert not any(n == name or n.startswith(f"{name}-") for n in names), name
-    assert not list(asset.rglob("__pycache__"))
+    # Bytecode only for the runtime's Python; none of this machine's from functions/.
+    assert all(".cpython-312." in path.name for path in asset.rglob("*.pyc"))
     assert not list(asset.rglob("test_*.py"))
     assert not list(asset.rglob("conftest.py"))
 
