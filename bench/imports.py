@@ -9,16 +9,20 @@ SDK sees it is in Lambda and Powertools patches botocore, as they do there.
 `import boto3` runs the same way, without an asset. Runs alternate between the modules,
 so that load on the machine falls on all of them alike.
 
-Two figures, because the asset ships no bytecode (pip --no-compile: a .pyc made here would
-be for another Python than the runtime's) and /var/task is read-only, so Lambda compiles
-the asset's modules on every cold start, while the runtime's boto3 comes compiled:
-- `import_ratio`: asset as shipped (compiled at import, no .pyc written), boto3 compiled;
-- `import_ratio_compiled`: asset with its bytecode cached, as if it shipped .pyc files.
+The asset ships bytecode for the runtime's Python (3.12, compiled by infra/bytecode.mjs) and
+/var/task is read-only, so Lambda loads the shipped .pyc files and writes none. This
+machine's Python cannot load 3.12 bytecode, so the measured copy gets the same bytecode for
+this Python, made the same way (unchecked hash), and nothing is written during the runs:
+- `import_ratio`: the asset as shipped, with its bytecode; boto3 compiled, as in the runtime;
+- `import_ratio_from_source`: the same asset without bytecode, compiled at every import:
+  what each cold start would pay if the asset shipped source only.
 """
 
 from __future__ import annotations
 
+import compileall
 import os
+import py_compile
 import shutil
 import statistics
 import subprocess
@@ -82,6 +86,10 @@ def runtime_site(workdir: Path) -> Path:
     for name in RUNTIME_MODULES:
         if not (runtime / name).exists():
             (runtime / name).symlink_to(site / name)
+    # A linked package finds its bytecode in the venv; a single-file module (six.py)
+    # looks for it beside the link, so it gets it there, as the runtime ships it compiled.
+    for module in runtime.glob("*.py"):
+        py_compile.compile(str(module), doraise=True)
     return runtime
 
 
@@ -142,19 +150,37 @@ def import_breakdown(module: str, path: list[str], env: dict[str, str]) -> dict[
     return groups
 
 
+def bytecode_for_this_python(directory: Path) -> None:
+    """What infra/bytecode.mjs writes for the runtime's Python, for the Python running here."""
+    compileall.compile_dir(
+        directory,
+        ddir="/var/task",
+        quiet=1,
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    )
+
+
+def without_bytecode(directory: Path) -> None:
+    for cache in list(directory.rglob("__pycache__")):
+        shutil.rmtree(cache)
+
+
 def import_medians(
-    assets: dict[str, Path], runtime: Path, runs: int, compiled: bool
+    assets: dict[str, Path], runtime: Path, runs: int, shipped: bool
 ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-    """Median seconds of each import, and where the handlers' time goes (ms, medians)."""
+    """Median seconds of each import, and where the handlers' time goes (ms, medians).
+
+    shipped: the asset with its bytecode (made for this Python); else source only.
+    """
     stdlib = [p for p in sys.path[1:] if p and "site-packages" not in p and Path(p).exists()]
+    # Read-only /var/task: nothing is written, whatever is missing is compiled every time.
     base_env = {"PATH": os.environ.get("PATH", "/usr/bin"), **LAMBDA_ENV}
-    if not compiled:
-        base_env["PYTHONDONTWRITEBYTECODE"] = "1"
+    base_env["PYTHONDONTWRITEBYTECODE"] = "1"
     copies = {}
     for package, directory in assets.items():
-        # A fresh copy: no bytecode from an earlier run; compiled runs warm it first.
         copy = Path(tempfile.mkdtemp(prefix=f"{package}-", dir=directory.parent))
         shutil.copytree(directory, copy, dirs_exist_ok=True)
+        (bytecode_for_this_python if shipped else without_bytecode)(copy)
         copies[package] = copy
     jobs: dict[str, Callable[[], float]] = {
         "boto3": lambda: import_seconds("boto3", [str(runtime), *stdlib], base_env)
@@ -174,9 +200,6 @@ def import_medians(
         breakdowns[package] = lambda m=f"{package}.handler", p=path, e=env: import_breakdown(
             m, p, e
         )
-    if compiled:
-        for job in jobs.values():
-            job()
     samples: dict[str, list[float]] = {name: [] for name in jobs}
     parts: dict[str, list[dict[str, float]]] = {name: [] for name in breakdowns}
     for _ in range(runs):

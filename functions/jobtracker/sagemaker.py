@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from jobtracker.clients import new_client
 from jobtracker.errors import MalformedEvent
 from jobtracker.record import STATUS_RANK, JobSnapshot, normalise_training_job
 from jobtracker.timestamps import to_epoch_ms
@@ -76,7 +76,7 @@ class ListedJob:
 
 def sagemaker_client() -> Any:
     """The SageMaker client: region and endpoint from the environment as for any client."""
-    return boto3.client("sagemaker", config=CLIENT_CONFIG)
+    return new_client("sagemaker", CLIENT_CONFIG)
 
 
 def describe_job(

@@ -138,9 +138,11 @@ class TokenKey:
     def _read_secret(self) -> bytes:
         client = self._client
         if client is None:
-            import boto3  # only a deployed function reads the secret; not on the import path
+            from botocore.config import Config
 
-            client = boto3.client("secretsmanager")
+            from jobtracker.clients import new_client
+
+            client = new_client("secretsmanager", Config(retries={"mode": "standard"}))
         response = client.get_secret_value(SecretId=self._secret_arn)
         secret = response.get("SecretBinary") or response.get("SecretString", "")
         key = secret.encode() if isinstance(secret, str) else bytes(secret)

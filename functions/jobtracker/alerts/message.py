@@ -28,8 +28,10 @@ LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 # Protocols that receive the JSON body; every other one (email) gets the text body.
 MACHINE_PROTOCOLS = ("sqs", "lambda", "http", "https")
 
-# Characters SNS accepts in a message (XML 1.0 characters); others become U+FFFD.
-_NOT_XML_CHARACTER = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# SNS accepts XML 1.0 characters only; the others become U+FFFD. They are C0 controls but
+# tab, newline and carriage return, surrogates, U+FFFE and U+FFFF: named as the few that
+# are refused rather than the many allowed, a class that takes 3 ms to compile.
+_NOT_XML_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]")
 _LINE_BREAKS = re.compile(r"[\t\n\r]+")
 _CONSOLE_DOMAINS = {

@@ -6,12 +6,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from jobtracker.alerts.alerter import AlertPublishFailed
 from jobtracker.alerts.message import AlertMessage
+from jobtracker.clients import new_client
 
 # A publish is one small request: fail fast and let SQS redeliver rather than hold the
 # batch (and the claim's lease) on a slow endpoint.
@@ -29,7 +29,7 @@ def sns_client(region: str | None = None) -> Any:
     client loads its service model and the endpoint rules, which at import cost every cold
     start of ingest three quarters of what `import boto3` does (see bench/README.md).
     """
-    return _MadeOnFirstUse(lambda: boto3.client("sns", region_name=region, config=CLIENT_CONFIG))
+    return _MadeOnFirstUse(lambda: new_client("sns", CLIENT_CONFIG, region))
 
 
 class _MadeOnFirstUse:

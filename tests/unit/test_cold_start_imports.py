@@ -1,0 +1,68 @@
+"""What a cold start does not load: each handler imported in a fresh interpreter.
+
+The cold-start figure itself is measured by `make bench` (bench/imports.py); this keeps
+the heavy modules that were cut from it from coming back unnoticed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from botocore.config import Config
+from jobtracker.clients import new_client
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV = {
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "LAMBDA_TASK_ROOT": "/var/task",
+    "POWERTOOLS_SERVICE_NAME": "jobtracker",
+    "TABLE_NAME": "jobtracker-jobs",
+    "ALERT_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:jobtracker-alerts",
+    "TOKEN_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-AbCdEf",
+}
+# Cut from every cold start: boto3 (the clients are botocore's), pydantic (queries parse
+# by hand), Powertools' batch utility (loads every event source's data classes), the
+# OpenAPI document (built when its route is hit).
+NEVER_AT_IMPORT = ("boto3", "s3transfer", "pydantic", "aws_lambda_powertools.utilities.batch")
+
+
+def loaded_modules(module: str) -> set[str]:
+    code = f"import json, sys, {module}; print(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)]),
+            **ENV,
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(json.loads(done.stdout))
+
+
+@pytest.mark.parametrize("package", ["ingest", "api", "reconcile"])
+def test_handler_import_leaves_out_what_a_cold_start_does_not_need(package: str) -> None:
+    loaded = loaded_modules(f"{package}.handler")
+    assert f"{package}.handler" in loaded
+    assert "botocore" in loaded  # PynamoDB's, and the clients'
+    assert not {name for name in loaded if name.split(".")[0] in NEVER_AT_IMPORT}
+    assert not {name for name in loaded if name.startswith(NEVER_AT_IMPORT)}
+    assert "api.openapi" not in loaded
+
+
+def test_clients_are_botocore_clients_with_the_given_settings() -> None:
+    config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard"})
+    client = new_client("sns", config, "eu-west-1")
+    assert client.meta.region_name == "eu-west-1"
+    assert client.meta.config.read_timeout == 5
+    assert client.meta.config.connect_timeout == 2
+    assert new_client("sagemaker", config).meta.region_name == "us-east-1"
