@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sysconfig
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,8 @@ from jobtracker.ingest import parse_state_change
 
 from infra.asset_sizes import function_assets
 from infra.bundling import PYTHON_VERSION, ROOT
+from tests.fixtures import python312
+from tests.fixtures.python312 import runtime_sdk_mounts
 
 pytestmark = pytest.mark.infra
 
@@ -29,9 +29,6 @@ MAGIC_3_12 = (3531).to_bytes(2, "little") + b"\r\n"
 UNCHECKED_HASH = 0b01
 CACHE_TAG = "cpython-" + PYTHON_VERSION.replace(".", "")
 SAMPLE = ROOT / "tests" / "fixtures" / "training-job-completed.docs-sample.json"
-# What the Lambda runtime provides beside the standard library; everything else must come
-# from the asset.
-RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six")
 LAMBDA_ENV = {
     "LAMBDA_TASK_ROOT": "/var/task",
     "AWS_LAMBDA_FUNCTION_NAME": "jobtracker",
@@ -43,28 +40,7 @@ LAMBDA_ENV = {
     "TABLE_NAME": "jobtracker-jobs",
     "ALERT_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:jobtracker-alerts",
     "TOKEN_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-AbCdEf",
-    "PYTHONDONTWRITEBYTECODE": "1",
 }
-# Pyodide leaves out the ssl module; botocore imports names from it but needs none of
-# them until it opens a connection, which an import never does.
-SSL_STAND_IN = """
-import sys, types
-
-class _Ssl(types.ModuleType):
-    OPENSSL_VERSION = "OpenSSL 3.0.0"
-    OPENSSL_VERSION_INFO = (3, 0, 0, 0, 0)
-
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        value = type(name, (Exception,), {}) if name[:1].isupper() and not name.isupper() else 0
-        setattr(self, name, value)
-        return value
-
-sys.modules["ssl"] = _Ssl("ssl")
-sys.dont_write_bytecode = True
-sys.path[:0] = ["/var/task", "/runtime", "/runtime-modules"]
-"""
 
 
 @pytest.fixture(scope="module")
@@ -73,36 +49,6 @@ def assets(synthesized):
         handler.split(".")[0]: directory
         for handler, directory in function_assets(synthesized.outdir).items()
     }
-
-
-def run_python_3_12(code: str, mounts: dict[str, Path]) -> str:
-    spec = {
-        "mounts": {at: str(directory) for at, directory in mounts.items()},
-        "env": LAMBDA_ENV,
-        "code": code,
-    }
-    done = subprocess.run(
-        ["node", str(ROOT / "tests" / "infra" / "python312.mjs")],
-        input=json.dumps(spec),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip().splitlines()[-1]
-
-
-def runtime_sdk(scratch: Path) -> dict[str, Path]:
-    """Mounts that show the interpreter the runtime's SDK (the venv's copy) and nothing else."""
-    site = Path(sysconfig.get_paths()["purelib"])
-    mounts = {f"/runtime/{name}": site / name for name in RUNTIME_SDK if (site / name).is_dir()}
-    modules = scratch / "runtime-modules"
-    modules.mkdir()
-    for name in RUNTIME_SDK:
-        if (site / f"{name}.py").is_file():
-            shutil.copy(site / f"{name}.py", modules)
-    return {**mounts, "/runtime-modules": modules}
 
 
 def sources_made_unreadable(asset: Path, copy: Path) -> Path:
@@ -131,9 +77,7 @@ def test_every_module_ships_unchecked_bytecode_for_the_runtime(assets, package):
 @pytest.mark.parametrize("package", PACKAGES)
 def test_handler_imports_from_its_bytecode_on_python_3_12(assets, package, tmp_path):
     task = sources_made_unreadable(assets[package], tmp_path / "task")
-    code = (
-        SSL_STAND_IN
-        + f"""
+    code = f"""
 import json
 import {package}.handler as entry
 
@@ -148,9 +92,8 @@ json.dumps({{
     "from_asset": len(from_asset),
 }})
 """
-    )
-    mounts = {"/var/task": task, **runtime_sdk(tmp_path)}
-    loaded = json.loads(run_python_3_12(code, mounts))
+    mounts = {"/var/task": task, **runtime_sdk_mounts(tmp_path)}
+    loaded = json.loads(python312.run(code, mounts, LAMBDA_ENV))
     assert loaded.pop("from_asset") > 50  # jobtracker, PynamoDB, Powertools, the X-Ray SDK
     assert loaded == {
         "version": PYTHON_VERSION,
@@ -163,18 +106,15 @@ def test_bytecode_normalises_an_event_as_the_source_does(assets, tmp_path):
     task = sources_made_unreadable(assets["ingest"], tmp_path / "task")
     (tmp_path / "event").mkdir()
     shutil.copy(SAMPLE, tmp_path / "event" / "event.json")
-    code = (
-        SSL_STAND_IN
-        + """
+    code = """
 import json
 from jobtracker.ingest import parse_state_change
 
 snapshot = parse_state_change(open("/event/event.json").read()).snapshot
 json.dumps({"order_key": snapshot.order_key, "record": snapshot.record}, sort_keys=True)
 """
-    )
-    mounts = {"/var/task": task, "/event": tmp_path / "event", **runtime_sdk(tmp_path)}
-    on_3_12 = json.loads(run_python_3_12(code, mounts))
+    mounts = {"/var/task": task, "/event": tmp_path / "event", **runtime_sdk_mounts(tmp_path)}
+    on_3_12 = json.loads(python312.run(code, mounts, LAMBDA_ENV))
     here = parse_state_change(SAMPLE.read_text()).snapshot
     assert on_3_12 == json.loads(
         json.dumps({"order_key": here.order_key, "record": here.record}, sort_keys=True)
