@@ -3,7 +3,8 @@
 Every listing reads one index with key conditions only (items read = items returned):
 
 - no filter, or a window: by-month, one month partition after another, newest first;
-  created_sk in the window.
+  created_sk in the window (plus a day item of the STATS partition to find the newest
+  month when there is no upper bound, or to skip empty months: see _walk_months).
 - status (+ window): by-status, partition = the status; created_sk in the window.
 - tuning_job_arn (+ window): by-tuning-job, partition = the ARN; created_sk in the window.
 - name_prefix: by-name, partition = the prefix's first character; begins_with(job_name).
@@ -54,7 +55,7 @@ TUNING_JOB_ARN = re.compile(
     r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}"
 )
 NAME_PREFIX = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9-]{0,62}")
-_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 _CREATED_SK = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z#(.+)")
 _LIMIT = re.compile(r"[0-9]{1,3}")
 _MAX_TIME_CHARS = 64
@@ -409,17 +410,26 @@ def _walk_months(
 ) -> tuple[list[dict[str, Any]], Cursor | None]:
     """Newest first across months: the by-month index, one month partition after another.
 
-    The STATS partition's day items say which days have jobs, so empty months are
-    skipped with one small read each instead of a Query per calendar month.
+    When a month runs out, the walk reads the previous calendar month directly, so months
+    that have jobs cost only the items they return. A month whose Query comes back empty
+    (0 items read) sends the walk to the STATS partition: one Limit 1 read finds the
+    latest earlier day with jobs, so a run of empty months costs one empty Query and one
+    day item. The first page starts at created_before's month; without an upper bound
+    (jobs may carry any creation time) it reads one day item to find the newest month.
+    created_before's month is read only up to the bound, so its coming back empty says
+    nothing of the months before it: the walk goes on to the previous month directly.
     """
     window = query.window
     first_day = window.after[:10] if window.after else _FIRST_DAY
+    cut_month = window.before[:7] if window.before else None
     if cursor is None:
-        last_day = window.before[:10] if window.before else _LAST_DAY
-        top = reader.latest_day_with_jobs(first_day, last_day)
-        if top is None:
+        if cut_month is not None:
+            month: str | None = cut_month
+        else:
+            month = _month_of(reader.latest_day_with_jobs(first_day, _LAST_DAY))
+        if month is None:
             return [], None
-        month, after = top[:7], None
+        after = None
     else:
         if not _MONTH.fullmatch(cursor.partition):
             raise InvalidQuery("next_token belongs to another query")
@@ -429,12 +439,29 @@ def _walk_months(
     while len(items) < query.limit:
         key_range = KeyRange(IndexName.MONTH, month, window.low_key, window.high_key)
         page = reader.read_index(key_range, after, query.limit - len(items))
+        gap_found = after is None and not page.items and month != cut_month
         items.extend(page.items)
         after = page.last_key
         if after is None:
-            # Day "00" of a month sorts after every earlier day and before its own.
-            earlier = reader.latest_day_with_jobs(first_day, f"{month}-00")
-            if earlier is None:
+            if month <= first_day[:7]:
                 return items, None
-            month = earlier[:7]
+            if gap_found:
+                # Day "00" of a month sorts after every earlier day and before its own.
+                month = _month_of(reader.latest_day_with_jobs(first_day, f"{month}-00"))
+            else:
+                month = _previous_month(month)
+            if month is None:
+                return items, None
     return items, Cursor(month, after)
+
+
+def _month_of(day: str | None) -> str | None:
+    return None if day is None else day[:7]
+
+
+def _previous_month(month: str) -> str | None:
+    """The calendar month before "yyyy-mm", or None before year 0000."""
+    year, number = int(month[:4]), int(month[5:])
+    if number > 1:
+        return f"{year:04d}-{number - 1:02d}"
+    return f"{year - 1:04d}-12" if year > 0 else None
