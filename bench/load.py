@@ -93,7 +93,7 @@ def build_job(index: int, seed: int = 11) -> LoadedJob:
         detail["BillableTimeInSeconds"] = seconds // 3 if spec["spot"] else seconds
     snapshot = normalise_training_job(detail)
     contribution = Contribution.of(snapshot)
-    attributes = repository._job_attributes(snapshot)
+    attributes = repository.job_attributes(snapshot)
     return LoadedJob(
         name=snapshot.name,
         attributes=attributes,

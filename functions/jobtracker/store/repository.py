@@ -141,7 +141,7 @@ class JobRepository(JobReads):
         )
         actions = [
             getattr(job, name).set(value) if value is not None else getattr(job, name).remove()
-            for name, value in _job_attributes(snapshot).items()
+            for name, value in job_attributes(snapshot).items()
         ]
         response = job._get_connection().update_item(
             job_pk(snapshot.name),
@@ -332,11 +332,13 @@ def _applied_contribution(old: Any | None) -> Contribution | None:
     )
 
 
-def _job_attributes(snapshot: JobSnapshot) -> dict[str, Any]:
+def job_attributes(snapshot: JobSnapshot) -> dict[str, Any]:
     """The job item's attributes; None means absent (REMOVEd from an older snapshot).
 
-    The summary copies are typed defensively: the record blob keeps whatever came in,
-    but an index key must be a non-empty string and a counter a number.
+    Public for the loaders that build items without the write path (the benchmark's
+    table of 100,000 jobs), so that they store exactly what it stores. The summary
+    copies are typed defensively: the record blob keeps whatever came in, but an index
+    key must be a non-empty string and a counter a number.
     """
     record = snapshot.record
     resources = record.get("resource_config")
