@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from jobtracker.ingest import parse_state_change
 
 from infra.asset_sizes import function_assets
-from infra.bundling import PYTHON_VERSION, ROOT
+from infra.bundling import (
+    BYTECODE_COMPILER,
+    NOT_SHIPPED,
+    PYTHON_VERSION,
+    ROOT,
+    compile_bytecode,
+)
 from tests.fixtures import python312
 from tests.fixtures.python312 import runtime_sdk_mounts
 
@@ -119,3 +126,31 @@ json.dumps({"order_key": snapshot.order_key, "record": snapshot.record}, sort_ke
     assert on_3_12 == json.loads(
         json.dumps({"order_key": here.order_key, "record": here.record}, sort_keys=True)
     )
+
+
+def test_the_compiler_refuses_another_python_version(tmp_path):
+    (tmp_path / "module.py").write_text("VALUE = 1\n")
+    done = subprocess.run(
+        ["node", str(BYTECODE_COMPILER), str(tmp_path), "3.13"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert f"this compiler is Python {PYTHON_VERSION}, not 3.13" in done.stderr
+    assert not list(tmp_path.rglob("*.pyc"))
+
+
+def test_the_same_source_compiles_to_the_same_bytes(tmp_path):
+    for build in ("first", "second"):
+        shutil.copytree(ROOT / "functions" / "jobtracker", tmp_path / build, ignore=NOT_SHIPPED)
+        compile_bytecode(tmp_path / build)
+    first = {
+        p.relative_to(tmp_path / "first"): p.read_bytes()
+        for p in (tmp_path / "first").rglob("*.pyc")
+    }
+    second = {
+        p.relative_to(tmp_path / "second"): p.read_bytes()
+        for p in (tmp_path / "second").rglob("*.pyc")
+    }
+    assert first and first == second
