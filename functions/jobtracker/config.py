@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind, parse_kinds
 from jobtracker.store.repository import TableConfig
-from jobtracker.tokens import MIN_KEY_BYTES
 
 # A standard topic: a FIFO one would need a message group and cannot reach email.
 _TOPIC_ARN = re.compile(r"^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
@@ -97,6 +96,9 @@ class TokenKeyConfig:
                 "the page-token key is required: set TOKEN_KEY (the key) or "
                 "TOKEN_KEY_SECRET_ARN (a Secrets Manager secret holding it)"
             )
+        # Only the api has a token key: ingest and reconcile need not import the tokens.
+        from jobtracker.tokens import MIN_KEY_BYTES
+
         if len(key.encode()) < MIN_KEY_BYTES:
             raise ConfigError(f"TOKEN_KEY must be at least {MIN_KEY_BYTES} bytes")
         return cls(key=key.encode())

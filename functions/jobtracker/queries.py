@@ -23,10 +23,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from enum import Enum
 from typing import Any, Protocol
 
 from jobtracker.errors import InvalidQuery, UnknownJob
+from jobtracker.indexes import IndexName, IndexPage, KeyRange
 from jobtracker.record import STATUS_RANK, is_training_job_name
 from jobtracker.tokens import Cursor, PageTokens
 
@@ -61,31 +61,6 @@ _LIMIT = re.compile(r"[0-9]{1,3}")
 _MAX_TIME_CHARS = 64
 # Bounds of the STATS partition's day keys: every "yyyy-mm-dd" sorts between them.
 _FIRST_DAY, _LAST_DAY = "0000-00-00", "9999-99-99"
-
-
-class IndexName(Enum):
-    STATUS = "by-status"
-    MONTH = "by-month"
-    TUNING_JOB = "by-tuning-job"
-    NAME = "by-name"
-
-
-@dataclass(frozen=True)
-class KeyRange:
-    """One partition of one index and an inclusive sort-key range (or prefix) in it."""
-
-    index: IndexName
-    partition: str
-    low: str | None = None
-    high: str | None = None
-    prefix: str | None = None
-
-
-@dataclass(frozen=True)
-class IndexPage:
-    items: list[dict[str, Any]]
-    # Sort key of the last item when the partition may hold more after it, else None.
-    last_key: str | None
 
 
 class JobReader(Protocol):

@@ -59,6 +59,13 @@ def test_handler_import_leaves_out_what_a_cold_start_does_not_need(package: str)
     assert "api.openapi" not in loaded
 
 
+@pytest.mark.parametrize("package", ["ingest", "reconcile"])
+def test_the_write_path_leaves_out_the_query_side(package: str) -> None:
+    loaded = loaded_modules(f"{package}.handler")
+    assert "jobtracker.store.reads" in loaded  # the repository's own reads
+    assert not {"jobtracker.queries", "jobtracker.tokens"} & loaded
+
+
 def test_clients_are_botocore_clients_with_the_given_settings() -> None:
     config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard"})
     client = new_client("sns", config, "eu-west-1")

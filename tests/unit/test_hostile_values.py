@@ -10,7 +10,7 @@ from jobtracker.aggregates import Contribution
 from jobtracker.errors import MalformedEvent
 from jobtracker.ingest import parse_state_change
 from jobtracker.record import MAX_DEPTH, normalise_training_job
-from jobtracker.store.repository import _job_attributes
+from jobtracker.store.repository import job_attributes
 
 from tests.fixtures.events import lifecycle, state_change_event
 
@@ -63,7 +63,7 @@ def test_absurd_seconds_count_as_zero_and_never_reach_a_number_attribute(
     snapshot = normalise_training_job(json.loads(json.dumps(detail)))
 
     contribution = Contribution.of(snapshot)
-    attributes = _job_attributes(snapshot)
+    attributes = job_attributes(snapshot)
 
     assert contribution.billable_seconds == contribution.training_seconds == 0
     if (isinstance(seconds, float) and not math.isfinite(seconds)) or abs(seconds) >= 1e126:
@@ -75,7 +75,7 @@ def test_absurd_seconds_count_as_zero_and_never_reach_a_number_attribute(
 def test_a_summary_string_is_cut_in_bytes_to_fit_an_index_key() -> None:
     astral = "\U00020000" * 2048
     snapshot = normalise_training_job(dict(_final(), TuningJobArn=astral))
-    arn = _job_attributes(snapshot)["tuning_job_arn"]
+    arn = job_attributes(snapshot)["tuning_job_arn"]
     assert len(arn.encode()) <= 2048 and astral.startswith(arn)
     assert snapshot.record["tuning_job_arn"] == astral
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from jobtracker.queries import IndexName, IndexPage, KeyRange
+from jobtracker.indexes import IndexName, IndexPage, KeyRange
 from jobtracker.store.keys import (
     DAY_PREFIX,
     JOB_SK,

@@ -1,0 +1,36 @@
+"""The shapes the queries and the store exchange: which index, which key range, a page.
+
+Their own module, so that the store's reads (which the ingest write path's repository
+inherits) need not import the queries, their parser and the page tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+
+class IndexName(Enum):
+    STATUS = "by-status"
+    MONTH = "by-month"
+    TUNING_JOB = "by-tuning-job"
+    NAME = "by-name"
+
+
+@dataclass(frozen=True)
+class KeyRange:
+    """One partition of one index and an inclusive sort-key range (or prefix) in it."""
+
+    index: IndexName
+    partition: str
+    low: str | None = None
+    high: str | None = None
+    prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    items: list[dict[str, Any]]
+    # Sort key of the last item when the partition may hold more after it, else None.
+    last_key: str | None
