@@ -24,21 +24,6 @@ def api() -> Iterator[SeededApi]:
         yield seeded
 
 
-def page_all(api: SeededApi, params: dict[str, str]) -> list[str]:
-    names: list[str] = []
-    query = dict(params)
-    for _ in range(400):
-        response = api.get("/jobs", query)
-        assert response.status == 200, response.body
-        assert len(response.body["items"]) <= int(params.get("limit", "50"))
-        names.extend(item["training_job_name"] for item in response.body["items"])
-        token = response.body["next_token"]
-        if token is None:
-            return names
-        query = {**params, "next_token": token}
-    raise AssertionError("paging did not end")
-
-
 def reference(api: SeededApi, params: dict[str, str]) -> list[str]:
     return expected_listing(parse_job_query(params), api.jobs)
 
@@ -60,48 +45,48 @@ def windows(api: SeededApi, count: int) -> list[dict[str, str]]:
 def test_paging_the_whole_listing_gives_every_job_once_newest_first(
     api: SeededApi, limit: str
 ) -> None:
-    names = page_all(api, {"limit": limit})
+    names = api.page_all({"limit": limit})
     assert len(names) == len(api.jobs) == len(set(names))
     assert names == reference(api, {})
 
 
 def test_every_status_filter_matches_the_reference(api: SeededApi) -> None:
     for status in STATUSES:
-        names = page_all(api, {"status": status, "limit": "9"})
+        names = api.page_all({"status": status, "limit": "9"})
         assert names == reference(api, {"status": status})
         assert names  # the population has every status
 
 
 def test_every_window_matches_the_reference(api: SeededApi) -> None:
     for window in windows(api, 8):
-        assert page_all(api, {**window, "limit": "40"}) == reference(api, window)
+        assert api.page_all({**window, "limit": "40"}) == reference(api, window)
 
 
 def test_status_with_a_window_matches_the_reference(api: SeededApi) -> None:
     for window in windows(api, 4):
         for status in ("Failed", "Completed"):
             params = {"status": status, **window}
-            assert page_all(api, {**params, "limit": "5"}) == reference(api, params)
+            assert api.page_all({**params, "limit": "5"}) == reference(api, params)
 
 
 def test_tuning_job_with_and_without_a_window_matches_the_reference(api: SeededApi) -> None:
     for tuning in ("hpo-a", "hpo-b", "hpo-none"):
         for window in [{}, *windows(api, 2)]:
             params = {"tuning_job_arn": tuning_job_arn(tuning), **window}
-            assert page_all(api, {**params, "limit": "11"}) == reference(api, params)
-    assert page_all(api, {"tuning_job_arn": tuning_job_arn("hpo-a")})
+            assert api.page_all({**params, "limit": "11"}) == reference(api, params)
+    assert api.page_all({"tuning_job_arn": tuning_job_arn("hpo-a")})
 
 
 def test_pages_of_one(api: SeededApi) -> None:
     params = {"tuning_job_arn": tuning_job_arn("hpo-a"), "created_after": "2026-10-01"}
-    names = page_all(api, {**params, "limit": "1"})
+    names = api.page_all({**params, "limit": "1"})
     assert names == reference(api, params)
     assert len(names) > 3
 
 
 def test_name_prefix_matches_the_reference(api: SeededApi) -> None:
     for prefix in ("x", "xgboost-", "xgboost-001", "X", "Xgb-0", "7", "bert-finetune-0", "zzz"):
-        names = page_all(api, {"name_prefix": prefix, "limit": "6"})
+        names = api.page_all({"name_prefix": prefix, "limit": "6"})
         assert names == reference(api, {"name_prefix": prefix})
 
 
@@ -124,7 +109,7 @@ def test_name_prefix_matches_the_reference(api: SeededApi) -> None:
 def test_any_limit_pages_through_each_job_exactly_once(
     api: SeededApi, limit: int, filters: dict[str, str]
 ) -> None:
-    assert page_all(api, {**filters, "limit": str(limit)}) == reference(api, filters)
+    assert api.page_all({**filters, "limit": str(limit)}) == reference(api, filters)
 
 
 @pytest.mark.parametrize(
@@ -202,7 +187,7 @@ def test_an_unknown_job_is_404(api: SeededApi) -> None:
 
 def test_a_page_token_survives_a_change_of_limit(api: SeededApi) -> None:
     first = api.get("/jobs", {"status": "Completed", "limit": "3"})
-    rest = page_all(api, {"status": "Completed", "limit": "100"})
+    rest = api.page_all({"status": "Completed", "limit": "100"})
     second = api.get(
         "/jobs", {"status": "Completed", "limit": "100", "next_token": first.body["next_token"]}
     )

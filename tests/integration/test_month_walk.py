@@ -27,20 +27,6 @@ def api() -> Iterator[SeededApi]:
         yield seeded
 
 
-def page_all(api: SeededApi, params: dict[str, str]) -> list[str]:
-    names: list[str] = []
-    query = dict(params)
-    for _ in range(200):
-        response = api.get("/jobs", query)
-        assert response.status == 200, response.body
-        names.extend(item["training_job_name"] for item in response.body["items"])
-        token = response.body["next_token"]
-        if token is None:
-            return names
-        query = {**params, "next_token": token}
-    raise AssertionError("paging did not end")
-
-
 def month_queried(request: dict[str, Any]) -> str:
     """The creation_month a by-month Query's key condition names."""
     names = {value: key for key, value in request["ExpressionAttributeNames"].items()}
@@ -56,7 +42,7 @@ def walk(
 ) -> tuple[list[str], list[tuple[dict[str, Any], dict[str, Any]]], list[dict[str, Any]]]:
     """Every page of the listing: names, by-month Queries (request, response), STATS Queries."""
     with recorded_dynamodb_calls() as dynamodb:
-        names = page_all(api, params)
+        names = api.page_all(params)
     queries = dynamodb.of("Query")
     by_month = [(req, res) for req, res in queries if req.get("IndexName") == "by-month"]
     stats = [req for req, _ in queries if "IndexName" not in req]
