@@ -1,8 +1,8 @@
 """AWS clients made with botocore, as boto3.client makes them, without importing boto3.
 
 PynamoDB already loads botocore; boto3 on top (its session, resources and s3transfer,
-which loads multiprocessing) would add about a seventh of `import boto3` to every cold
-start for nothing: the clients jobtracker needs are plain botocore clients. One botocore
+which loads multiprocessing) would add about 7 ms to every cold start (see bench/README.md)
+for nothing: the clients jobtracker needs are plain botocore clients. One botocore
 session serves them all, made on the first client; a session is not safe to share between
 threads while it creates a client, hence the lock.
 """
