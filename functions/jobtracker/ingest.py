@@ -68,8 +68,10 @@ class Pipeline:
 
     def handle(self, snapshot: JobSnapshot) -> PipelineResult:
         if self.enricher is not None and snapshot.is_terminal:
-            snapshot = self.enricher.enrich(snapshot)
-        outcome = self.repository.store_snapshot(snapshot)
+            # Described only if the store takes it: a duplicate costs SageMaker nothing.
+            outcome, snapshot = self.repository.store_described(snapshot, self.enricher.enrich)
+        else:
+            outcome = self.repository.store_snapshot(snapshot)
         alerts = self.alerter.alert(snapshot, outcome) if self.alerter is not None else []
         return PipelineResult(outcome=outcome, snapshot=snapshot, alerts=alerts)
 
