@@ -66,7 +66,7 @@ _FIRST_DAY, _LAST_DAY = "0000-00-00", "9999-99-99"
 class JobReader(Protocol):
     """What the queries need from the store (store.reads.JobReads in production)."""
 
-    def get_job(self, name: str) -> dict[str, Any] | None: ...
+    def get_job_detail(self, name: str) -> dict[str, Any] | None: ...
 
     def job_exists(self, name: str) -> bool: ...
 
@@ -268,7 +268,7 @@ def _record_time(moment: datetime) -> str:
 
 def job_detail(name: str, reader: JobReader) -> dict[str, Any]:
     _check_name(name)
-    record = reader.get_job(name)
+    record = reader.get_job_detail(name)
     if record is None:
         raise UnknownJob(f"training job {name!r} not found")
     return record

@@ -39,6 +39,7 @@ SUMMARY_ATTRIBUTES = [
     "training_time_in_seconds",
     "tuning_job_arn",
     "managed_spot",
+    "pending",
 ]
 
 STATUSES = ("InProgress", "Stopping", "Completed", "Failed", "Stopped")

@@ -34,11 +34,22 @@ class JobReads:
         return cls(define_models(table_name, region, endpoint_url))
 
     def get_job(self, name: str) -> dict[str, Any] | None:
+        """The stored record, as the write path normalised it."""
+        item = self._job_item(name)
+        return None if item is None else decompress_record(item.record)
+
+    def get_job_detail(self, name: str) -> dict[str, Any] | None:
+        """The record as the API serves it: with whether it waits for DescribeTrainingJob."""
+        item = self._job_item(name)
+        if item is None:
+            return None
+        return {**decompress_record(item.record), "enrichment_pending": item.pending is not None}
+
+    def _job_item(self, name: str) -> Any | None:
         try:
-            item = self.models.job.get(job_pk(name), JOB_SK)
+            return self.models.job.get(job_pk(name), JOB_SK)
         except DoesNotExist:
             return None
-        return decompress_record(item.record)
 
     def job_exists(self, name: str) -> bool:
         job = self.models.job
@@ -167,6 +178,7 @@ def summary_of(item: Any) -> dict[str, Any]:
         "billable_time_in_seconds": _int_or_none(item.billable_time_in_seconds),
         "training_time_in_seconds": _int_or_none(item.training_time_in_seconds),
         "tuning_job_arn": item.tuning_job_arn,
+        "enrichment_pending": item.pending is not None,
     }
 
 
