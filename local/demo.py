@@ -104,12 +104,9 @@ _DURATIONS = {
     "Uploading": (10, 300),
     "Stopping": (10, 90),
 }
-# Failures any job can meet.
-FAILURE_REASONS = (
-    "InternalServerError: An internal error occurred. Try again.",
-    "CapacityError: Unable to provision requested ML compute capacity. "
-    "Please retry using a different ML instance type.",
-)
+# Failures any job can meet while it trains (not CapacityError: that one comes before
+# any instance runs, so before any billable second).
+FAILURE_REASONS = ("InternalServerError: An internal error occurred. Try again.",)
 # Only on a GPU instance type.
 GPU_FAILURE_REASONS = (
     'AlgorithmError: ExecuteUserScriptError:\nExitCode 1\nErrorMessage "RuntimeError: CUDA '
