@@ -1,7 +1,9 @@
 """`make local`: the whole jobtracker flow on this machine, no AWS account needed.
 
-Environment: API_PORT (8000), AWS_PORT (4566), DEMO (1), RECONCILE_INTERVAL (seconds;
-60 with the demo, else 0 = off). Port 0 takes any free port. Ctrl-C (or SIGTERM) stops everything.
+Environment: API_PORT (8000), AWS_PORT (4566), DEMO (1; `full` for the larger replay, 0
+for none), DEMO_JOBS (how many demo jobs; 60, or 240 with DEMO=full), RECONCILE_INTERVAL
+(seconds; 60 with the demo, else 0 = off). Port 0 takes any free port. Ctrl-C (or
+SIGTERM) stops everything.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import signal
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, replace
 from types import FrameType
 from typing import Any
@@ -31,12 +35,18 @@ from local.emulator import (
     handler_environment,
     start_emulator,
 )
+from local.entries import SAMPLE_ENTRY
 from local.http_adapter import ApiServer
 from local.schedule import start_reconciler
 from local.worker import BatchResult, QueueWorker
 
 DRAIN_TIMEOUT_SECONDS = 900
 REPLAY_QUEUE_DEPTH = 30
+# The default demo loads in well under a minute on 2 cores; `DEMO=full` replays the
+# population the demo had before (about 2,000 events), which takes a few minutes.
+DEMO_JOBS = 60
+FULL_DEMO_JOBS = 240
+PROGRESS_EVERY_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -45,14 +55,17 @@ class Settings:
     aws_port: int
     demo: bool
     reconcile_interval: float
+    demo_jobs: int = DEMO_JOBS
 
     @classmethod
     def from_env(cls, env: Any = os.environ) -> Settings:
-        demo = env.get("DEMO", "1").strip() not in ("0", "", "false", "no")
+        mode = env.get("DEMO", "1").strip().lower()
+        demo = mode not in ("0", "", "false", "no")
         return cls(
             api_port=_integer(env, "API_PORT", 8000),
             aws_port=_integer(env, "AWS_PORT", 4566),
             demo=demo,
+            demo_jobs=_count(env, "DEMO_JOBS", FULL_DEMO_JOBS if mode == "full" else DEMO_JOBS),
             # The demo holds jobs that only the reconciler can find: show it working.
             reconcile_interval=_seconds(env, "RECONCILE_INTERVAL", 60.0 if demo else 0.0),
         )
@@ -69,6 +82,15 @@ def _seconds(env: Any, name: str, default: float) -> float:
     if value < 0 or value != value:
         raise SystemExit(f"{name} must be 0 (off) or a positive number of seconds")
     return value
+
+
+def _count(env: Any, name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(f"{name} must be a whole number of jobs (at least 1), got {raw!r}")
+    return int(raw)
 
 
 def _integer(env: Any, name: str, default: int) -> int:
@@ -190,19 +212,23 @@ def main() -> int:
     if running is None:
         return 2
     try:
-        example = None
-        if settings.demo:
+        # The API answers from now on: say where, before the demo fills it.
+        stream = demo.demo_stream(jobs=settings.demo_jobs) if settings.demo else None
+        _print_ready(running.api.url, running.endpoint, _example_job(stream))
+        if stream is not None:
             running.alerts.compact = True
-            example = _replay_demo(
-                running.resources, running.ingest_log, stopping, settings.reconcile_interval
+            _replay_demo(
+                running.resources,
+                stream,
+                running.ingest_log,
+                stopping,
+                settings.reconcile_interval,
             )
             running.alerts.compact = False
             running.ingest_log.quiet = False
             running.reconciler = start_reconciler(
                 settings.reconcile_interval, running.resources.region, stopping, say
             )
-        if not stopping.is_set():
-            _print_ready(running.api.url, running.endpoint, example)
         _watch_dlq(running.resources, stopping)
     finally:
         running.stop()
@@ -241,35 +267,46 @@ def _put_demo_jobs_in_sagemaker(
         say("demo: RECONCILE_INTERVAL=60 (seconds) lets the reconciler bring them in")
 
 
+def _example_job(stream: demo.DemoStream | None) -> str | None:
+    """A failed demo job makes the best first look at a record."""
+    if stream is None:
+        return None
+    failed = [spec.name for spec in stream.specs if spec.final_status == "Failed"]
+    return failed[0] if failed else stream.job_names[0]
+
+
 def _replay_demo(
     resources: LocalResources,
+    stream: demo.DemoStream,
     ingest_log: IngestLog,
     stopping: threading.Event,
     reconcile_interval: float = 0,
-) -> str | None:
-    stream = demo.demo_stream()
+) -> bool:
+    """PutEvents for every demo event, through the rule and the queue; False if stopped."""
+    started = time.monotonic()
     _put_demo_jobs_in_sagemaker(resources, stream, reconcile_interval)
     events = client("events", resources.endpoint_url)
-    started = time.monotonic()
     sqs = client("sqs", resources.endpoint_url)
     put = 0
-    say(f"demo: replaying {len(stream.details)} events for {len(stream.specs)} jobs ...")
-    for start in range(0, len(stream.details), demo.PUT_EVENTS_CHUNK):
+    total = len(stream.details)
+    say(f"demo: replaying {total} events for {len(stream.specs)} jobs (DEMO=full for more)")
+    last_report = time.monotonic()
+    for start in range(0, total, demo.PUT_EVENTS_CHUNK):
         # moto's SQS slows down with the queue's length: keep the queue short.
         while _queue_depth(sqs, resources.queue_url) > REPLAY_QUEUE_DEPTH:
             if stopping.wait(0.05):
-                return None
+                return False
         put += demo.put_events(events, stream.details[start : start + demo.PUT_EVENTS_CHUNK])
-        if put % 500 < demo.PUT_EVENTS_CHUNK:
-            say(f"demo: {put} events put, {ingest_log.received} ingested")
+        if time.monotonic() - last_report > PROGRESS_EVERY_SECONDS:
+            say(f"demo: {put}/{total} events put, {ingest_log.received} ingested")
+            last_report = time.monotonic()
     if not _wait_drained(resources, stopping, ingest_log):
-        return None
+        return False
     say(
-        f"demo: replayed {put} events for {len(stream.specs)} jobs in "
-        f"{time.monotonic() - started:.1f} s ({ingest_log.failed} failed)"
+        f"demo: loaded {len(stream.specs)} jobs ({put} events, {ingest_log.failed} failed) "
+        f"in {time.monotonic() - started:.1f} s"
     )
-    failed = [spec.name for spec in stream.specs if spec.final_status == "Failed"]
-    return failed[0] if failed else stream.job_names[0]
+    return True
 
 
 def _queue_depth(sqs: Any, url: str) -> int:
@@ -292,7 +329,7 @@ def _wait_drained(
         depth = _queue_depth(sqs, resources.queue_url)
         if depth == 0:
             return True
-        if time.monotonic() - last_report > 5:
+        if time.monotonic() - last_report > PROGRESS_EVERY_SECONDS:
             say(f"demo: {ingest_log.received} ingested, {depth} in the queue")
             last_report = time.monotonic()
         if time.monotonic() > deadline:
@@ -304,17 +341,28 @@ def _wait_drained(
 def _print_ready(api_url: str, endpoint: str, example: str | None) -> None:
     name = example or "<name>"
     say()
-    say(f"API  {api_url}   (ready: GET /jobs answers 200)")
+    say(f"API  {api_url}   (ready: GET /jobs answers {_status_of(api_url + '/jobs?limit=1')})")
+    say("  try:")
     say(f"  curl -s '{api_url}/jobs?limit=5'")
     say(f"  curl -s {api_url}/jobs/{name}")
-    say(f"  curl -s {api_url}/jobs/{name}/transitions")
+    say("  .venv/bin/jobtracker jobs --status failed")
+    say("  send an event of your own (needs the aws CLI; any credentials):")
     say(
-        f"  aws --endpoint-url {endpoint} --region us-east-1 events put-events --entries "
-        '\'[{"Source":"aws.sagemaker","DetailType":"SageMaker Training Job State Change",'
-        '"Detail":"{...}"}]\''
+        f"  aws --endpoint-url {endpoint} --region us-east-1 events put-events "
+        f"--entries file://{SAMPLE_ENTRY}"
     )
     say("Ctrl-C stops everything.")
     say()
+
+
+def _status_of(url: str) -> int | str:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError as error:
+        return f"no answer ({error})"
 
 
 def _watch_dlq(resources: LocalResources, stopping: threading.Event) -> None:

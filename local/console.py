@@ -37,8 +37,9 @@ class WithoutMetricLines:
         return getattr(self._stream, name)
 
 
-def install() -> None:
-    if not isinstance(sys.stdout, WithoutMetricLines):
+def install(metrics: bool = False) -> None:
+    """Drop the metric lines from stdout, unless `metrics` (someone asked for them)."""
+    if not metrics and not isinstance(sys.stdout, WithoutMetricLines):
         sys.stdout = WithoutMetricLines(sys.stdout)  # type: ignore[assignment]
     # A batch whose every record failed has no metric to publish; Powertools warns.
     warnings.filterwarnings("ignore", message="No application metrics to publish")

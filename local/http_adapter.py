@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from local.worker import lambda_context
 
@@ -109,6 +109,21 @@ def http_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     return int(result["statusCode"]), headers, body
 
 
+def readable_path(path: str) -> str:
+    """The request's path for the console: decoded, its page token cut to `...`.
+
+    A token is ~200 characters of base64 that says nothing to a reader.
+    """
+    route, _, query = path.partition("?")
+    if not query:
+        return unquote(route)
+    params = [
+        (name, "..." if name == "next_token" else value)
+        for name, value in parse_qsl(query, keep_blank_values=True)
+    ]
+    return unquote(route) + "?" + "&".join(f"{name}={value}" for name, value in params)
+
+
 class ApiServer:
     """A ThreadingHTTPServer on its own thread; `stop()` shuts it down."""
 
@@ -179,7 +194,10 @@ class ApiServer:
                 if self.command != "HEAD":
                     self.wfile.write(payload)
                 elapsed_ms = (time.monotonic() - started) * 1000
-                api.report(f"api: {self.command} {self.path} -> {status} ({elapsed_ms:.0f} ms)")
+                api.report(
+                    f"api: {self.command} {readable_path(self.path)} -> {status} "
+                    f"({elapsed_ms:.0f} ms)"
+                )
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
