@@ -217,7 +217,7 @@ def main() -> int:
         _print_ready(running.api.url, running.endpoint, _example_job(stream))
         if stream is not None:
             running.alerts.compact = True
-            _replay_demo(
+            loaded = _replay_demo(
                 running.resources,
                 stream,
                 running.ingest_log,
@@ -226,9 +226,10 @@ def main() -> int:
             )
             running.alerts.compact = False
             running.ingest_log.quiet = False
-            running.reconciler = start_reconciler(
-                settings.reconcile_interval, running.resources.region, stopping, say
-            )
+            if loaded:
+                running.reconciler = start_reconciler(
+                    settings.reconcile_interval, running.resources.region, stopping, say
+                )
         _watch_dlq(running.resources, stopping)
     finally:
         running.stop()
@@ -289,7 +290,8 @@ def _replay_demo(
     sqs = client("sqs", resources.endpoint_url)
     put = 0
     total = len(stream.details)
-    say(f"demo: replaying {total} events for {len(stream.specs)} jobs (DEMO=full for more)")
+    more = " (DEMO=full for more)" if len(stream.specs) < FULL_DEMO_JOBS else ""
+    say(f"demo: replaying {total} events for {len(stream.specs)} jobs{more}")
     last_report = time.monotonic()
     for start in range(0, total, demo.PUT_EVENTS_CHUNK):
         # moto's SQS slows down with the queue's length: keep the queue short.
