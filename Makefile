@@ -23,7 +23,7 @@ STEP = @step() { \
 	}; step
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
-	@echo "install: first run fetches Python packages from PyPI and the CDK CLI from npm (a few minutes)"
+	@echo "install: Python packages from PyPI, the CDK CLI from npm (a few minutes the first time)"
 	@test -x $(BIN)/python || { echo "install: virtualenv $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	$(STEP) "pip itself" $(BIN)/pip install --upgrade pip
 	$(STEP) "Python packages (requirements-dev.txt)" $(BIN)/pip install -r requirements-dev.txt
