@@ -348,12 +348,13 @@ def _watch(
     """The listing again every `--watch` seconds, on a cleared screen, until Ctrl-C."""
     if args.watch <= 0:
         raise ApiError(0, "--watch takes a positive number of seconds")
-    clear = "\x1b[H\x1b[2J" if out.isatty() and not args.json else ""
+    clear = "\x1b[H\x1b[2J" if out.isatty() else ""
     try:
         while True:
             listing = fetch_jobs(client, filters, args.limit)
-            stamp = datetime.now(UTC).strftime("%H:%M:%S")
-            out.write(f"{clear}every {args.watch:g} s, {stamp} UTC (Ctrl-C stops)\n")
+            if not args.json:  # with --json, each listing is one JSON document
+                stamp = datetime.now(UTC).strftime("%H:%M:%S")
+                out.write(f"{clear}every {args.watch:g} s, {stamp} UTC (Ctrl-C stops)\n")
             _emit(listing, print_jobs, args.json, out)
             out.flush()
             sleep(args.watch)

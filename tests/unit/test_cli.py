@@ -324,3 +324,16 @@ def test_the_local_stack_is_found_on_its_ports() -> None:
     assert default_api_url({}) == "http://127.0.0.1:8000"
     assert local_endpoint_url({"AWS_PORT": "4650"}) == "http://127.0.0.1:4650"
     assert local_endpoint_url({}) == "http://127.0.0.1:4566"
+
+
+def test_watch_with_json_prints_only_json_documents() -> None:
+    api = StubApi({"/jobs": paged_jobs(2)})
+    code, out, _ = cli_watching(["--json", "jobs", "--watch", "1"], api, rounds=2)
+    decoder = json.JSONDecoder()
+    documents, rest = [], out.strip()
+    while rest:
+        document, end = decoder.raw_decode(rest)
+        documents.append(document)
+        rest = rest[end:].strip()
+    assert code == 0
+    assert [len(d["items"]) for d in documents] == [2, 2]
