@@ -163,6 +163,7 @@ def test_a_summary_carries_what_a_listing_shows(api: SeededApi) -> None:
             "billable_time_in_seconds": failed.record["billable_time_in_seconds"],
             "training_time_in_seconds": failed.record["training_time_in_seconds"],
             "tuning_job_arn": failed.record.get("tuning_job_arn"),
+            "enrichment_pending": False,
         }
     ]
 
@@ -170,7 +171,7 @@ def test_a_summary_carries_what_a_listing_shows(api: SeededApi) -> None:
 def test_one_job_and_its_transitions(api: SeededApi) -> None:
     job = api.jobs[0]
     detail = api.get(f"/jobs/{job.name}")
-    assert (detail.status, detail.body) == (200, job.record)
+    assert (detail.status, detail.body) == (200, {**job.record, "enrichment_pending": False})
     transitions = api.get(f"/jobs/{job.name}/transitions")
     assert transitions.status == 200
     assert transitions.body == {"items": job.record["secondary_status_transitions"]}
