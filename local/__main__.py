@@ -347,11 +347,13 @@ def _print_ready(api_url: str, endpoint: str, example: str | None) -> None:
     say("  try:")
     say(f"  curl -s '{api_url}/jobs?limit=5'")
     say(f"  curl -s {api_url}/jobs/{name}")
-    say("  .venv/bin/jobtracker jobs --status failed")
-    say("  send an event of your own (needs the aws CLI; any credentials):")
+    # The CLI finds the default port by itself, another one only through API_PORT.
+    where = "" if api_url == "http://127.0.0.1:8000" else f" --api-url {api_url}"
+    say(f"  .venv/bin/jobtracker{where} jobs --status failed")
+    say("  send an event of your own (needs the aws CLI; any credentials will do):")
     say(
-        f"  aws --endpoint-url {endpoint} --region us-east-1 events put-events "
-        f"--entries file://{SAMPLE_ENTRY}"
+        f"  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --endpoint-url {endpoint} "
+        f"--region us-east-1 events put-events --entries file://{SAMPLE_ENTRY}"
     )
     say("Ctrl-C stops everything.")
     say()
