@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from jobtracker.sagemaker import MEMBER_ACCESS_ACCOUNT_KEY
 from jobtracker.store.models import table_schema
+from moto.core import DEFAULT_ACCOUNT_ID
 from moto.server import ThreadedMotoServer
 
 from infra.event_pattern import EVENT_PATTERN
@@ -101,12 +103,16 @@ def _check_port_free(port: int) -> None:
             raise PortInUse(f"{HOST}:{port} is in use ({error.strerror})") from None
 
 
-def client(service: str, endpoint_url: str) -> Any:
+def client(
+    service: str, endpoint_url: str, account: str | None = None, region: str = REGION
+) -> Any:
+    """A client of the emulator: of the default account, or of `account` (moto takes an
+    access key id of 12 digits as that account's)."""
     return boto3.client(
         service,
         endpoint_url=endpoint_url,
-        region_name=REGION,
-        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        region_name=region,
+        aws_access_key_id=account or CREDENTIALS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
     )
 
@@ -178,6 +184,11 @@ def handler_environment(resources: LocalResources, token_key: str) -> dict[str, 
         "AWS_REGION": resources.region,
         "AWS_DEFAULT_REGION": resources.region,
         "TABLE_NAME": resources.table_name,
+        # The emulator's default account is the tracker's own; the demo's member accounts
+        # are read with their own (12-digit) access keys, as moto separates accounts.
+        "HOME_ACCOUNT": DEFAULT_ACCOUNT_ID,
+        "HOME_REGION": resources.region,
+        "MEMBER_ACCESS": MEMBER_ACCESS_ACCOUNT_KEY,
         "ALERT_TOPIC_ARN": resources.topic_arn,
         "ALERT_KINDS": "Failed,MaxRuntimeExceeded",
         "TOKEN_KEY": token_key,
