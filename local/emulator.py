@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from jobtracker.sagemaker import MEMBER_ACCESS_ACCOUNT_KEY
+from jobtracker.sagemaker import MEMBER_ACCESS_EMULATOR, in_emulator_account
 from jobtracker.store.models import table_schema
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.server import ThreadedMotoServer
@@ -106,15 +106,17 @@ def _check_port_free(port: int) -> None:
 def client(
     service: str, endpoint_url: str, account: str | None = None, region: str = REGION
 ) -> Any:
-    """A client of the emulator: of the default account, or of `account` (moto takes an
-    access key id of 12 digits as that account's)."""
-    return boto3.client(
+    """A client of the emulator: of its default account, or of `account`."""
+    made = boto3.client(
         service,
         endpoint_url=endpoint_url,
         region_name=region,
-        aws_access_key_id=account or CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
     )
+    if account is not None:
+        made.meta.events.register("before-sign", in_emulator_account(account))
+    return made
 
 
 def create_resources(endpoint_url: str) -> LocalResources:
@@ -185,10 +187,10 @@ def handler_environment(resources: LocalResources, token_key: str) -> dict[str, 
         "AWS_DEFAULT_REGION": resources.region,
         "TABLE_NAME": resources.table_name,
         # The emulator's default account is the tracker's own; the demo's member accounts
-        # are read with their own (12-digit) access keys, as moto separates accounts.
+        # are reached by naming them in a header, as moto separates accounts.
         "HOME_ACCOUNT": DEFAULT_ACCOUNT_ID,
         "HOME_REGION": resources.region,
-        "MEMBER_ACCESS": MEMBER_ACCESS_ACCOUNT_KEY,
+        "MEMBER_ACCESS": MEMBER_ACCESS_EMULATOR,
         "ALERT_TOPIC_ARN": resources.topic_arn,
         "ALERT_KINDS": "Failed,MaxRuntimeExceeded",
         "TOKEN_KEY": token_key,

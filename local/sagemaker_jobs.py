@@ -78,7 +78,7 @@ def put_job_in_sagemaker(
     """Make the emulator's SageMaker hold the job `detail` (an event's detail) shows.
 
     `billable_seconds` defaults to the training time (start to end). `client` is one of
-    `account` (moto: an access key id of 12 digits selects that account).
+    `account` (local.emulator.client).
     """
     name = str(detail["TrainingJobName"])
     client.create_training_job(**_create_request(detail))

@@ -55,7 +55,7 @@ def member_access(env: Mapping[str, str]) -> str:
     """MEMBER_ACCESS: how SageMaker is read in an account that is not the tracker's.
 
     Unset: it is not (a foreign job is stored from its event, marked pending).
-    `account-access-key`: the emulator's convention, on the local stack only.
+    `emulator-account-header`: the emulator's (moto's) way, on the local stack only.
     """
     from jobtracker.sagemaker import MEMBER_ACCESS_MODES
 

@@ -70,9 +70,10 @@ class SageMakerUnavailable(SageMakerError):
 SageMakerClients = Callable[[str, str], Any]
 # MEMBER_ACCESS values: how a client reaches another account than the tracker's own.
 MEMBER_ACCESS_NONE = ""
-# The emulator's convention (moto): an access key id of 12 digits is that account's.
-MEMBER_ACCESS_ACCOUNT_KEY = "account-access-key"
-MEMBER_ACCESS_MODES = (MEMBER_ACCESS_NONE, MEMBER_ACCESS_ACCOUNT_KEY)
+# The emulator's convention (moto): a request's x-moto-account-id header names its account.
+MEMBER_ACCESS_EMULATOR = "emulator-account-header"
+MEMBER_ACCESS_MODES = (MEMBER_ACCESS_NONE, MEMBER_ACCESS_EMULATOR)
+EMULATOR_ACCOUNT_HEADER = "x-moto-account-id"
 
 
 @dataclass(frozen=True)
@@ -112,14 +113,20 @@ def job_clients(home: Place, member_access: str = MEMBER_ACCESS_NONE) -> SageMak
 def _new_job_client(home: Place, member_access: str, account: str, region: str) -> Any:
     if account == home.account:
         return new_client("sagemaker", CLIENT_CONFIG, region)
-    if member_access == MEMBER_ACCESS_ACCOUNT_KEY:
-        return new_client(
-            "sagemaker",
-            CLIENT_CONFIG,
-            region,
-            credentials={"aws_access_key_id": account, "aws_secret_access_key": "emulator"},
-        )
+    if member_access == MEMBER_ACCESS_EMULATOR:
+        client = new_client("sagemaker", CLIENT_CONFIG, region)
+        client.meta.events.register("before-sign", in_emulator_account(account))
+        return client
     raise SageMakerUnavailable(f"no access to account {account} (it is not this tracker's)")
+
+
+def in_emulator_account(account: str) -> Callable[..., None]:
+    """A botocore before-sign hook that sends a request to `account` of the emulator."""
+
+    def add_header(request: Any, **_: Any) -> None:
+        request.headers[EMULATOR_ACCOUNT_HEADER] = account
+
+    return add_header
 
 
 def describe_job(
