@@ -81,6 +81,8 @@ class JobIdentity:
 
 def identity_of(account: object, region: object, name: object, where: str) -> JobIdentity:
     """A checked identity; MalformedEvent naming `where` if a part is missing or malformed."""
+    if account is None or region is None:
+        raise MalformedEvent(f"{where}: {'account' if account is None else 'region'} missing")
     if not isinstance(account, str) or not ACCOUNT.fullmatch(account):
         raise MalformedEvent(f"{where}: account {str(account)[:40]!r} is not a 12-digit account id")
     if not isinstance(region, str) or not REGION.fullmatch(region):
