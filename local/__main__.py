@@ -9,6 +9,7 @@ SIGTERM) stops everything.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import secrets
 import signal
@@ -257,7 +258,13 @@ def _put_demo_jobs_in_sagemaker(
 ) -> None:
     """SageMaker holds every demo job (enrichment describes them); a few sent no event."""
     lost = sagemaker_jobs.lost_event_specs(int(time.time() * 1000))
-    sagemaker = client("sagemaker", resources.endpoint_url)
+    clients: dict[tuple[str, str], Any] = {}
+
+    def sagemaker(account: str, region: str) -> Any:
+        if (account, region) not in clients:
+            clients[account, region] = client("sagemaker", resources.endpoint_url, account, region)
+        return clients[account, region]
+
     held = sagemaker_jobs.put_demo_jobs(sagemaker, [*stream.specs, *lost])
     say(f"demo: {held} jobs in SageMaker; {len(lost)} never sent an event:")
     for spec in lost:
@@ -269,10 +276,16 @@ def _put_demo_jobs_in_sagemaker(
 
 
 def _example_job(stream: demo.DemoStream | None) -> str | None:
-    """A failed demo job makes the best first look at a record."""
+    """A failed demo job makes the best first look at a record: one of the tracker's own
+    account and region, which GET /jobs/{name} finds without ?account= and ?region=."""
     if stream is None:
         return None
-    failed = [spec.name for spec in stream.specs if spec.final_status == "Failed"]
+    failed = [
+        spec.name
+        for spec in stream.specs
+        if spec.final_status == "Failed"
+        and (spec.account, spec.region) == (demo.ACCOUNT, demo.REGION)
+    ]
     return failed[0] if failed else stream.job_names[0]
 
 
@@ -298,7 +311,10 @@ def _replay_demo(
         while _queue_depth(sqs, resources.queue_url) > REPLAY_QUEUE_DEPTH:
             if stopping.wait(0.05):
                 return False
-        put += demo.put_events(events, stream.details[start : start + demo.PUT_EVENTS_CHUNK])
+        chunk = stream.details[start : start + demo.PUT_EVENTS_CHUNK]
+        home = [d for d in chunk if demo.place_of(d) == (demo.ACCOUNT, resources.region)]
+        put += demo.put_events(events, home)
+        put += _forward(sqs, resources.queue_url, [d for d in chunk if d not in home])
         if time.monotonic() - last_report > PROGRESS_EVERY_SECONDS:
             say(f"demo: {put}/{total} events put, {ingest_log.received} ingested")
             last_report = time.monotonic()
@@ -308,7 +324,22 @@ def _replay_demo(
         f"demo: loaded {len(stream.specs)} jobs ({put} events, {ingest_log.failed} failed) "
         f"in {time.monotonic() - started:.1f} s"
     )
+    places = {(spec.account, spec.region) for spec in stream.specs}
+    say(f"demo: jobs in {len({a for a, _ in places})} accounts, {len(places)} account-regions")
     return True
+
+
+def _forward(sqs: Any, queue_url: str, details: list[dict[str, Any]]) -> int:
+    """Member accounts' events, onto the ingest queue as the tracker's bus delivers them."""
+    if details:
+        sqs.send_message_batch(
+            QueueUrl=queue_url,
+            Entries=[
+                {"Id": str(number), "MessageBody": json.dumps(demo.forwarded_event(detail))}
+                for number, detail in enumerate(details)
+            ],
+        )
+    return len(details)
 
 
 def _queue_depth(sqs: Any, url: str) -> int:

@@ -7,6 +7,7 @@ import json
 from jobtracker.ingest import parse_state_change
 from jobtracker.record import normalise_training_job
 
+from local.demo import ACCOUNT, REGION
 from local.entries import DIRECTORY, SAMPLE_ENTRY, STEPS, render, sample_entries
 
 
@@ -30,6 +31,8 @@ def test_each_file_is_one_state_change_of_the_same_job() -> None:
         event = {
             "source": entry["Source"],
             "detail-type": entry["DetailType"],
+            "account": ACCOUNT,
+            "region": REGION,
             "detail": json.loads(entry["Detail"]),
         }
         # Then the ingest path takes it, at the step the file is named for
