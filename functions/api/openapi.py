@@ -106,6 +106,11 @@ def _schemas() -> dict[str, Any]:
         "training_time_in_seconds": _NULLABLE_NUMBER,
         "tuning_job_arn": _NULLABLE_TEXT,
     }
+    counts = {
+        "type": "object",
+        "required": list(STATUSES),
+        "properties": {status: {"type": "integer"} for status in STATUSES},
+    }
     return {
         "Error": {
             "type": "object",
@@ -171,18 +176,35 @@ def _schemas() -> dict[str, Any]:
                 "spot_savings_percent",
                 "created_after",
                 "created_before",
+                "days",
             ],
             "properties": {
-                "counts": {
-                    "type": "object",
-                    "required": list(STATUSES),
-                    "properties": {status: {"type": "integer"} for status in STATUSES},
-                },
+                "counts": counts,
                 "billable_time_in_seconds": {"type": "integer"},
                 "training_time_in_seconds": {"type": "integer"},
                 "spot_savings_percent": {"type": "number", "nullable": True},
                 "created_after": _TIME,
                 "created_before": _TIME,
+                "days": {
+                    "type": "array",
+                    "description": "The window's days that have jobs, oldest first "
+                    "(a day left out had none).",
+                    "items": {
+                        "type": "object",
+                        "required": [
+                            "day",
+                            "counts",
+                            "billable_time_in_seconds",
+                            "training_time_in_seconds",
+                        ],
+                        "properties": {
+                            "day": {"type": "string", "format": "date"},
+                            "counts": counts,
+                            "billable_time_in_seconds": {"type": "integer"},
+                            "training_time_in_seconds": {"type": "integer"},
+                        },
+                    },
+                },
             },
         },
     }
