@@ -25,15 +25,6 @@ JOB_NAME_PATTERN = JOB_NAME.pattern
 TUNING_JOB_ARN_PATTERN = f"^{TUNING_JOB_ARN.pattern}$"
 NAME_PREFIX_PATTERN = f"^{NAME_PREFIX.pattern}$"
 
-SWAGGER_UI_HTML = """<!doctype html>
-<html><head><meta charset="utf-8"><title>jobtracker API</title>
-<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
-<body><div id="ui"></div>
-<script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "openapi.json", dom_id: "#ui"});</script>
-</body></html>
-"""
-
 _TIME = {"type": "string", "example": "2026-11-01T00:00:00.000Z"}
 _NULLABLE_TIME = {**_TIME, "nullable": True}
 _NULLABLE_TEXT = {"type": "string", "nullable": True}
@@ -318,7 +309,7 @@ def openapi_document() -> dict[str, Any]:
             "/docs": {
                 "get": {
                     "operationId": "getDocs",
-                    "summary": "Swagger UI for this document.",
+                    "summary": "This document as a plain HTML page (no script: works offline).",
                     "responses": {
                         "200": {
                             "description": "HTML page.",
