@@ -46,7 +46,6 @@ function busiest(days, total) {
 
 async function load() {
   const window_ = currentWindow();
-  for (const name of WINDOW) form.elements[name].value = /^\d{4}-\d{2}-\d{2}$/.test(window_[name]) ? window_[name] : "";
   let stats;
   try {
     stats = await api("/stats", window_);
@@ -57,6 +56,9 @@ async function load() {
   }
   const first = stats.created_after.slice(0, 10);
   const last = stats.created_before.slice(0, 10);
+  // The window as the server rounded it (whole days; by default the last 30).
+  form.elements.created_after.value = first;
+  form.elements.created_before.value = last;
   const days = daysBetween(first, last);
   const byDay = new Map(stats.days.map((day) => [day.day, day]));
   const count = (day, status) => (byDay.get(day) ? byDay.get(day).counts[status] : 0);

@@ -75,7 +75,7 @@ export function drawTimeline(container, layout, title) {
     },
     svg("title", { id: "timeline-svg-title" }, title),
     svg("desc", { id: "timeline-svg-desc" }, `${timelineSummary(layout)} The table below lists every transition.`),
-    axis(layout.span, x, axisHeight, height),
+    axis(layout.span, x, axisHeight, height, Math.max(1, Math.floor(plot / 80))),
   );
   for (const step of layout.steps) {
     const top = axisHeight + step.index * rowHeight;
@@ -110,7 +110,10 @@ export function drawTimeline(container, layout, title) {
       row.append(svg("line", { class: "instant", x1: left, x2: left, y1: top + 3, y2: top + rowHeight - 3 }, svg("title", {}, tip)));
     }
     if (step.failure) {
-      row.append(svg("text", { class: "failure-mark", x: left + barWidth + 6, y: middle + 4 }, "✕ failed"));
+      // After the bar, or before it when the bar ends near the durations column.
+      const after = left + barWidth + 70 < labelWidth + plot;
+      const at = after ? left + barWidth + 6 : left - 6;
+      row.append(svg("text", { class: "failure-mark", x: at, y: middle + 4, "text-anchor": after ? "start" : "end" }, "✕ failed"));
     }
     row.append(
       svg("text", { x: width - 4, y: middle + 4, "text-anchor": "end" }, step.open ? `${duration(step.ms / 1000)}+` : duration(step.ms / 1000)),
@@ -120,9 +123,10 @@ export function drawTimeline(container, layout, title) {
   container.replaceChildren(chart);
 }
 
-function axis(span, x, axisHeight, height) {
+// At most `count` ticks: their labels need about 80 pixels each.
+function axis(span, x, axisHeight, height, count) {
   const seconds = span / 1000;
-  const step = STEPS.find((s) => seconds / s <= 6) || Math.ceil(seconds / 6 / 86400) * 86400;
+  const step = STEPS.find((s) => seconds / s <= count) || Math.ceil(seconds / count / 86400) * 86400;
   const group = svg("g", { class: "axis", "aria-hidden": "true" });
   for (let t = 0; t <= seconds; t += step) {
     const at = x(t * 1000);
