@@ -84,8 +84,25 @@ export function oneLine(text, width) {
   return width && flat.length > width ? `${flat.slice(0, width - 1)}\u2026` : flat;
 }
 
-export function jobHref(name) {
-  return `job.html?name=${encodeURIComponent(name)}`;
+// arn:<partition>:sagemaker:<region>:<account>:training-job/<name>
+export function arnParts(arn) {
+  const parts = (arn || "").split(":");
+  return parts.length >= 6 ? { partition: parts[1], region: parts[3], account: parts[4] } : null;
+}
+
+// Where a job ran: the summary's own account and region, else its ARN's.
+export function placeOf(job) {
+  const arn = arnParts(job.training_job_arn) || {};
+  return { account: job.account || arn.account || null, region: job.region || arn.region || null };
+}
+
+// A job is its name in an account and a region: the link names all three when the API
+// gave them, since another account may have a job of the same name.
+export function jobHref(job) {
+  const params = new URLSearchParams({ name: job.training_job_name });
+  if (job.account) params.set("account", job.account);
+  if (job.region) params.set("region", job.region);
+  return `job.html?${params}`;
 }
 
 export function showError(region, error) {

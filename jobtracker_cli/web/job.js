@@ -1,7 +1,7 @@
 // The job page: GET /jobs/{name} and its /transitions; key facts, console links, the
 // timeline, and the full record folded away.
 
-import { api, badge, duration, el, epochMs, onWidthChange, shortTime, showError } from "./common.js";
+import { api, arnParts, badge, duration, el, epochMs, onWidthChange, placeOf, shortTime, showError } from "./common.js";
 import { drawTimeline, timelineLayout, timelineSummary } from "./timeline.js";
 
 const CONSOLE_DOMAINS = {
@@ -11,15 +11,12 @@ const CONSOLE_DOMAINS = {
 };
 const LOG_GROUP = "/aws/sagemaker/TrainingJobs";
 
-const name = new URLSearchParams(location.search).get("name") || "";
+const address = new URLSearchParams(location.search);
+const name = address.get("name") || "";
+// A name alone is the job in the tracker's own account and region.
+const place = { account: address.get("account") || undefined, region: address.get("region") || undefined };
 const heading = document.getElementById("name");
 const errorRegion = document.getElementById("error");
-
-// arn:<partition>:sagemaker:<region>:<account>:training-job/<name>
-function arnParts(arn) {
-  const parts = (arn || "").split(":");
-  return parts.length >= 6 ? { partition: parts[1], region: parts[3], account: parts[4] } : null;
-}
 
 // The same links as the alerts carry (functions/jobtracker/alerts/message.py).
 function consoleLinks(job) {
@@ -37,7 +34,7 @@ function consoleLinks(job) {
 
 function facts(job) {
   const resources = job.resource_config || {};
-  const arn = arnParts(job.training_job_arn);
+  const where = placeOf(job);
   const started = epochMs(job.training_start_time);
   const ended = epochMs(job.training_end_time);
   const spot = job.enable_managed_spot_training === true;
@@ -62,7 +59,7 @@ function facts(job) {
         : null,
     ],
     ["Image", job.algorithm_specification && job.algorithm_specification.training_image],
-    ["Account / region", arn ? `${arn.account} / ${arn.region}` : null],
+    ["Account / region", where.account || where.region ? `${where.account || "?"} / ${where.region || "?"}` : null],
   ];
   return rows.filter(([, value]) => value !== null && value !== undefined).flatMap(([label, value]) => [el("dt", {}, label), el("dd", {}, value)]);
 }
@@ -89,7 +86,7 @@ async function load() {
   let job;
   let transitions;
   try {
-    [job, { items: transitions }] = await Promise.all([api(path), api(`${path}/transitions`)]);
+    [job, { items: transitions }] = await Promise.all([api(path, place), api(`${path}/transitions`, place)]);
   } catch (error) {
     showError(errorRegion, error);
     return;

@@ -5,9 +5,9 @@
 // (newest first; by name, Z to A, for a name prefix) and pages follow it; sorting a
 // column reorders the jobs of the page shown, and the caption says so.
 
-import { api, badge, duration, el, jobHref, oneLine, shortTime, showError } from "./common.js";
+import { api, badge, duration, el, jobHref, oneLine, placeOf, shortTime, showError } from "./common.js";
 
-const FILTERS = ["status", "created_after", "created_before", "name_prefix", "tuning_job_arn"];
+const FILTERS = ["status", "created_after", "created_before", "name_prefix", "tuning_job_arn", "account", "region"];
 const DEFAULT_LIMIT = "50";
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const COLUMNS = {
@@ -17,6 +17,7 @@ const COLUMNS = {
   created: { label: "creation time", value: (job) => job.creation_time, first: "descending" },
   billable: { label: "billable time", value: (job) => job.billable_time_in_seconds, first: "descending" },
   instance: { label: "instances", value: instanceText, first: "ascending" },
+  place: { label: "account and region", value: placeText, first: "ascending" },
 };
 
 const form = document.getElementById("filters");
@@ -74,6 +75,11 @@ function instanceText(job) {
   return job.instance_count ? `${job.instance_count}× ${job.instance_type}` : job.instance_type;
 }
 
+function placeText(job) {
+  const { account, region } = placeOf(job);
+  return account || region ? `${account || "?"} / ${region || "?"}` : null;
+}
+
 function sorted(items, order) {
   const { value } = COLUMNS[order.key];
   const sign = order.direction === "ascending" ? 1 : -1;
@@ -95,13 +101,20 @@ function row(job) {
   return el(
     "tr",
     { "data-name": job.training_job_name, "data-status": job.training_job_status },
-    el("td", { class: "name" }, el("a", { href: jobHref(job.training_job_name) }, job.training_job_name)),
+    el(
+      "td",
+      { class: "name" },
+      el("a", { href: jobHref(job) }, job.training_job_name),
+      // A phone has no room for the failure column: the reason goes under the name.
+      failure ? el("div", { class: "phone-only note" }, oneLine(failure, 70)) : null,
+    ),
     el("td", {}, badge(job.training_job_status)),
     el("td", { class: "wide-only" }, job.secondary_status || "-"),
     el("td", { class: "nowrap" }, el("time", { datetime: job.creation_time }, shortTime(job.creation_time))),
     el("td", { class: "num" }, duration(job.billable_time_in_seconds)),
     el("td", { class: "wide-only nowrap" }, instanceText(job) || "-"),
-    el("td", { class: "failure", title: failure || null }, oneLine(failure, 90)),
+    el("td", { class: "wide-only nowrap" }, placeText(job) || "-"),
+    el("td", { class: "failure wide-only", title: failure || null }, oneLine(failure, 90)),
   );
 }
 

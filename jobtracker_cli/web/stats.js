@@ -4,16 +4,16 @@
 import { STATUSES, api, badge, el, onWidthChange, showError } from "./common.js";
 import { daysBetween, drawDailyBars } from "./charts.js";
 
-const WINDOW = ["created_after", "created_before"];
+const PARAMETERS = ["created_after", "created_before", "account"];
 const form = document.getElementById("window");
 const errorRegion = document.getElementById("error");
 
 const hours = (seconds) => seconds / 3600;
 const formatHours = (value) => (value >= 10 || value === 0 ? String(Math.round(value)) : value.toFixed(1));
 
-function currentWindow() {
+function chosenParameters() {
   const url = new URLSearchParams(location.search);
-  return Object.fromEntries(WINDOW.map((name) => [name, url.get(name) || ""]));
+  return Object.fromEntries(PARAMETERS.map((name) => [name, url.get(name) || ""]));
 }
 
 function tiles(stats) {
@@ -45,10 +45,10 @@ function busiest(days, total) {
 }
 
 async function load() {
-  const window_ = currentWindow();
+  const chosen = chosenParameters();
   let stats;
   try {
-    stats = await api("/stats", window_);
+    stats = await api("/stats", chosen);
   } catch (error) {
     showError(errorRegion, error);
     document.getElementById("window-text").textContent = "";
@@ -59,13 +59,15 @@ async function load() {
   // The window as the server rounded it (whole days; by default the last 30).
   form.elements.created_after.value = first;
   form.elements.created_before.value = last;
+  form.elements.account.value = chosen.account;
   const days = daysBetween(first, last);
   const byDay = new Map(stats.days.map((day) => [day.day, day]));
   const count = (day, status) => (byDay.get(day) ? byDay.get(day).counts[status] : 0);
   const billable = (day) => (byDay.get(day) ? hours(byDay.get(day).billable_time_in_seconds) : 0);
   const dayTotal = (day) => STATUSES.reduce((sum, status) => sum + count(day, status), 0);
 
-  document.getElementById("window-text").textContent = `Jobs created from ${first} to ${last} (UTC, ${days.length} days).`;
+  const accounts = chosen.account ? `in account ${chosen.account}` : "in every account";
+  document.getElementById("window-text").textContent = `Jobs created from ${first} to ${last} (UTC, ${days.length} days), ${accounts}.`;
   document.getElementById("tiles").replaceChildren(...tiles(stats));
   document.getElementById("legend").replaceChildren(...STATUSES.map((status) => el("li", {}, el("span", { class: status, "aria-hidden": "true" }), status)));
 
@@ -114,7 +116,7 @@ async function load() {
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   const params = new URLSearchParams();
-  for (const name of WINDOW) if (form.elements[name].value) params.set(name, form.elements[name].value);
+  for (const name of PARAMETERS) if (form.elements[name].value) params.set(name, form.elements[name].value);
   location.search = params.toString();
 });
 

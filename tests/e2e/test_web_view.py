@@ -181,6 +181,8 @@ def test_the_jobs_page_filters_pages_and_opens_a_job(jobs: WebJobs, watched: Wat
     statuses = page.locator("#jobs tbody tr .badge").all_inner_texts()
     expected = {**{n: d["TrainingJobStatus"] for n, d in jobs.listed.items()}}
     assert statuses == [expected.get(name, "Failed") for name in everything[:25]]
+    places = page.locator("#jobs tbody tr td:nth-child(7)").all_inner_texts()
+    assert set(places) == {"123456789012 / us-east-1"}
     # When the next page is asked for, then the rest follow; Previous comes back
     page.get_by_role("link", name="Next page →").click()
     assert listed_after_load(page, len(everything) - 25) == everything[25:]
