@@ -135,6 +135,9 @@ def add_ui_command(commands: Any) -> None:
     ui.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help="port on 127.0.0.1 (default %(default)s)"
     )
+    # Also after the command (`jobtracker ui --api-url URL`); SUPPRESS keeps the global.
+    ui.add_argument("--api-url", default=argparse.SUPPRESS, help="the API to forward to")
+    ui.add_argument("--region", default=argparse.SUPPRESS, help="region to sign for")
 
 
 def run_ui(args: argparse.Namespace, client: ApiClient, out: TextIO) -> int:
