@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
 from jobtracker_cli.client import ApiError
 from jobtracker_cli.ui import UiServer
 from jobtracker_cli.webview import WebPages
+from local.http_adapter import http_api_event
+from local.web import with_web_view
 
 
 @dataclass
@@ -125,3 +128,18 @@ def test_an_api_out_of_reach_is_a_502_with_the_reason(
 def test_the_apis_own_errors_pass_through(ui: UiServer, client: RecordingClient) -> None:
     client.answer = (404, "application/json", b'{"message": "training job \'x\' not found"}')
     assert ui.answer("/jobs/x")[0] == 404
+
+
+def test_the_local_stack_answers_a_web_file_and_hands_on_the_rest() -> None:
+    handled: list[str] = []
+
+    def api(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        handled.append(f"{event['requestContext']['http']['method']} {event['rawPath']}")
+        return {"statusCode": 404, "body": "{}"}
+
+    serve = with_web_view(api)
+    page = serve(http_api_event("GET", "/stats.html", [], b"", "127.0.0.1"), None)
+    assert page["statusCode"] == 200 and "<title>Stats" in page["body"]
+    serve(http_api_event("GET", "/jobs?limit=1", [], b"", "127.0.0.1"), None)
+    serve(http_api_event("POST", "/index.html", [], b"", "127.0.0.1"), None)
+    assert handled == ["GET /jobs", "POST /index.html"]
