@@ -3,7 +3,7 @@
 // The URL holds exactly the API's parameters (plus `sort`), so a view can be shared and
 // the browser's Back goes to the previous page. The server has one order per listing
 // (newest first; by name, Z to A, for a name prefix) and pages follow it; sorting a
-// column reorders the jobs of the page shown, and the caption says so.
+// column reorders the jobs of the page shown, and the note under the table says so.
 
 import { api, badge, duration, el, jobHref, oneLine, placeOf, shortTime, showError } from "./common.js";
 
@@ -24,7 +24,7 @@ const form = document.getElementById("filters");
 const errorRegion = document.getElementById("error");
 const caption = document.getElementById("caption");
 const tbody = document.querySelector("#jobs tbody");
-const region = document.querySelector(".table-scroll");
+const tableRegion = document.querySelector(".table-scroll");
 const next = document.getElementById("next");
 const previous = document.getElementById("previous");
 const first = document.getElementById("first");
@@ -215,7 +215,7 @@ next.addEventListener("click", (event) => {
   event.preventDefault();
   const depth = (history.state && history.state.depth) || 0;
   history.pushState({ depth: depth + 1 }, "", next.href);
-  render().then(() => region.focus());
+  render().then(() => tableRegion.focus());
 });
 
 previous.addEventListener("click", () => history.back());
