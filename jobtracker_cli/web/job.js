@@ -98,6 +98,8 @@ async function load() {
   const layout = timelineLayout(transitions, job);
   document.getElementById("timeline-summary").textContent = timelineSummary(layout);
   document.querySelector("#transitions tbody").replaceChildren(...layout.steps.map(transitionRow));
+  // A long history is folded: the chart already shows it, and the page stays short.
+  document.getElementById("transitions-details").open = layout.steps.length <= 20;
   document.getElementById("record").textContent = JSON.stringify(job, null, 2);
   document.getElementById("job").hidden = false;
   const container = document.getElementById("timeline");

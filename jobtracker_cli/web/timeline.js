@@ -74,7 +74,7 @@ export function drawTimeline(container, layout, title) {
       "data-span-ms": layout.span,
     },
     svg("title", { id: "timeline-svg-title" }, title),
-    svg("desc", { id: "timeline-svg-desc" }, `${timelineSummary(layout)} The table below lists every transition.`),
+    svg("desc", { id: "timeline-svg-desc" }, `${timelineSummary(layout)} The table below the chart lists every transition.`),
     axis(layout.span, x, axisHeight, height, Math.max(1, Math.floor(plot / 80))),
   );
   for (const step of layout.steps) {

@@ -300,6 +300,9 @@ def test_the_timeline_stays_readable_for_2_and_60_transitions(
         assert all(b[1] >= a[1] + a[2] - 0.5 for a, b in itertools.pairwise(boxes))
         width = page.locator("svg.timeline").evaluate("svg => svg.getBoundingClientRect().width")
         assert width <= viewport["width"]
+        # The table of 2 is open below the chart; the table of 60 is folded
+        table_open = page.locator("#transitions-details").evaluate("details => details.open")
+        assert table_open is (len(transitions) == 2)
         page.close()
         assert watched.console_errors == [] and watched.hosts() <= {"127.0.0.1"}
 
