@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from api.openapi import openapi_document
 
 from jobtracker_cli.client import ApiError
-from jobtracker_cli.ui import UiServer
+from jobtracker_cli.ui import API_ROUTE, UiServer
 from jobtracker_cli.webview import WebPages
 from local.http_adapter import http_api_event
 from local.web import with_web_view
@@ -143,3 +144,9 @@ def test_the_local_stack_answers_a_web_file_and_hands_on_the_rest() -> None:
     serve(http_api_event("GET", "/jobs?limit=1", [], b"", "127.0.0.1"), None)
     serve(http_api_event("POST", "/index.html", [], b"", "127.0.0.1"), None)
     assert handled == ["GET /jobs", "POST /index.html"]
+
+
+def test_the_forwarded_routes_are_the_apis_routes() -> None:
+    # Kept in step with the resolver by tests/unit/test_openapi.py.
+    paths = openapi_document()["paths"]
+    assert all(API_ROUTE.fullmatch(path.replace("{name}", "job-1")) for path in paths)
