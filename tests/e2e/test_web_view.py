@@ -231,7 +231,8 @@ def test_sorting_reorders_the_page_shown_only(jobs: WebJobs, watched: WatchedPag
     server_order = listed_after_load(page, 25)
     name_header = page.locator("th[data-key=name]")
     expect(name_header).to_have_attribute("aria-sort", "descending")  # the server's order
-    name_header.get_by_role("button").click()
+    name_header.get_by_role("button").focus()
+    page.keyboard.press("Enter")
     expect(name_header).to_have_attribute("aria-sort", "ascending")
     assert listed_names(page) == sorted(server_order)
     assert "sort=name" in page.url
@@ -263,6 +264,7 @@ def test_the_timeline_draws_each_transition_to_scale(jobs: WebJobs, watched: Wat
         assert bar["width"] == pytest.approx(plot * (seconds or 0) / span, abs=0.01)
         assert bar["x"] - drawn[0]["x"] == pytest.approx(plot * offset / span, abs=0.01)
         offset += seconds or 0
+    expect(page.get_by_role("img", name=f"Timeline of {jobs.timeline}")).to_be_visible()
     # The failure is marked on its row, and the facts and links are there
     expect(page.locator("svg.timeline .failure-mark")).to_have_count(1)
     expect(page.locator("svg.timeline .row-label.failure")).to_have_text("Failed")
@@ -349,7 +351,12 @@ def test_the_stats_charts_draw_what_stats_answers(jobs: WebJobs, watched: Watche
     total = sum(stats["counts"].values())
     expect(page.locator(".tile .value").first).to_have_text(str(total))
     assert total >= LISTED  # the seeded jobs are in the window
+    # The charts are images with names and descriptions, and their figures as tables
+    expect(page.get_by_role("img", name="Jobs created per day, by current status")).to_be_visible()
+    expect(page.get_by_role("img", name="Billable hours per day")).to_be_visible()
     expect(page.locator("svg#counts desc")).to_contain_text("Busiest")
+    table_rows = page.locator("#counts-table tbody tr")
+    expect(table_rows).to_have_count(len(stats["days"]))
 
 
 def test_the_api_reference_reads_offline(jobs: WebJobs, watched: WatchedPage) -> None:
