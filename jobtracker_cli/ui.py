@@ -137,7 +137,6 @@ def add_ui_command(commands: Any) -> None:
     )
     # Also after the command (`jobtracker ui --api-url URL`); SUPPRESS keeps the global.
     ui.add_argument("--api-url", default=argparse.SUPPRESS, help="the API to forward to")
-    ui.add_argument("--region", default=argparse.SUPPRESS, help="region to sign for")
 
 
 def run_ui(args: argparse.Namespace, client: ApiClient, out: TextIO) -> int:
