@@ -21,7 +21,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from local.demo import put_events
 from tests.fixtures.browser import PHONE, WatchedPage, chromium
-from tests.fixtures.events import base_detail, lifecycle
+from tests.fixtures.events import ACCOUNT, REGION, base_detail, lifecycle
 
 from .conftest import LocalStack
 
@@ -182,7 +182,7 @@ def test_the_jobs_page_filters_pages_and_opens_a_job(jobs: WebJobs, watched: Wat
     expected = {**{n: d["TrainingJobStatus"] for n, d in jobs.listed.items()}}
     assert statuses == [expected.get(name, "Failed") for name in everything[:25]]
     places = page.locator("#jobs tbody tr td:nth-child(7)").all_inner_texts()
-    assert set(places) == {"123456789012 / us-east-1"}
+    assert set(places) == {f"{ACCOUNT} / {REGION}"}
     # When the next page is asked for, then the rest follow; Previous comes back
     page.get_by_role("link", name="Next page →").click()
     assert listed_after_load(page, len(everything) - 25) == everything[25:]
@@ -195,18 +195,36 @@ def test_the_jobs_page_filters_pages_and_opens_a_job(jobs: WebJobs, watched: Wat
     expect(page.locator("#facts")).to_contain_text("loss became NaN at epoch 3")
 
 
-def test_a_status_and_a_window_from_a_shared_link(jobs: WebJobs, watched: WatchedPage) -> None:
+def test_a_status_a_window_and_a_place_from_a_shared_link(
+    jobs: WebJobs, watched: WatchedPage
+) -> None:
     page = watched.page
-    view = {"status": "Failed", "created_after": jobs.first_day, "limit": "100"}
+    view = {
+        "account": ACCOUNT,
+        "region": REGION,
+        "status": "Failed",
+        "created_after": jobs.first_day,
+        "limit": "100",
+    }
     page.goto(jobs.url("/?" + urlencode(view)))
     expect(page.get_by_label("Status")).to_have_value("Failed")
     expect(page.get_by_label("Created from (UTC)")).to_have_value(jobs.first_day)
+    expect(page.get_by_label("Account")).to_have_value(ACCOUNT)
+    expect(page.get_by_label("Region")).to_have_value(REGION)
     expect(page.locator("#caption")).not_to_have_text("Loading jobs…")
     ours = [name for name in listed_names(page) if name.startswith(jobs.prefix)]
     failed = [n for n, d in jobs.listed.items() if d["TrainingJobStatus"] == "Failed"]
     failed.sort(key=lambda n: (jobs.listed[n]["CreationTime"], n), reverse=True)
     # The three failed timeline jobs are the newest (created 3 hours ago), by name Z to A.
     assert ours == sorted([jobs.timeline, jobs.short, jobs.long], reverse=True) + failed
+    # A job's link names its account and region, and its page asks for the job there
+    link = page.get_by_role("link", name=jobs.short, exact=True)
+    expect(link).to_have_attribute(
+        "href", f"job.html?name={jobs.short}&account={ACCOUNT}&region={REGION}"
+    )
+    with page.expect_request(f"**/jobs/{jobs.short}?account={ACCOUNT}&region={REGION}"):
+        link.click()
+    expect(page.locator("#facts")).to_contain_text(f"{ACCOUNT} / {REGION}")
 
 
 def test_an_unsupported_combination_shows_the_servers_reason(
@@ -357,6 +375,11 @@ def test_the_stats_charts_draw_what_stats_answers(jobs: WebJobs, watched: Watche
     expect(page.locator("svg#counts desc")).to_contain_text("Busiest")
     table_rows = page.locator("#counts-table tbody tr")
     expect(table_rows).to_have_count(len(stats["days"]))
+    # One account's statistics, as /stats counts them for it
+    own = jobs.get("/stats", account=ACCOUNT, **window)
+    page.goto(jobs.url("/stats.html?" + urlencode({**window, "account": ACCOUNT})))
+    expect(page.locator("#window-text")).to_contain_text(f"in account {ACCOUNT}")
+    expect(page.locator(".tile .value").first).to_have_text(str(sum(own["counts"].values())))
 
 
 def test_the_api_reference_reads_offline(jobs: WebJobs, watched: WatchedPage) -> None:
