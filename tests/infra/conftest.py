@@ -66,9 +66,7 @@ class Synthesized:
 def synthesize(outdir: Path, env: Environment | None = None, **context: Any) -> Synthesized:
     """`env` as app.py passes it when the CDK CLI knows the account and region."""
     app = App(outdir=str(outdir), context={**DEFAULT_CONTEXT, **context})
-    stack = JobTrackerStack(
-        app, "JobTracker", config=StackConfig.from_context(app.node), env=env
-    )
+    stack = JobTrackerStack(app, "JobTracker", config=StackConfig.from_context(app.node), env=env)
     app.synth()
     return Synthesized(stack=stack, template=Template.from_stack(stack), outdir=outdir)
 
