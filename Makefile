@@ -15,7 +15,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # user's AWS profile (or AWS_REGION), as the AWS CLI would.
 test unit local soak bench: export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install test lint unit local soak bench synth deploy clean
+.PHONY: install test lint unit local soak bench synth deploy rehearse clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -59,6 +59,11 @@ synth: install
 
 deploy: install
 	$(CDK) deploy --no-notices $(CDK_ARGS)
+
+# `make deploy` as a user runs it, into the AWS emulator, then the deployed stack at work;
+# writes cdk.out/rehearsal.json (docs/deploy.md, "Rehearsing a deploy"). In `make test` too.
+rehearse: install
+	$(BIN)/python -m local.rehearsal
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .cache .pytest_cache .mypy_cache .ruff_cache

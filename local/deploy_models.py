@@ -21,6 +21,7 @@ from moto.apigatewayv2.models import apigatewayv2_backends
 from moto.cloudformation import parsing
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.common_models import CloudFormationModel
+from moto.events.models import events_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.sns.models import sns_backends
 from moto.sqs.models import sqs_backends
@@ -236,6 +237,38 @@ class AlarmModel(_Model, CloudFormationModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         cloudwatch_backends[account_id][region_name].delete_alarms([self.physical_resource_id])
+
+
+class EventBusPolicyModel(_Model, CloudFormationModel):
+    def __init__(self, bus: str, statement_id: str) -> None:
+        self.bus = bus
+        self.physical_resource_id = statement_id
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Events::EventBusPolicy"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> EventBusPolicyModel:
+        p = cloudformation_json["Properties"]
+        # The bus's policy as PutPermission's Policy parameter sets it: one statement here.
+        policy = {"Version": "2012-10-17", "Statement": [p["Statement"]]}
+        events_backends[account_id][region_name].put_permission(
+            p["EventBusName"], None, None, p["StatementId"], None, json.dumps(policy)
+        )
+        return cls(p["EventBusName"], p["StatementId"])
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        backend = events_backends[account_id][region_name]
+        if self.bus in backend.event_buses:
+            backend.remove_permission(self.bus, self.physical_resource_id, False)
 
 
 def _http_api(account_id: str, region_name: str, api_id: str) -> Any:
