@@ -149,8 +149,9 @@ class TopicPolicyModel(_Model, CloudFormationModel):
     ) -> TopicPolicyModel:
         properties = cloudformation_json["Properties"]
         for topic in properties["Topics"]:
+            # moto's name for the attribute (SetTopicAttributes turns "Policy" into it)
             sns_backends[account_id][region_name].set_topic_attribute(
-                topic, "Policy", json.dumps(properties["PolicyDocument"])
+                topic, "policy", json.dumps(properties["PolicyDocument"])
             )
         return cls(list(properties["Topics"]))
 
@@ -158,7 +159,10 @@ class TopicPolicyModel(_Model, CloudFormationModel):
         backend = sns_backends[account_id][region_name]
         for topic in self.topics:
             if topic in backend.topics:
-                backend.set_topic_attribute(topic, "Policy", "")
+                default = backend.topics[topic]._create_default_topic_policy(
+                    region_name, account_id, topic.rsplit(":", 1)[-1]
+                )
+                backend.set_topic_attribute(topic, "policy", json.dumps(default))
 
 
 class QueuePolicyModel(_Model, CloudFormationModel):

@@ -243,6 +243,9 @@ class Rehearsal:
         with self.step("every resource of the template was created") as notes:
             notes += self.check_created(STACK, template)
 
+        with self.step("every alarm notifies the stack's ops topic, which lets it") as notes:
+            notes += self.check_alarms(outputs["OpsTopicArn"])
+
         with self.step("events -> stack's rule -> queue -> ingest -> table, alert") as notes:
             notes += self.prove_the_flow(outputs)
 
@@ -375,6 +378,25 @@ class Rehearsal:
             f"{self.summary.events_stored} stored in its table",
             f"{self.summary.alerts_published} alert on its topic",
         ]
+
+    def check_alarms(self, ops_topic: str) -> list[str]:
+        """As deployed (the emulator does not evaluate policies: this reads them)."""
+        alarms = self.client("cloudwatch").describe_alarms()["MetricAlarms"]
+        assert alarms, "no alarms"
+        wrong = [a["AlarmName"] for a in alarms if a["AlarmActions"] != [ops_topic]]
+        assert not wrong, f"alarms not acting on the ops topic: {wrong}"
+        policy = json.loads(
+            self.client("sns").get_topic_attributes(TopicArn=ops_topic)["Attributes"]["Policy"]
+        )
+        allowed = [
+            statement
+            for statement in policy["Statement"]
+            if statement["Effect"] == "Allow"
+            and statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+            and statement["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
+        ]
+        assert allowed, f"the ops topic's policy lets no alarm publish: {policy}"
+        return [f"{len(alarms)} alarms -> ops topic; its policy allows this account's alarms"]
 
     def check_options(self, outputs: dict[str, str]) -> list[str]:
         sns = self.client("sns")
