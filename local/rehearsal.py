@@ -1,8 +1,9 @@
 """`make rehearse`: deploy jobtracker the way a user does, into the AWS emulator, and use it.
 
-Nothing inside the CDK CLI is mocked: the pinned CLI bootstraps and deploys, with
-credentials from an AWS profile whose region is eu-west-1 (not us-east-1, and no
-AWS_REGION), so the CLI sets CDK_DEFAULT_ACCOUNT/REGION as in every real deploy and every
+Nothing inside the CDK CLI is mocked: the pinned CLI bootstraps, and deploys through
+`make deploy`, with credentials from an AWS profile whose region is eu-west-1 (not
+us-east-1, and no AWS_REGION: a Makefile that picked a region would send the stack to
+the wrong one, and the rehearsal would fail), so the CLI sets CDK_DEFAULT_ACCOUNT/REGION as in every real deploy and every
 cdk-nag check runs on that synthesis. Only the endpoint differs: moto's server, with the
 fixes of local/deploy_fixes.py. Then the deployed resources carry the flow: events put on
 the default bus go through the stack's rule and queue into the stack's table (the ingest
@@ -124,9 +125,17 @@ class Rehearsal:
         return env
 
     def cdk(self, *args: str, context: dict[str, str] | None = None) -> str:
-        command = [*CLI, *args, "--no-notices"]
-        for key, value in (context or {}).items():
-            command += ["-c", f"{key}={value}"]
+        return self.run_cli([*CLI, *args, "--no-notices", *context_args(context)])
+
+    def deploy(self, assembly: Path, context: dict[str, str] | None = None) -> str:
+        """Through `make deploy`, as the README says: the Makefile's environment counts."""
+        cdk_args = ["--require-approval", "never", "--output", str(assembly)]
+        cdk_args += context_args(context)
+        return self.run_cli(
+            ["make", "--no-print-directory", "deploy", f"CDK_ARGS={' '.join(cdk_args)}"]
+        )
+
+    def run_cli(self, command: list[str]) -> str:
         with self.log_path.open("a") as log:
             log.write(f"$ {' '.join(command)}\n")
             log.flush()
@@ -145,7 +154,7 @@ class Rehearsal:
             output = log.read()
         if result.returncode != 0:
             tail = "\n".join(output.strip().splitlines()[-8:])
-            raise StepFailed(f"`cdk {args[0]}` exited {result.returncode}:\n{tail}")
+            raise StepFailed(f"`{' '.join(command[:4])}` exited {result.returncode}:\n{tail}")
         return output
 
     def client(self, service: str, region: str | None = None) -> Any:
@@ -176,11 +185,6 @@ class Rehearsal:
         line += "; ".join(notes)
         print(line, flush=True)
         self.summary.steps.append(line)
-
-    def deploy(self, stack: str, assembly: Path, context: dict[str, str] | None = None) -> str:
-        return self.cdk(
-            "deploy", "--require-approval", "never", "--output", str(assembly), context=context
-        )
 
     def stack(self, name: str, region: str = REGION) -> dict[str, Any]:
         stacks = self.client("cloudformation", region).describe_stacks(StackName=name)["Stacks"]
@@ -223,8 +227,8 @@ class Rehearsal:
             self.cdk("bootstrap", f"aws://{ACCOUNT}/{REGION}")
 
         assembly = OUT / "rehearsal" / "default"
-        with self.step("cdk deploy (default context: every nag check on)") as notes:
-            output = self.deploy(STACK, assembly)
+        with self.step("make deploy (default context: every nag check on)") as notes:
+            output = self.deploy(assembly)
             assert NO_SUBSCRIBERS_WARNING in output, "synth did not warn: nobody subscribed"
             notes.append("synth warned that nobody is subscribed")
         template = json.loads((assembly / f"{STACK}.template.json").read_text())
@@ -250,8 +254,8 @@ class Rehearsal:
             notes += self.prove_the_flow(outputs)
 
         options_assembly = OUT / "rehearsal" / "options"
-        with self.step(f"cdk deploy {OPTIONS_STACK} (emails, source_accounts)") as notes:
-            output = self.deploy(OPTIONS_STACK, options_assembly, OPTIONS)
+        with self.step(f"make deploy {OPTIONS_STACK} (emails, source_accounts)") as notes:
+            output = self.deploy(options_assembly, OPTIONS)
             assert NO_SUBSCRIBERS_WARNING not in output, "synth warned with subscribers set"
             self.summary.options_stack_status = self.stack(OPTIONS_STACK)["StackStatus"]
             assert self.summary.options_stack_status == "CREATE_COMPLETE"
@@ -261,9 +265,9 @@ class Rehearsal:
             notes += self.check_created(OPTIONS_STACK, options_template)[:1]
             notes += self.check_options(self.outputs(OPTIONS_STACK))
 
-        with self.step(f"cdk deploy {STACK} -c log_level=DEBUG updates in place") as notes:
+        with self.step(f"make deploy {STACK} -c log_level=DEBUG updates in place") as notes:
             before = self.physical_ids(STACK)
-            self.deploy(STACK, OUT / "rehearsal" / "updated", {"log_level": "DEBUG"})
+            self.deploy(OUT / "rehearsal" / "updated", {"log_level": "DEBUG"})
             self.summary.updated_stack_status = self.stack(STACK)["StackStatus"]
             assert self.summary.updated_stack_status == "UPDATE_COMPLETE"
             after = self.physical_ids(STACK)
@@ -413,6 +417,10 @@ class Rehearsal:
         policy = self.client("events").describe_event_bus(Name=bus).get("Policy", "")
         assert OPTIONS["source_accounts"] in policy, f"member bus policy: {policy!r}"
         return ["both emails subscribed", "member accounts' bus accepts 111111111111"]
+
+
+def context_args(context: dict[str, str] | None) -> list[str]:
+    return [arg for key, value in (context or {}).items() for arg in ("-c", f"{key}={value}")]
 
 
 def check_in_template(template: dict[str, Any], kind: str) -> None:
