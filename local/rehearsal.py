@@ -3,14 +3,15 @@
 Nothing inside the CDK CLI is mocked: the pinned CLI bootstraps, and deploys through
 `make deploy`, with credentials from an AWS profile whose region is eu-west-1 (not
 us-east-1, and no AWS_REGION: a Makefile that picked a region would send the stack to
-the wrong one, and the rehearsal would fail), so the CLI sets CDK_DEFAULT_ACCOUNT/REGION as in every real deploy and every
-cdk-nag check runs on that synthesis. Only the endpoint differs: moto's server, with the
-fixes of local/deploy_fixes.py. Then the deployed resources carry the flow: events put on
-the default bus go through the stack's rule and queue into the stack's table (the ingest
-handler runs in this process with the deployed function's environment, as `make local`
-runs it: the emulator cannot run Lambda here), and a Failed job alerts on the stack's
-topic. A second stack deploys with every subscription option; a changed context value
-updates the first stack in place; `cdk destroy` leaves its table (Retain).
+the wrong one, and the rehearsal would fail), so the CLI sets CDK_DEFAULT_ACCOUNT/REGION
+as in every real deploy and every cdk-nag check runs on that synthesis. Only the
+endpoint differs: moto's server, with the fixes of local/deploy_fixes.py. Then the
+deployed resources carry the flow: events put on the default bus go through the stack's
+rule and queue into the stack's table (the ingest handler runs in this process with the
+deployed function's environment, as `make local` runs it: the emulator cannot run Lambda
+here), and a Failed job alerts on the stack's topic. A second stack deploys with every
+subscription option; a changed context value updates the first stack in place; `cdk
+destroy` leaves its table (Retain).
 
 One line per step, a summary, cdk.out/rehearsal.json; exit status 1 on any failure.
 CLI output goes to cdk.out/rehearsal.log. REHEARSAL_PORT picks the emulator's port (0,
@@ -361,14 +362,17 @@ class Rehearsal:
             received = drain(worker, lambda: _queue_depth(sqs, queue_url))
         assert received == self.summary.events_put, f"{received} of {len(details)} on the queue"
 
+        from jobtracker.record import JobIdentity
         from jobtracker.store.reads import JobReads
 
         reads = JobReads.for_table(outputs["TableName"], REGION, self.endpoint)
         for name, outcome in JOBS.items():
-            job = reads.get_job(name)
-            assert job is not None, f"{name} is not in the table"
+            # Who the job is comes from the envelope that the stack's rule delivered.
+            identity = JobIdentity(ACCOUNT, REGION, name)
+            job = reads.get_job(identity)
+            assert job is not None, f"{identity} is not in the table"
             assert job["training_job_status"] == demo.OUTCOMES[outcome][1], job
-            self.summary.events_stored += len(reads.list_transitions(name))
+            self.summary.events_stored += len(reads.list_transitions(identity))
         assert self.summary.events_stored == self.summary.events_put
 
         alerts = receive_all(sqs, probe_url)
