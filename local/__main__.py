@@ -39,6 +39,7 @@ from local.emulator import (
 from local.entries import SAMPLE_ENTRY
 from local.http_adapter import ApiServer
 from local.schedule import start_reconciler
+from local.web import with_web_view
 from local.worker import BatchResult, QueueWorker
 
 DRAIN_TIMEOUT_SECONDS = 900
@@ -159,7 +160,7 @@ def start(settings: Settings, stopping: threading.Event) -> Running | None:
     os.environ.update(handler_environment(resources, os.environ.get("TOKEN_KEY") or _token()))
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     ingest_handler = importlib.import_module("ingest.handler").handler
-    api_handler = importlib.import_module("api.handler").handler
+    api_handler = with_web_view(importlib.import_module("api.handler").handler)
     try:
         api = ApiServer(HOST, settings.api_port, api_handler, resources.region, report=say)
     except OSError as error:
@@ -374,7 +375,8 @@ def _wait_drained(
 def _print_ready(api_url: str, endpoint: str, example: str | None) -> None:
     name = example or "<name>"
     say()
-    say(f"API  {api_url}   (ready: GET /jobs answers {_status_of(api_url + '/jobs?limit=1')})")
+    ready = _status_of(api_url + "/jobs?limit=1")
+    say(f"API  {api_url}   (ready: GET /jobs answers {ready})   web view {api_url}/")
     say("  try:")
     say(f"  curl -s '{api_url}/jobs?limit=5'")
     say(f"  curl -s {api_url}/jobs/{name}")
