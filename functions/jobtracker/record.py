@@ -16,6 +16,7 @@ from typing import Any, TypeGuard
 
 from jobtracker.casing import snake_case
 from jobtracker.errors import MalformedEvent
+from jobtracker.numbers import record_number
 from jobtracker.timestamps import iso_from_ms, to_epoch_ms
 
 STATUS_RANK = {"InProgress": 0, "Stopping": 1, "Completed": 2, "Failed": 2, "Stopped": 2}
@@ -115,7 +116,10 @@ def is_training_job_name(text: object) -> TypeGuard[str]:
 
 
 def normalise_training_job(detail: Mapping[str, Any]) -> JobSnapshot:
-    """Turn an event's `detail` or a DescribeTrainingJob response into a JobSnapshot."""
+    """Turn an event's `detail` or a DescribeTrainingJob response into a JobSnapshot.
+
+    Numbers that strict JSON or DynamoDB cannot hold are made safe (jobtracker.numbers).
+    """
     if not isinstance(detail, Mapping):
         raise MalformedEvent(f"detail: expected an object, got {type(detail).__name__}")
     _check_depth(detail)
@@ -243,7 +247,7 @@ def _value(key: str, value: Any, path: str) -> Any:
     if key in USER_MAPS:
         if not isinstance(value, Mapping):
             raise MalformedEvent(f"{path}: expected a map")
-        return {str(k): v for k, v in value.items()}
+        return {str(k): _user_value(v) for k, v in value.items()}
     if _is_time_key(key) and not isinstance(value, (Mapping, list)):
         return iso_from_ms(to_epoch_ms(value, path))
     if isinstance(value, Mapping):
@@ -252,9 +256,22 @@ def _value(key: str, value: Any, path: str) -> Any:
         return [_value(key, item, f"{path}[{i}]") for i, item in enumerate(value)]
     if isinstance(value, datetime):
         return iso_from_ms(to_epoch_ms(value, path))
-    if isinstance(value, (str, int, float, bool)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return record_number(value)
+    if isinstance(value, (str, bool)):
         return value
     raise MalformedEvent(f"{path}: unsupported value of type {type(value).__name__}")
+
+
+def _user_value(value: Any) -> Any:
+    """A value of a user's map, kept as it came but for the numbers JSON cannot carry."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return record_number(value)
+    if isinstance(value, Mapping):
+        return {str(k): _user_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_user_value(item) for item in value]
+    return value
 
 
 def _check_depth(detail: Mapping[str, Any]) -> None:
