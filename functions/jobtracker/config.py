@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind, parse_kinds
+from jobtracker.redaction import REDACT, Redaction
 from jobtracker.store.repository import TableConfig
 
 # A standard topic: a FIFO one would need a message group and cannot reach email.
@@ -62,14 +63,29 @@ def alert_config(env: Mapping[str, str] | None = None) -> AlertConfig | None:
     return AlertConfig(topic_arn=topic_arn, kinds=kinds)
 
 
+def redaction_config(env: Mapping[str, str] | None = None) -> Redaction:
+    """STORE_ENVIRONMENT_VALUES: `true` keeps the values of Environment in the record;
+    absent, empty or `false` keeps only the names (the default)."""
+    env = os.environ if env is None else env
+    raw = env.get("STORE_ENVIRONMENT_VALUES", "").strip().lower()
+    if raw not in ("", "true", "false"):
+        raise ConfigError(
+            f"environment variable STORE_ENVIRONMENT_VALUES must be true or false, got {raw!r}"
+        )
+    return Redaction(keep_environment_values=raw == "true")
+
+
 @dataclass(frozen=True)
 class IngestConfig:
     table: TableConfig
     alerts: AlertConfig | None
+    redaction: Redaction = REDACT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
-        return cls(table=table_config(env), alerts=alert_config(env))
+        return cls(
+            table=table_config(env), alerts=alert_config(env), redaction=redaction_config(env)
+        )
 
 
 @dataclass(frozen=True)
@@ -131,6 +147,7 @@ class ReconcileConfig:
     alerts: AlertConfig | None
     backfill_days: int
     alert_lookback_hours: int
+    redaction: Redaction = REDACT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ReconcileConfig:
@@ -140,4 +157,5 @@ class ReconcileConfig:
             alerts=alert_config(env),
             backfill_days=_positive_int(env, "BACKFILL_DAYS", 30),
             alert_lookback_hours=_positive_int(env, "ALERT_LOOKBACK_HOURS", 24),
+            redaction=redaction_config(env),
         )

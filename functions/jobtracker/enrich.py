@@ -16,6 +16,7 @@ from typing import Any
 from jobtracker.errors import MalformedEvent
 from jobtracker.observability import logger
 from jobtracker.record import JobSnapshot
+from jobtracker.redaction import REDACT, Redaction
 from jobtracker.sagemaker import JobNotFound, SageMakerError, describe_job
 
 # After SageMaker failed to answer, the next events of the batch do not wait on it:
@@ -55,8 +56,11 @@ class SageMakerEnricher:
         connect: Callable[[], Any],
         pause_after_failure: float = PAUSE_AFTER_FAILURE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        redaction: Redaction = REDACT,
     ) -> None:
         self._connect = connect
+        # The event's own redaction: the two snapshots are compared by their order keys.
+        self._redaction = redaction
         self._client: Any = None
         self._pause_after_failure = pause_after_failure
         self._clock = clock
@@ -70,7 +74,7 @@ class SageMakerEnricher:
         try:
             if self._client is None:
                 self._client = self._connect()
-            described = describe_job(self._client, snapshot.name, _tags(snapshot))
+            described = describe_job(self._client, snapshot.name, _tags(snapshot), self._redaction)
         except JobNotFound as error:
             return self._failed(snapshot, f"not found: {error}")
         except SageMakerError as error:

@@ -21,6 +21,7 @@ from jobtracker.errors import MalformedEvent
 from jobtracker.ingest import Pipeline
 from jobtracker.observability import logger
 from jobtracker.record import TERMINAL_RANK, JobSnapshot
+from jobtracker.redaction import REDACT, Redaction
 from jobtracker.sagemaker import (
     WORST_CALL_MS,
     JobNotFound,
@@ -60,6 +61,7 @@ class ReconcileSettings:
     reserve_ms: int = WORST_CALL_MS + 5_000
     page_size: int = 100
     pending_per_run: int = 100
+    redaction: Redaction = REDACT
 
 
 @dataclass
@@ -300,7 +302,7 @@ class _Run:
 
     def describe(self, name: str) -> JobSnapshot:
         self.described_names.add(name)
-        snapshot = describe_job(self.r.sagemaker, name)
+        snapshot = describe_job(self.r.sagemaker, name, redaction=self.settings.redaction)
         self.report.described += 1
         return snapshot
 

@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from jobtracker.clients import new_client
 from jobtracker.errors import MalformedEvent
 from jobtracker.record import STATUS_RANK, JobSnapshot, normalise_training_job
+from jobtracker.redaction import REDACT, Redaction
 from jobtracker.timestamps import to_epoch_ms
 
 # Short timeouts: a describe sits in front of a store and an alert. Adaptive retries
@@ -80,7 +81,10 @@ def sagemaker_client() -> Any:
 
 
 def describe_job(
-    client: Any, name: str, known_tags: list[dict[str, str]] | None = None
+    client: Any,
+    name: str,
+    known_tags: list[dict[str, str]] | None = None,
+    redaction: Redaction = REDACT,
 ) -> JobSnapshot:
     """DescribeTrainingJob, normalised like any event; MalformedEvent if it cannot be.
 
@@ -101,7 +105,7 @@ def describe_job(
             response["Tags"] = [{"Key": t["key"], "Value": t["value"]} for t in known_tags]
         elif isinstance(response.get("TrainingJobArn"), str):
             response["Tags"] = _list_tags(client, response["TrainingJobArn"])
-    snapshot = normalise_training_job(response)
+    snapshot = normalise_training_job(response, redaction)
     if snapshot.name != name:
         raise MalformedEvent(f"DescribeTrainingJob {name} answered for {snapshot.name}")
     return snapshot
