@@ -17,6 +17,7 @@ import pytest
 from local.demo import put_events, put_events_entry
 from local.emulator import DLQ_NAME
 from tests.fixtures.events import TagForm, TimeForm, lifecycle, with_time_form
+from tests.fixtures.http_events import strict_loads
 
 from .conftest import LocalStack, running_local_stack
 
@@ -29,9 +30,9 @@ HOUR_MS = 3_600_000
 def get(url: str) -> tuple[int, dict[str, str], Any]:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, dict(response.headers), json.loads(response.read())
+            return response.status, dict(response.headers), strict_loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), json.loads(error.read())
+        return error.code, dict(error.headers), strict_loads(error.read())
 
 
 def eventually(probe: Callable[[], T | None], timeout: float, what: str, stack: LocalStack) -> T:
