@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -70,6 +70,10 @@ class TrackerFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "LOG_LEVEL": config.log_level,
+                # The tracker's own account and region: a job name alone means a job
+                # there, and the function's own credentials read SageMaker there.
+                "HOME_ACCOUNT": Stack.of(self).account,
+                "HOME_REGION": Stack.of(self).region,
                 **environment,
             },
         )

@@ -34,9 +34,13 @@ def parse_state_change(body: str | Mapping[str, Any], redaction: Redaction = RED
     if "detail" not in event:
         raise MalformedEvent("event has no detail")
     event_id = event.get("id")
+    # The envelope says where the job lives: a member account's event forwarded to this
+    # bus keeps its own account and region.
     return StateChange(
         event_id=event_id if isinstance(event_id, str) else None,
-        snapshot=normalise_training_job(event["detail"], redaction),
+        snapshot=normalise_training_job(
+            event["detail"], (event.get("account"), event.get("region")), redaction=redaction
+        ),
     )
 
 

@@ -63,7 +63,7 @@ def test_a_record_stored_before_the_rule_is_still_served_as_strict_json(api: See
     api.repository.store_snapshot(snapshot.snapshot)
     legacy = {**snapshot.snapshot.record, "score": math.nan, "nested": [{"x": -math.inf}]}
     job = api.repository.models.job
-    item = job.get(job_pk("legacy"), JOB_SK)
+    item = job.get(job_pk(snapshot.snapshot.identity), JOB_SK)
     item.update(actions=[job.record.set(compress_record(legacy))])
     # When it is read, Then the body is strict JSON with null in their place
     for path, params in routes("legacy"):

@@ -16,7 +16,7 @@ from jobtracker.record import normalise_training_job
 from jobtracker.redaction import REDACTED, SECRET_KEY, Redaction
 from jobtracker.sagemaker import describe_job
 
-from tests.fixtures.events import lifecycle, state_change_event
+from tests.fixtures.events import ACCOUNT, REGION, lifecycle, state_change_event
 
 SECRET = "hunter2-s3cr3t"
 ENVIRONMENT = {"WANDB_API_KEY": SECRET, "NCCL_DEBUG": "INFO", "HF_HOME": "/opt/hf"}
@@ -50,14 +50,14 @@ def test_environment_keeps_its_names_and_no_value_by_default() -> None:
 
 def test_environment_values_are_kept_when_the_stack_asks() -> None:
     keep = Redaction(keep_environment_values=True)
-    assert normalise_training_job(failed_job(), keep).record["environment"] == ENVIRONMENT
+    assert normalise_training_job(failed_job(), redaction=keep).record["environment"] == ENVIRONMENT
 
 
 @pytest.mark.parametrize("redaction", [Redaction(), Redaction(keep_environment_values=True)])
 def test_hyperparameters_named_as_secrets_are_redacted_the_others_kept(
     redaction: Redaction,
 ) -> None:
-    kept = normalise_training_job(failed_job(), redaction).record["hyper_parameters"]
+    kept = normalise_training_job(failed_job(), redaction=redaction).record["hyper_parameters"]
     assert kept == {
         name: value if name in KEPT else REDACTED for name, value in HYPERPARAMETERS.items()
     }
@@ -116,12 +116,12 @@ def test_order_key_digest_and_alert_are_of_the_redacted_record() -> None:
 
 def test_keeping_environment_values_changes_the_digest_not_the_version() -> None:
     redacted = normalise_training_job(failed_job())
-    kept = normalise_training_job(failed_job(), Redaction(keep_environment_values=True))
+    kept = normalise_training_job(failed_job(), redaction=Redaction(keep_environment_values=True))
     assert redacted.version == kept.version
     assert redacted.digest != kept.digest
 
 
-ENV = {"TABLE_NAME": "jobs", "ALERT_KINDS": ""}
+ENV = {"TABLE_NAME": "jobs", "ALERT_KINDS": "", "HOME_ACCOUNT": ACCOUNT, "HOME_REGION": REGION}
 
 
 @pytest.mark.parametrize(
@@ -142,6 +142,9 @@ def test_a_malformed_store_environment_values_stops_the_function() -> None:
 class DescribingClient:
     """DescribeTrainingJob answering with the failed job, secrets and all."""
 
+    def __init__(self, account: str = ACCOUNT, region: str = REGION) -> None:
+        self.place = (account, region)
+
     def describe_training_job(self, TrainingJobName: str) -> dict:
         return failed_job(TrainingJobName)
 
@@ -149,11 +152,11 @@ class DescribingClient:
 @pytest.mark.parametrize("keep", [False, True])
 def test_described_snapshots_are_redacted_as_the_events_are(keep: bool) -> None:
     redaction = Redaction(keep_environment_values=keep)
-    event = normalise_training_job(failed_job(), redaction)
+    event = normalise_training_job(failed_job(), redaction=redaction)
     enricher = SageMakerEnricher(connect=DescribingClient, redaction=redaction)
 
     described = enricher.enrich(event)
-    listed = describe_job(DescribingClient(), "redacted", [], redaction)
+    listed = describe_job(DescribingClient(), event.identity, [], redaction)
 
     for snapshot in (described, listed):
         assert snapshot.record["environment"] == event.record["environment"]
