@@ -20,8 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 REDACTED = "***"
+# "token" names a credential (`hf_token`, `githubToken`), but not in the words of language
+# model training: `max_tokens`, `max_new_tokens` and `tokenizer` are ordinary
+# hyperparameters a user needs to see, so the plural and `tokeniz`/`tokenis` are not
+# secrets.
 SECRET_KEY = re.compile(
-    r"password|passwd|secret|token|api[_-]?key|access[_-]?key|credential", re.IGNORECASE
+    r"password|passwd|secret|token(?!s(?![a-z])|i[sz])|api[_-]?key|access[_-]?key|credential",
+    re.IGNORECASE,
 )
 
 

@@ -85,7 +85,16 @@ def test_the_rule_applies_to_every_parameter_map_at_any_depth() -> None:
         ("PASSWORD", True),
         ("my_passwd_file", True),
         ("SecretArn", True),
-        ("max_tokens", True),  # the rule matches anywhere in the name: redacted too
+        ("hf_token", True),
+        ("githubToken", True),
+        ("ACCESS_TOKEN", True),
+        ("tokensecret", True),
+        # Language model hyperparameters, not credentials.
+        ("max_tokens", False),
+        ("max_new_tokens", False),
+        ("num_tokens_per_batch", False),
+        ("tokenizer_name", False),
+        ("Tokenization", False),
         ("api-key", True),
         ("api_key", True),
         ("ACCESS_KEY", True),
