@@ -201,6 +201,28 @@ class ApiServer:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
+            def __getattr__(self, name: str) -> Any:
+                # http.server answers a method it has no do_<METHOD> for (TRACE, PROPFIND,
+                # a lowercase get) with its own HTML 501; the API answers in JSON.
+                if name.startswith("do_"):
+                    return self._refuse_method
+                raise AttributeError(name)
+
+            def _refuse_method(self) -> None:
+                payload = json.dumps(
+                    {"message": f"method {self.command[:40]!r} is not allowed; the API answers GET"}
+                ).encode()
+                # The request's body, if any, is not read: the connection cannot be reused.
+                self.close_connection = True
+                self.send_response(405)
+                self.send_header("content-type", "application/json")
+                self.send_header("allow", "GET")
+                self.send_header("content-length", str(len(payload)))
+                self.send_header("connection", "close")
+                self.end_headers()
+                self.wfile.write(payload)
+                api.report(f"api: {self.command[:40]} {self.path} -> 405")
+
             def log_message(self, format: str, *args: Any) -> None:
                 # `report` prints one line per request instead of the stdlib's access log.
                 pass

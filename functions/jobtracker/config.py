@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind, parse_kinds
 from jobtracker.record import ACCOUNT, REGION, Place
+from jobtracker.redaction import REDACT, Redaction
 from jobtracker.store.repository import TableConfig
 
 # A standard topic: a FIFO one would need a message group and cannot reach email.
@@ -93,12 +94,25 @@ def alert_config(env: Mapping[str, str] | None = None) -> AlertConfig | None:
     return AlertConfig(topic_arn=topic_arn, kinds=kinds)
 
 
+def redaction_config(env: Mapping[str, str] | None = None) -> Redaction:
+    """STORE_ENVIRONMENT_VALUES: `true` keeps the values of Environment in the record;
+    absent, empty or `false` keeps only the names (the default)."""
+    env = os.environ if env is None else env
+    raw = env.get("STORE_ENVIRONMENT_VALUES", "").strip().lower()
+    if raw not in ("", "true", "false"):
+        raise ConfigError(
+            f"environment variable STORE_ENVIRONMENT_VALUES must be true or false, got {raw!r}"
+        )
+    return Redaction(keep_environment_values=raw == "true")
+
+
 @dataclass(frozen=True)
 class IngestConfig:
     table: TableConfig
     alerts: AlertConfig | None
     home: Place
     member_access: str = ""
+    redaction: Redaction = REDACT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
@@ -108,6 +122,7 @@ class IngestConfig:
             alerts=alert_config(env),
             home=home_place(env),
             member_access=member_access(env),
+            redaction=redaction_config(env),
         )
 
 
@@ -175,6 +190,7 @@ class ReconcileConfig:
     alert_lookback_hours: int
     home: Place
     member_access: str = ""
+    redaction: Redaction = REDACT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ReconcileConfig:
@@ -186,4 +202,5 @@ class ReconcileConfig:
             alert_lookback_hours=_positive_int(env, "ALERT_LOOKBACK_HOURS", 24),
             home=home_place(env),
             member_access=member_access(env),
+            redaction=redaction_config(env),
         )

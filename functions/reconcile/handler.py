@@ -30,6 +30,7 @@ RECONCILER = Reconciler(
     settings=ReconcileSettings(
         backfill_ms=CONFIG.backfill_days * DAY_MS,
         alert_lookback_ms=CONFIG.alert_lookback_hours * HOUR_MS,
+        redaction=CONFIG.redaction,
     ),
 )
 

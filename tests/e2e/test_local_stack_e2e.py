@@ -19,6 +19,7 @@ from local.emulator import DLQ_NAME
 from local.entries import DIRECTORY as ENTRIES
 from local.entries import SAMPLE_JOB
 from tests.fixtures.events import TagForm, TimeForm, lifecycle, with_time_form
+from tests.fixtures.http_events import strict_loads
 
 from .conftest import LocalStack, running_local_stack
 
@@ -31,9 +32,9 @@ HOUR_MS = 3_600_000
 def get(url: str) -> tuple[int, dict[str, str], Any]:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, dict(response.headers), json.loads(response.read())
+            return response.status, dict(response.headers), strict_loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), json.loads(error.read())
+        return error.code, dict(error.headers), strict_loads(error.read())
 
 
 def eventually(probe: Callable[[], T | None], timeout: float, what: str, stack: LocalStack) -> T:

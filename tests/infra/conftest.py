@@ -22,6 +22,9 @@ EVERY_OPTION = {
     "source_accounts": "111111111111,222222222222",
     "alert_kinds": "Failed,MaxRuntimeExceeded,Stopped",
     "archive_retention_days": 90,
+    "store_environment_values": "true",
+    "ingest_max_concurrency": 20,
+    "ingest_reserve_concurrency": "false",
 }
 
 

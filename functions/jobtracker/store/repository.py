@@ -36,6 +36,7 @@ from pynamodb.transactions import TransactWrite
 
 from jobtracker.aggregates import Contribution, counter_deltas
 from jobtracker.errors import MalformedEvent
+from jobtracker.numbers import fits_dynamodb
 from jobtracker.record import STATUS_RANK, JobIdentity, JobSnapshot, Transition
 from jobtracker.store.keys import (
     JOB_SK,
@@ -445,12 +446,9 @@ def _text(value: object) -> str | None:
     return value.encode()[:SUMMARY_TEXT_LIMIT].decode(errors="ignore") or None
 
 
-_DYNAMODB_NUMBER_LIMIT = 10**126
-
-
 def _number(value: object) -> int | float | None:
-    """A summary number, if DynamoDB can hold it: magnitude below 1E126, so not infinite,
-    and not NaN (which compares false with everything)."""
+    """A summary number, if DynamoDB can hold it (38 digits, 1E-130 to below 1E126, finite):
+    one it would refuse would fail the whole write, and the event with it."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return value if abs(value) < _DYNAMODB_NUMBER_LIMIT else None
+    return value if fits_dynamodb(value) else None
