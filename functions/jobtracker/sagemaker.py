@@ -166,9 +166,14 @@ def _listed(summary: dict[str, Any]) -> ListedJob | None:
     return ListedJob(name, creation_ms, last_modified_ms, rank)
 
 
+def is_throttling(code: str) -> bool:
+    """Whether an AWS error code means "slow down" (each service spells it its own way)."""
+    return code in _THROTTLING
+
+
 def _failure(error: ClientError, call: str) -> SageMakerError:
     code = str(error.response.get("Error", {}).get("Code", ""))
-    if code in _THROTTLING:
+    if is_throttling(code):
         return SageMakerThrottled(f"{call}: {code}")
     return SageMakerUnavailable(f"{call}: {code or error}")
 
