@@ -149,9 +149,7 @@ def test_conditions_make_one_template_fit_every_account_and_region(member):
         ]
     }
     # The (global) role in one region per account only
-    assert conditions["HoldsMemberRole"] == {
-        "Fn::Equals": [{"Ref": "AWS::Region"}, TRACKER_REGION]
-    }
+    assert conditions["HoldsMemberRole"] == {"Fn::Equals": [{"Ref": "AWS::Region"}, TRACKER_REGION]}
     by_condition: dict[str, set[str]] = {}
     for resource in template["Resources"].values():
         by_condition.setdefault(resource.get("Condition", "none"), set()).add(resource["Type"])
