@@ -52,6 +52,8 @@ LAMBDA_ENV = {
     "POWERTOOLS_METRICS_NAMESPACE": "jobtracker",
     "LOG_LEVEL": "INFO",
     "TABLE_NAME": "jobtracker-JobsTable",
+    "HOME_ACCOUNT": "123456789012",
+    "HOME_REGION": "us-east-1",
     "ALERT_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:jobtracker-alerts",
     "ALERT_KINDS": "Failed,MaxRuntimeExceeded",
     "TOKEN_KEY_SECRET_ARN": (

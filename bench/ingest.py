@@ -18,6 +18,7 @@ from bench.calls import CallLog, recording
 from bench.emulator import client
 from bench.settings import NAIVE_TABLE_NAME
 from bench.stream import Stream
+from tests.fixtures.events import home_job
 from tests.fixtures.lambda_events import LambdaContext, sqs_event
 
 BATCH_SIZE = 10  # the ingest event source's batch size (infra/ingest.py)
@@ -108,7 +109,7 @@ def check_final_states(stream: Stream) -> int:
     repository = JobRepository(table_config())
     wrong = 0
     for name, snapshots in stream.jobs.items():
-        record = repository.get_job(name) or {}
+        record = repository.get_job(home_job(name)) or {}
         newest = snapshots[-1]
         wrong += (record.get("training_job_status"), record.get("secondary_status")) != (
             newest["TrainingJobStatus"],

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobtracker.aggregates import Contribution, counter_deltas
-from jobtracker.record import normalise_training_job
+from jobtracker.record import JobIdentity, normalise_training_job
 from jobtracker.store import repository
-from jobtracker.store.keys import stats_day_sk
+from jobtracker.store.keys import job_pk, stats_day_sk, stats_pk
 from jobtracker.store.models import Models
 from jobtracker.timestamps import iso_from_ms
 
@@ -41,7 +41,7 @@ ENDINGS = (("Completed", 0.7), ("Failed", 0.15), ("Stopped", 0.08), ("MaxRuntime
 
 @dataclass(frozen=True)
 class LoadedJob:
-    name: str
+    identity: JobIdentity
     attributes: dict[str, Any]
     applied: dict[str, Any]
     day: str
@@ -95,7 +95,7 @@ def build_job(index: int, seed: int = 11) -> LoadedJob:
     contribution = Contribution.of(snapshot)
     attributes = repository.job_attributes(snapshot)
     return LoadedJob(
-        name=snapshot.name,
+        identity=snapshot.identity,
         attributes=attributes,
         applied={
             "applied_key": snapshot.order_key,
@@ -127,18 +127,18 @@ def build_jobs(count: int, workers: int, report: Callable[[str], None]) -> list[
 
 def load(models: Models, jobs: list[LoadedJob], report: Callable[[str], None]) -> None:
     job_model, stats_model = models.job, models.daily_stats
-    days: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    # (partition, day) -> counters: each account's days and all accounts' days.
+    days: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     with job_model.batch_write() as batch:
         for count, job in enumerate(jobs, 1):
             batch.save(
-                job_model(
-                    repository.job_pk(job.name), repository.JOB_SK, **job.attributes, **job.applied
-                )
+                job_model(job_pk(job.identity), repository.JOB_SK, **job.attributes, **job.applied)
             )
-            for name, value in job.counters.items():
-                days[job.day][name] += value
+            for partition in (stats_pk(job.identity.account), stats_pk(None)):
+                for name, value in job.counters.items():
+                    days[partition, job.day][name] += value
             if count % 20_000 == 0:
                 report(f"loaded {count:,} jobs")
     with stats_model.batch_write() as batch:
-        for day, counters in days.items():
-            batch.save(stats_model(repository.STATS_PK, stats_day_sk(day), **counters))
+        for (partition, day), counters in days.items():
+            batch.save(stats_model(partition, stats_day_sk(day), **counters))

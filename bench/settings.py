@@ -19,6 +19,8 @@ BENCH_ENV = {
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
     "TABLE_NAME": TABLE_NAME,
+    "HOME_ACCOUNT": "123456789012",
+    "HOME_REGION": REGION,
     "POWERTOOLS_SERVICE_NAME": "jobtracker",
     "POWERTOOLS_METRICS_NAMESPACE": "jobtracker",
     # No X-Ray daemon here: in-process figures run untraced (the import figures do not).

@@ -79,6 +79,10 @@ class TrackerFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "LOG_LEVEL": config.log_level,
+                # The tracker's own account and region: a job name alone means a job
+                # there, and the function's own credentials read SageMaker there.
+                "HOME_ACCOUNT": Stack.of(self).account,
+                "HOME_REGION": Stack.of(self).region,
                 **environment,
             },
         )

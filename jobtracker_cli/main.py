@@ -89,7 +89,19 @@ def short_time(iso: str | None) -> str:
 
 
 def print_jobs(listing: dict[str, Any], out: TextIO) -> None:
-    rows = [("NAME", "STATUS", "SECONDARY", "CREATED (UTC)", "BILLABLE", "INSTANCE", "FAILURE")]
+    rows = [
+        (
+            "NAME",
+            "ACCOUNT",
+            "REGION",
+            "STATUS",
+            "SECONDARY",
+            "CREATED (UTC)",
+            "BILLABLE",
+            "INSTANCE",
+            "FAILURE",
+        )
+    ]
     for job in listing["items"]:
         instance = job.get("instance_type") or "-"
         if job.get("instance_count"):
@@ -97,6 +109,8 @@ def print_jobs(listing: dict[str, Any], out: TextIO) -> None:
         rows.append(
             (
                 job["training_job_name"],
+                job.get("account") or "-",
+                job.get("region") or "-",
                 job["training_job_status"],
                 job.get("secondary_status") or "-",
                 short_time(job.get("creation_time")),
@@ -118,6 +132,7 @@ def print_job(job: dict[str, Any], transitions: list[dict[str, Any]], out: TextI
     resources = job.get("resource_config") or {}
     fields = [
         ("name", job.get("training_job_name")),
+        ("account", f"{job.get('account') or '-'} ({job.get('region') or '-'})"),
         ("status", f"{job.get('training_job_status')} / {job.get('secondary_status') or '-'}"),
         ("created", short_time(job.get("creation_time"))),
         ("started", short_time(job.get("training_start_time"))),
@@ -153,9 +168,10 @@ def print_job(job: dict[str, Any], transitions: list[dict[str, Any]], out: TextI
 
 
 def print_stats(stats: dict[str, Any], out: TextIO) -> None:
+    scope = f"account {stats['account']}" if stats.get("account") else "all accounts"
     out.write(
         f"jobs created {short_time(stats['created_after'])} .. "
-        f"{short_time(stats['created_before'])} (UTC, whole days)\n"
+        f"{short_time(stats['created_before'])} (UTC, whole days), {scope}\n"
     )
     rows = [("STATUS", "JOBS")] + [(k, str(v)) for k, v in stats["counts"].items()]
     rows.append(("total", str(sum(stats["counts"].values()))))
@@ -184,13 +200,23 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument("--since", type=parse_since, help="created within, e.g. 7d, 12h")
     jobs.add_argument("--tuning-job", help="tuning job ARN")
     jobs.add_argument("--name-prefix")
+    # dest job_*: the top-level --region is the region requests are signed for.
+    jobs.add_argument("--account", dest="job_account", help="jobs of this account")
+    jobs.add_argument("--region", dest="job_region", help="jobs of this region (with --account)")
     jobs.add_argument("--limit", type=int, default=50, help="how many jobs (default 50)")
     job = commands.add_parser("job", help="one job and its timeline", parents=[json_flag])
     job.add_argument("name")
+    job.add_argument(
+        "--account", dest="job_account", help="the job's account (default: the tracker's)"
+    )
+    job.add_argument(
+        "--region", dest="job_region", help="the job's region (default: the tracker's)"
+    )
     stats = commands.add_parser("stats", help="counts, time and spot savings", parents=[json_flag])
     stats.add_argument(
         "--since", type=parse_since_days, help="whole days, e.g. 7d, 4w (default 30d)"
     )
+    stats.add_argument("--account", help="one account's jobs (default: all accounts)")
     add_redrive_command(commands)
     return parser
 
@@ -209,6 +235,8 @@ def run(
             if args.limit < 1:
                 raise ApiError(0, "--limit must be at least 1")
             filters = {
+                "account": args.job_account,
+                "region": args.job_region,
                 "status": args.status,
                 "created_after": args.since,
                 "tuning_job_arn": args.tuning_job,
@@ -218,14 +246,17 @@ def run(
             _emit(listing, print_jobs, args.json, out)
         elif args.command == "job":
             path = f"/jobs/{quote(args.name, safe='')}"
-            record = client.get(path)
-            transitions = client.get(f"{path}/transitions")["items"]
+            place = {"account": args.job_account, "region": args.job_region}
+            place = {k: v for k, v in place.items() if v}
+            record = client.get(path, place)
+            transitions = client.get(f"{path}/transitions", place)["items"]
             if args.json:
                 out.write(json.dumps({"job": record, "transitions": transitions}, indent=2) + "\n")
             else:
                 print_job(record, transitions, out)
         else:
-            params = {"created_after": args.since} if args.since else {}
+            params = {"created_after": args.since, "account": args.account}
+            params = {k: v for k, v in params.items() if v}
             _emit(client.get("/stats", params), print_stats, args.json, out)
     except ApiError as error:
         sys.stderr.write(f"jobtracker: {error}\n")

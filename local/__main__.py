@@ -7,6 +7,7 @@ Environment: API_PORT (8000), AWS_PORT (4566), DEMO (1), RECONCILE_INTERVAL (sec
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import secrets
 import signal
@@ -230,7 +231,13 @@ def _put_demo_jobs_in_sagemaker(
 ) -> None:
     """SageMaker holds every demo job (enrichment describes them); a few sent no event."""
     lost = sagemaker_jobs.lost_event_specs(int(time.time() * 1000))
-    sagemaker = client("sagemaker", resources.endpoint_url)
+    clients: dict[tuple[str, str], Any] = {}
+
+    def sagemaker(account: str, region: str) -> Any:
+        if (account, region) not in clients:
+            clients[account, region] = client("sagemaker", resources.endpoint_url, account, region)
+        return clients[account, region]
+
     held = sagemaker_jobs.put_demo_jobs(sagemaker, [*stream.specs, *lost])
     say(f"demo: {held} jobs in SageMaker; {len(lost)} never sent an event:")
     for spec in lost:
@@ -259,7 +266,10 @@ def _replay_demo(
         while _queue_depth(sqs, resources.queue_url) > REPLAY_QUEUE_DEPTH:
             if stopping.wait(0.05):
                 return None
-        put += demo.put_events(events, stream.details[start : start + demo.PUT_EVENTS_CHUNK])
+        chunk = stream.details[start : start + demo.PUT_EVENTS_CHUNK]
+        home = [d for d in chunk if demo.place_of(d) == (demo.ACCOUNT, resources.region)]
+        put += demo.put_events(events, home)
+        put += _forward(sqs, resources.queue_url, [d for d in chunk if d not in home])
         if put % 500 < demo.PUT_EVENTS_CHUNK:
             say(f"demo: {put} events put, {ingest_log.received} ingested")
     if not _wait_drained(resources, stopping, ingest_log):
@@ -268,8 +278,28 @@ def _replay_demo(
         f"demo: replayed {put} events for {len(stream.specs)} jobs in "
         f"{time.monotonic() - started:.1f} s ({ingest_log.failed} failed)"
     )
-    failed = [spec.name for spec in stream.specs if spec.final_status == "Failed"]
+    places = {(spec.account, spec.region) for spec in stream.specs}
+    say(f"demo: jobs in {len({a for a, _ in places})} accounts, {len(places)} account-regions")
+    failed = [
+        spec.name
+        for spec in stream.specs
+        if spec.final_status == "Failed"
+        and (spec.account, spec.region) == (demo.ACCOUNT, demo.REGION)
+    ]
     return failed[0] if failed else stream.job_names[0]
+
+
+def _forward(sqs: Any, queue_url: str, details: list[dict[str, Any]]) -> int:
+    """Member accounts' events, onto the ingest queue as the tracker's bus delivers them."""
+    if details:
+        sqs.send_message_batch(
+            QueueUrl=queue_url,
+            Entries=[
+                {"Id": str(number), "MessageBody": json.dumps(demo.forwarded_event(detail))}
+                for number, detail in enumerate(details)
+            ],
+        )
+    return len(details)
 
 
 def _queue_depth(sqs: Any, url: str) -> int:

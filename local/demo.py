@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -25,6 +26,14 @@ SOURCE = "aws.sagemaker"
 DETAIL_TYPE = "SageMaker Training Job State Change"
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
+# Where the demo's jobs run: the tracker's own account (and region), and two member
+# accounts, over two regions. Tuning jobs stay in the tracker's own place.
+PLACES = (
+    (ACCOUNT, REGION),
+    ("210987654321", REGION),
+    (ACCOUNT, "eu-west-1"),
+    ("555555555555", "eu-west-1"),
+)
 PUT_EVENTS_CHUNK = 10
 DAY_MS = 86_400_000
 
@@ -175,6 +184,8 @@ class JobSpec:
     durations: tuple[int, ...] = ()
     team: str = "search"
     seed: int = 0
+    account: str = ACCOUNT
+    region: str = REGION
 
     @property
     def spot(self) -> bool:
@@ -182,7 +193,7 @@ class JobSpec:
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{self.name}"
+        return f"arn:aws:sagemaker:{self.region}:{self.account}:training-job/{self.name.lower()}"
 
     @property
     def secondary_statuses(self) -> tuple[str, ...]:
@@ -288,7 +299,7 @@ def _detail(spec: JobSpec, index: int, starts: list[int], style: Style) -> dict[
             "TrainingInputMode": "File",
             "EnableSageMakerMetricsTimeSeries": True,
         },
-        "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/sagemaker-{spec.team}-training",
+        "RoleArn": f"arn:aws:iam::{spec.account}:role/sagemaker-{spec.team}-training",
         "InputDataConfig": [
             {
                 "ChannelName": channel,
@@ -370,6 +381,30 @@ def put_events_entry(detail: Any, detail_type: str = DETAIL_TYPE) -> dict[str, A
         "DetailType": detail_type,
         "Detail": json.dumps(detail),
         "Resources": [arn] if isinstance(arn, str) else [],
+    }
+
+
+def place_of(detail: Any) -> tuple[str, str]:
+    """(account, region) of a demo event's job, from its ARN."""
+    _, _, _, region, account, _ = str(detail["TrainingJobArn"]).split(":", 5)
+    return account, region
+
+
+def forwarded_event(detail: dict[str, Any]) -> dict[str, Any]:
+    """A member account's event as the tracker's bus delivers it to the ingest queue: the
+    envelope keeps the member's account and region. (The emulator forwards no events
+    between accounts' buses, so the demo puts these on the queue itself.)"""
+    account, region = place_of(detail)
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": DETAIL_TYPE,
+        "source": SOURCE,
+        "account": account,
+        "time": time_value(to_epoch_ms(detail["LastModifiedTime"]), TimeForm.ISO),
+        "region": region,
+        "resources": [detail["TrainingJobArn"]],
+        "detail": detail,
     }
 
 
@@ -466,7 +501,13 @@ def _specs(rng: random.Random, outcomes: list[str], now_ms: int) -> list[JobSpec
         )
         if running:
             spec = _fit_before(spec, now_ms)
+        if not in_tuning:
+            account, region = PLACES[number % len(PLACES)]
+            spec = replace(spec, account=account, region=region)
         specs.append(spec)
+    # The same name in two accounts: two jobs, each with its own record and alerts.
+    if len(specs) > 1:
+        specs[1] = replace(specs[1], name=specs[0].name, account="210987654321", region=REGION)
     return specs
 
 

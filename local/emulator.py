@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from jobtracker.sagemaker import MEMBER_ACCESS_EMULATOR, in_emulator_account
 from jobtracker.store.models import table_schema
+from moto.core import DEFAULT_ACCOUNT_ID
 from moto.server import ThreadedMotoServer
 
 from infra.event_pattern import EVENT_PATTERN
@@ -101,14 +103,20 @@ def _check_port_free(port: int) -> None:
             raise PortInUse(f"{HOST}:{port} is in use ({error.strerror})") from None
 
 
-def client(service: str, endpoint_url: str) -> Any:
-    return boto3.client(
+def client(
+    service: str, endpoint_url: str, account: str | None = None, region: str = REGION
+) -> Any:
+    """A client of the emulator: of its default account, or of `account`."""
+    made = boto3.client(
         service,
         endpoint_url=endpoint_url,
-        region_name=REGION,
+        region_name=region,
         aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
     )
+    if account is not None:
+        made.meta.events.register("before-sign", in_emulator_account(account))
+    return made
 
 
 def create_resources(endpoint_url: str) -> LocalResources:
@@ -178,6 +186,11 @@ def handler_environment(resources: LocalResources, token_key: str) -> dict[str, 
         "AWS_REGION": resources.region,
         "AWS_DEFAULT_REGION": resources.region,
         "TABLE_NAME": resources.table_name,
+        # The emulator's default account is the tracker's own; the demo's member accounts
+        # are reached by naming them in a header, as moto separates accounts.
+        "HOME_ACCOUNT": DEFAULT_ACCOUNT_ID,
+        "HOME_REGION": resources.region,
+        "MEMBER_ACCESS": MEMBER_ACCESS_EMULATOR,
         "ALERT_TOPIC_ARN": resources.topic_arn,
         "ALERT_KINDS": "Failed,MaxRuntimeExceeded",
         "TOKEN_KEY": token_key,

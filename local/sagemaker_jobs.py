@@ -15,7 +15,7 @@ then answer with that job, as SageMaker would for a job whose events were lost.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,14 +50,18 @@ def lost_event_specs(now_ms: int) -> list[JobSpec]:
     return specs
 
 
-def put_demo_jobs(client: Any, specs: Iterable[JobSpec]) -> int:
-    """Make the emulator's SageMaker hold the demo's jobs as they are now; how many."""
+def put_demo_jobs(clients: Callable[[str, str], Any], specs: Iterable[JobSpec]) -> int:
+    """Make the emulator's SageMaker hold the demo's jobs as they are now, each in its own
+    account and region (`clients(account, region)`); how many."""
     count = 0
     for spec in specs:
         detail = job_snapshots(spec)[-1]
         trained_ms = sum(spec.durations[:-1]) * 1000
         put_job_in_sagemaker(
-            client, detail, billable_seconds=trained_ms // 3000 if spec.spot else None
+            clients(spec.account, spec.region),
+            detail,
+            billable_seconds=trained_ms // 3000 if spec.spot else None,
+            account=spec.account,
         )
         count += 1
     return count
@@ -69,14 +73,16 @@ def put_job_in_sagemaker(
     *,
     billable_seconds: int | None = None,
     final_metrics: tuple[tuple[str, float], ...] = DEFAULT_METRICS,
+    account: str = DEFAULT_ACCOUNT_ID,
 ) -> None:
     """Make the emulator's SageMaker hold the job `detail` (an event's detail) shows.
 
-    `billable_seconds` defaults to the training time (start to end).
+    `billable_seconds` defaults to the training time (start to end). `client` is one of
+    `account` (local.emulator.client).
     """
     name = str(detail["TrainingJobName"])
     client.create_training_job(**_create_request(detail))
-    job = sagemaker_backends[DEFAULT_ACCOUNT_ID][client.meta.region_name].training_jobs[name]
+    job = sagemaker_backends[account][client.meta.region_name].training_jobs[name]
     # moto's job object answers DescribeTrainingJob with its attributes, named in
     # snake_case; it adds metric definitions of its own, which the job's replace.
     for key, value in detail.items():

@@ -14,6 +14,9 @@ _TEST_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
     "TABLE_NAME": "jobtracker-test",
+    # The tracker's own account and region: moto's default account, the fixtures' own.
+    "HOME_ACCOUNT": "123456789012",
+    "HOME_REGION": "us-east-1",
     "TOKEN_KEY": "test-page-token-key-0123456789",
     # Alerts off unless a test sets them up with a topic (tests/fixtures/ingest_stack.py).
     "ALERT_KINDS": "",

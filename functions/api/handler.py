@@ -22,10 +22,12 @@ from jobtracker.queries import (
     job_detail,
     job_transitions,
     list_jobs,
+    parse_job_identity,
     parse_job_query,
     parse_stats_query,
     window_stats,
 )
+from jobtracker.record import JobIdentity
 from jobtracker.store.reads import JobReads
 from jobtracker.tokens import PageTokens, TokenKey
 
@@ -43,12 +45,17 @@ def get_jobs() -> dict[str, Any]:
 
 @app.get("/jobs/<name>")
 def get_job(name: str) -> dict[str, Any]:
-    return job_detail(name, READS)
+    return job_detail(_job(name), READS)
 
 
 @app.get("/jobs/<name>/transitions")
 def get_transitions(name: str) -> dict[str, Any]:
-    return job_transitions(name, READS)
+    return job_transitions(_job(name), READS)
+
+
+def _job(name: str) -> JobIdentity:
+    """The job `name` in the tracker's own account and region unless the query names others."""
+    return parse_job_identity(name, app.current_event.query_string_parameters, CONFIG.home)
 
 
 @app.get("/stats")

@@ -18,12 +18,14 @@ from jobtracker.queries import (
     SUPPORTED_COMBINATIONS,
     TUNING_JOB_ARN,
 )
-from jobtracker.record import JOB_NAME
+from jobtracker.record import ACCOUNT, JOB_NAME, REGION
 from jobtracker.tokens import MAX_TOKEN_CHARS
 
 JOB_NAME_PATTERN = JOB_NAME.pattern
 TUNING_JOB_ARN_PATTERN = f"^{TUNING_JOB_ARN.pattern}$"
 NAME_PREFIX_PATTERN = f"^{NAME_PREFIX.pattern}$"
+ACCOUNT_PATTERN = ACCOUNT.pattern
+REGION_PATTERN = REGION.pattern
 
 SWAGGER_UI_HTML = """<!doctype html>
 <html><head><meta charset="utf-8"><title>jobtracker API</title>
@@ -67,6 +69,22 @@ def _window(what: str) -> list[dict[str, Any]]:
     ]
 
 
+def _account(description: str) -> dict[str, Any]:
+    return _query("account", {"type": "string", "pattern": ACCOUNT_PATTERN}, description)
+
+
+def _region(description: str) -> dict[str, Any]:
+    return _query("region", {"type": "string", "pattern": REGION_PATTERN}, description)
+
+
+_JOB_PLACE = [
+    _account(
+        "The job's account (default: the tracker's own). A name alone is never looked "
+        "up in another account."
+    ),
+    _region("The job's region (default: the tracker's own)."),
+]
+
 _NAME_PARAMETER = {
     "name": "name",
     "in": "path",
@@ -86,12 +104,14 @@ def _json(schema_name: str, description: str) -> dict[str, Any]:
 
 
 _BAD_REQUEST = _json("Error", "A parameter or next_token is not acceptable; message says why.")
-_NOT_FOUND = _json("Error", "No training job by that name.")
+_NOT_FOUND = _json("Error", "No training job by that name in that account and region.")
 
 
 def _schemas() -> dict[str, Any]:
     summary_properties: dict[str, Any] = {
         "training_job_name": {"type": "string"},
+        "account": {"type": "string", "pattern": ACCOUNT_PATTERN},
+        "region": {"type": "string", "pattern": REGION_PATTERN},
         "training_job_arn": _NULLABLE_TEXT,
         "training_job_status": {"type": "string", "enum": list(STATUSES)},
         "secondary_status": _NULLABLE_TEXT,
@@ -131,12 +151,16 @@ def _schemas() -> dict[str, Any]:
             "snake_case keys, ISO 8601 UTC times.",
             "required": [
                 "training_job_name",
+                "account",
+                "region",
                 "training_job_status",
                 "creation_time",
                 "last_modified_time",
             ],
             "properties": {
                 "training_job_name": {"type": "string"},
+                "account": {"type": "string", "pattern": ACCOUNT_PATTERN},
+                "region": {"type": "string", "pattern": REGION_PATTERN},
                 "training_job_status": {"type": "string", "enum": list(STATUSES)},
                 "creation_time": _TIME,
                 "last_modified_time": _TIME,
@@ -171,8 +195,14 @@ def _schemas() -> dict[str, Any]:
                 "spot_savings_percent",
                 "created_after",
                 "created_before",
+                "account",
             ],
             "properties": {
+                "account": {
+                    "type": "string",
+                    "nullable": True,
+                    "description": "The account counted; null: all accounts together.",
+                },
                 "counts": {
                     "type": "object",
                     "required": list(STATUSES),
@@ -206,6 +236,8 @@ def openapi_document() -> dict[str, Any]:
                     "description": f"Supported filter combinations: {SUPPORTED_COMBINATIONS}. "
                     "Others are refused with a 400.",
                     "parameters": [
+                        _account("Jobs of this account."),
+                        _region("Jobs of this region; only together with account."),
                         _query(
                             "status",
                             {"type": "string", "enum": list(STATUSES)},
@@ -248,7 +280,7 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "operationId": "getJob",
                     "summary": "One job's full record.",
-                    "parameters": [_NAME_PARAMETER],
+                    "parameters": [_NAME_PARAMETER, *_JOB_PLACE],
                     "responses": {
                         "200": _json("Job", "The job."),
                         "400": _BAD_REQUEST,
@@ -260,7 +292,7 @@ def openapi_document() -> dict[str, Any]:
                 "get": {
                     "operationId": "getJobTransitions",
                     "summary": "One job's secondary status transitions, oldest first.",
-                    "parameters": [_NAME_PARAMETER],
+                    "parameters": [_NAME_PARAMETER, *_JOB_PLACE],
                     "responses": {
                         "200": _json("Transitions", "The transitions."),
                         "400": _BAD_REQUEST,
@@ -274,7 +306,10 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "Counts by status, billable and training time, spot savings, "
                     "of the jobs created in a window of whole UTC days (default: the last "
                     "30 days). The response echoes the window as rounded.",
-                    "parameters": _window("count jobs"),
+                    "parameters": [
+                        _account("Count this account's jobs only (default: all accounts)."),
+                        *_window("count jobs"),
+                    ],
                     "responses": {
                         "200": _json("Stats", "The window's statistics."),
                         "400": _BAD_REQUEST,

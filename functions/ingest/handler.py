@@ -18,7 +18,7 @@ from jobtracker.enrich import SageMakerEnricher
 from jobtracker.errors import MalformedEvent
 from jobtracker.ingest import Pipeline, PipelineResult, parse_state_change
 from jobtracker.observability import MetricUnit, logger, metrics, tracer
-from jobtracker.sagemaker import sagemaker_client
+from jobtracker.sagemaker import job_clients
 from jobtracker.sqs_batch import PartialBatchResponse, SQSMessage, process_partial_batch
 from jobtracker.store.repository import JobRepository, StoreOutcome
 
@@ -27,7 +27,7 @@ REPOSITORY = JobRepository(CONFIG.table)
 ALERTER = configured_alerter(CONFIG.alerts, CONFIG.table, REPOSITORY.models)
 PIPELINE = Pipeline(
     repository=REPOSITORY,
-    enricher=SageMakerEnricher(connect=sagemaker_client),
+    enricher=SageMakerEnricher(connect=job_clients(CONFIG.home, CONFIG.member_access)),
     alerter=ALERTER,
 )
 
@@ -41,7 +41,10 @@ def ingest_record(record: SQSMessage, pipeline: Pipeline = PIPELINE) -> Pipeline
         metrics.add_metric(name="PoisonEvents", unit=MetricUnit.Count, value=1)
         raise
     logger.set_correlation_id(change.event_id)
-    logger.append_keys(training_job_name=change.snapshot.name)
+    snapshot = change.snapshot
+    logger.append_keys(
+        training_job_name=snapshot.name, account=snapshot.account, region=snapshot.region
+    )
     try:
         result = pipeline.handle(change.snapshot)
     except MalformedEvent as error:
@@ -58,7 +61,7 @@ def ingest_record(record: SQSMessage, pipeline: Pipeline = PIPELINE) -> Pipeline
         )
         raise
     finally:
-        logger.remove_keys(["training_job_name"])
+        logger.remove_keys(["training_job_name", "account", "region"])
     outcome = result.outcome
     if result.snapshot.enrichment_pending:
         metrics.add_metric(name="EnrichmentFailures", unit=MetricUnit.Count, value=1)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind, parse_kinds
+from jobtracker.record import ACCOUNT, REGION, Place
 from jobtracker.store.repository import TableConfig
 
 # A standard topic: a FIFO one would need a message group and cannot reach email.
@@ -35,6 +36,36 @@ def table_config(env: Mapping[str, str] | None = None) -> TableConfig:
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
         endpoint_url=env.get("AWS_ENDPOINT_URL_DYNAMODB") or env.get("AWS_ENDPOINT_URL") or None,
     )
+
+
+def home_place(env: Mapping[str, str]) -> Place:
+    """HOME_ACCOUNT and HOME_REGION: the tracker's own account and region (the stack's).
+
+    A job name alone means a job there; the tracker's own credentials read SageMaker there.
+    """
+    account, region = _required(env, "HOME_ACCOUNT"), _required(env, "HOME_REGION")
+    if not ACCOUNT.fullmatch(account):
+        raise ConfigError(f"environment variable HOME_ACCOUNT: {account!r} is not an account id")
+    if not REGION.fullmatch(region):
+        raise ConfigError(f"environment variable HOME_REGION: {region!r} is not a region")
+    return Place(account, region)
+
+
+def member_access(env: Mapping[str, str]) -> str:
+    """MEMBER_ACCESS: how SageMaker is read in an account that is not the tracker's.
+
+    Unset: it is not (a foreign job is stored from its event, marked pending).
+    `emulator-account-header`: the emulator's (moto's) way, on the local stack only.
+    """
+    from jobtracker.sagemaker import MEMBER_ACCESS_MODES
+
+    value = env.get("MEMBER_ACCESS", "").strip()
+    if value not in MEMBER_ACCESS_MODES:
+        raise ConfigError(
+            f"environment variable MEMBER_ACCESS: {value!r} is not one of "
+            f"{', '.join(repr(mode) for mode in MEMBER_ACCESS_MODES)}"
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -66,10 +97,18 @@ def alert_config(env: Mapping[str, str] | None = None) -> AlertConfig | None:
 class IngestConfig:
     table: TableConfig
     alerts: AlertConfig | None
+    home: Place
+    member_access: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
-        return cls(table=table_config(env), alerts=alert_config(env))
+        env = os.environ if env is None else env
+        return cls(
+            table=table_config(env),
+            alerts=alert_config(env),
+            home=home_place(env),
+            member_access=member_access(env),
+        )
 
 
 @dataclass(frozen=True)
@@ -108,11 +147,14 @@ class TokenKeyConfig:
 class ApiConfig:
     table: TableConfig
     token_key: TokenKeyConfig
+    home: Place
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ApiConfig:
         env = os.environ if env is None else env
-        return cls(table=table_config(env), token_key=TokenKeyConfig.from_env(env))
+        return cls(
+            table=table_config(env), token_key=TokenKeyConfig.from_env(env), home=home_place(env)
+        )
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -131,6 +173,8 @@ class ReconcileConfig:
     alerts: AlertConfig | None
     backfill_days: int
     alert_lookback_hours: int
+    home: Place
+    member_access: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ReconcileConfig:
@@ -140,4 +184,6 @@ class ReconcileConfig:
             alerts=alert_config(env),
             backfill_days=_positive_int(env, "BACKFILL_DAYS", 30),
             alert_lookback_hours=_positive_int(env, "ALERT_LOOKBACK_HOURS", 24),
+            home=home_place(env),
+            member_access=member_access(env),
         )

@@ -11,15 +11,15 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from typing import Any
 
 from jobtracker.errors import MalformedEvent
 from jobtracker.observability import logger
 from jobtracker.record import JobSnapshot
-from jobtracker.sagemaker import JobNotFound, SageMakerError, describe_job
+from jobtracker.sagemaker import JobNotFound, SageMakerClients, SageMakerError, describe_job
 
-# After SageMaker failed to answer, the next events of the batch do not wait on it:
-# a batch of terminal events times out nowhere near the function's timeout.
+# After SageMaker failed to answer in an account and region, the next events of the batch
+# there do not wait on it: a batch of terminal events times out nowhere near the
+# function's timeout. Other accounts and regions are still asked.
 PAUSE_AFTER_FAILURE_SECONDS = 60.0
 
 
@@ -45,51 +45,59 @@ def pending(snapshot: JobSnapshot) -> JobSnapshot:
 class SageMakerEnricher:
     """The Pipeline's Enricher: DescribeTrainingJob on terminal snapshots; never raises.
 
-    `connect` builds the SageMaker client on the first terminal snapshot: most events
-    are not terminal, and loading SageMaker's service model costs as much as importing
-    boto3, which a cold start should not pay for nothing.
+    `connect(account, region)` gives the client of the job's own account and region (a
+    foreign job is never described in the tracker's account), called on the first
+    terminal snapshot: most events are not terminal, and loading SageMaker's service
+    model costs as much as importing boto3, which a cold start should not pay for nothing.
     """
 
     def __init__(
         self,
-        connect: Callable[[], Any],
+        connect: SageMakerClients,
         pause_after_failure: float = PAUSE_AFTER_FAILURE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._connect = connect
-        self._client: Any = None
         self._pause_after_failure = pause_after_failure
         self._clock = clock
-        self._paused_until = float("-inf")
+        self._paused_until: dict[tuple[str, str], float] = {}
 
     def enrich(self, snapshot: JobSnapshot) -> JobSnapshot:
         if not snapshot.is_terminal:
             return snapshot
-        if self._clock() < self._paused_until:
+        place = (snapshot.account, snapshot.region)
+        if self._clock() < self._paused_until.get(place, float("-inf")):
             return self._failed(snapshot, "SageMaker failed moments ago; not asked")
         try:
-            if self._client is None:
-                self._client = self._connect()
-            described = describe_job(self._client, snapshot.name, _tags(snapshot))
+            client = self._connect(*place)
+            described = describe_job(client, snapshot.identity, _tags(snapshot))
         except JobNotFound as error:
             return self._failed(snapshot, f"not found: {error}")
         except SageMakerError as error:
-            self._paused_until = self._clock() + self._pause_after_failure
+            self._paused_until[place] = self._clock() + self._pause_after_failure
             return self._failed(snapshot, str(error))
         except MalformedEvent as error:
             return self._failed(snapshot, f"description cannot be stored: {error}")
         except Exception as error:
             # Enrichment is a bonus on a record that must be stored and alerted anyway.
-            logger.exception("enrichment error", extra={"training_job_name": snapshot.name})
+            logger.exception("enrichment error", extra=_log_keys(snapshot))
             return self._failed(snapshot, f"{type(error).__name__}")
         return newest_of(snapshot, described)
 
     def _failed(self, snapshot: JobSnapshot, reason: str) -> JobSnapshot:
         logger.warning(
             "enrichment pending",
-            extra={"training_job_name": snapshot.name, "reason": reason[:300]},
+            extra={**_log_keys(snapshot), "reason": reason[:300]},
         )
         return pending(snapshot)
+
+
+def _log_keys(snapshot: JobSnapshot) -> dict[str, str]:
+    return {
+        "training_job_name": snapshot.name,
+        "account": snapshot.account,
+        "region": snapshot.region,
+    }
 
 
 def _tags(snapshot: JobSnapshot) -> list[dict[str, str]]:

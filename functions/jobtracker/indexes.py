@@ -16,6 +16,10 @@ class IndexName(Enum):
     MONTH = "by-month"
     TUNING_JOB = "by-tuning-job"
     NAME = "by-name"
+    ACCOUNT = "by-account"
+    ACCOUNT_STATUS = "by-account-status"
+    PLACE = "by-place"
+    PLACE_STATUS = "by-place-status"
 
 
 @dataclass(frozen=True)

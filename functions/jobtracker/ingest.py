@@ -33,9 +33,13 @@ def parse_state_change(body: str | Mapping[str, Any]) -> StateChange:
     if "detail" not in event:
         raise MalformedEvent("event has no detail")
     event_id = event.get("id")
+    # The envelope says where the job lives: a member account's event forwarded to this
+    # bus keeps its own account and region.
     return StateChange(
         event_id=event_id if isinstance(event_id, str) else None,
-        snapshot=normalise_training_job(event["detail"]),
+        snapshot=normalise_training_job(
+            event["detail"], (event.get("account"), event.get("region"))
+        ),
     )
 
 

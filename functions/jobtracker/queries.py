@@ -7,13 +7,19 @@ Every listing reads one index with key conditions only (items read = items retur
   month when there is no upper bound, or to skip empty months: see _walk_months).
 - status (+ window): by-status, partition = the status; created_sk in the window.
 - tuning_job_arn (+ window): by-tuning-job, partition = the ARN; created_sk in the window.
-- name_prefix: by-name, partition = the prefix's first character; begins_with(job_name).
+- name_prefix: by-name, partition = the prefix's first character; begins_with(name_sk).
+- account (+ status) (+ window): by-account / by-account-status, partition = the account
+  (and status); account and region: by-place / by-place-status, partition =
+  "<account>#<region>" (and status); created_sk in the window.
+- tuning_job_arn with account and/or region: the ARN names its account and region, so
+  the by-tuning-job partition is already that account's; a filter that contradicts the
+  ARN is answered with no items and no read.
 
-created_sk is "<creation time>#<name>", so a window [after, before] is the key range
-[after, before + "$"] ("$" sorts right after "#"). The by-name index orders by name, not by
-creation time: a prefix listing is newest first only in so far as names carry their
-creation time (SageMaker's generated names do). Other combinations are refused with a 400
-that lists the supported ones, rather than answered by discarding items.
+created_sk is "<creation time>#<account>#<region>#<name>", so a window [after, before] is
+the key range [after, before + "$"] ("$" sorts right after "#"). The by-name index orders
+by name, not by creation time: a prefix listing is newest first only in so far as names
+carry their creation time (SageMaker's generated names do). Other combinations are refused
+with a 400 that lists the supported ones, rather than answered by discarding items.
 """
 
 from __future__ import annotations
@@ -27,7 +33,14 @@ from typing import Any, Protocol
 
 from jobtracker.errors import InvalidQuery, UnknownJob
 from jobtracker.indexes import IndexName, IndexPage, KeyRange
-from jobtracker.record import STATUS_RANK, is_training_job_name
+from jobtracker.record import (
+    ACCOUNT,
+    REGION,
+    STATUS_RANK,
+    JobIdentity,
+    Place,
+    is_training_job_name,
+)
 from jobtracker.tokens import Cursor, PageTokens
 
 STATUSES = tuple(STATUS_RANK)
@@ -35,6 +48,8 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 STATS_DEFAULT_DAYS = 30
 LIST_PARAMETERS = (
+    "account",
+    "region",
     "status",
     "created_after",
     "created_before",
@@ -43,11 +58,13 @@ LIST_PARAMETERS = (
     "limit",
     "next_token",
 )
-STATS_PARAMETERS = ("created_after", "created_before")
+STATS_PARAMETERS = ("account", "created_after", "created_before")
+JOB_PARAMETERS = ("account", "region")
 SUPPORTED_COMBINATIONS = (
     "no filter; created_after/created_before; status with or without created_after/"
     "created_before; tuning_job_arn with or without created_after/created_before; "
-    "name_prefix alone"
+    "name_prefix alone; each of these but name_prefix also with account, or with account "
+    "and region (region only with account)"
 )
 # SageMaker's own pattern for a tuning job ARN (the job name part: 1-32 characters).
 TUNING_JOB_ARN = re.compile(
@@ -56,7 +73,9 @@ TUNING_JOB_ARN = re.compile(
 )
 NAME_PREFIX = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9-]{0,62}")
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
-_CREATED_SK = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z#(.+)")
+_CREATED_SK = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z#([^#]+)#([^#]+)#(.+)")
+_NAME_SK = re.compile(r"([^#]+)#([^#]+)#([^#]+)")
+_TUNING_JOB_PLACE = re.compile(r"arn:[^:]+:sagemaker:([^:]*):([0-9]{12}):")
 _LIMIT = re.compile(r"[0-9]{1,3}")
 _MAX_TIME_CHARS = 64
 # Bounds of the STATS partition's day keys: every "yyyy-mm-dd" sorts between them.
@@ -66,17 +85,19 @@ _FIRST_DAY, _LAST_DAY = "0000-00-00", "9999-99-99"
 class JobReader(Protocol):
     """What the queries need from the store (store.reads.JobReads in production)."""
 
-    def get_job(self, name: str) -> dict[str, Any] | None: ...
+    def get_job(self, job: JobIdentity) -> dict[str, Any] | None: ...
 
-    def job_exists(self, name: str) -> bool: ...
+    def job_exists(self, job: JobIdentity) -> bool: ...
 
-    def list_transitions(self, name: str) -> list[dict[str, Any]]: ...
+    def list_transitions(self, job: JobIdentity) -> list[dict[str, Any]]: ...
 
     def read_index(self, key_range: KeyRange, after: str | None, limit: int) -> IndexPage: ...
 
     def latest_day_with_jobs(self, first_day: str, last_day: str) -> str | None: ...
 
-    def iter_daily_stats(self, first_day: str, last_day: str) -> Iterable[Mapping[str, Any]]: ...
+    def iter_daily_stats(
+        self, first_day: str, last_day: str, account: str | None = None
+    ) -> Iterable[Mapping[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -98,6 +119,8 @@ class Window:
 @dataclass(frozen=True)
 class JobQuery:
     window: Window
+    account: str | None = None
+    region: str | None = None
     status: str | None = None
     tuning_job_arn: str | None = None
     name_prefix: str | None = None
@@ -109,6 +132,8 @@ class JobQuery:
         """The filters (not the limit: a client may change page size between pages)."""
         return json.dumps(
             [
+                self.account,
+                self.region,
                 self.status,
                 self.window.after,
                 self.window.before,
@@ -122,6 +147,7 @@ class JobQuery:
 class StatsQuery:
     first_day: str  # whole UTC days, inclusive
     last_day: str
+    account: str | None = None  # None: all accounts together
 
 
 # -- parsing ---------------------------------------------------------------------------
@@ -145,6 +171,8 @@ def parse_job_query(params: Mapping[str, str] | None) -> JobQuery:
         )
     query = JobQuery(
         window=parse_window(params),
+        account=parse_account(params.get("account")),
+        region=parse_region(params.get("region")),
         status=status,
         tuning_job_arn=tuning_job_arn,
         name_prefix=name_prefix,
@@ -153,6 +181,33 @@ def parse_job_query(params: Mapping[str, str] | None) -> JobQuery:
     )
     _check_combination(query)
     return query
+
+
+def parse_account(raw: str | None) -> str | None:
+    if raw is not None and not ACCOUNT.fullmatch(raw):
+        raise InvalidQuery(f"account must be a 12-digit AWS account id; got {raw[:40]!r}")
+    return raw
+
+
+def parse_region(raw: str | None) -> str | None:
+    if raw is not None and not REGION.fullmatch(raw):
+        raise InvalidQuery(f"region must be an AWS region such as us-east-1; got {raw[:40]!r}")
+    return raw
+
+
+def parse_job_identity(name: str, params: Mapping[str, str] | None, home: Place) -> JobIdentity:
+    """The job `name` in the account and region the parameters select, else in `home`.
+
+    Never looked for elsewhere: a name alone means the tracker's own account and region,
+    even if another account has a job by that name.
+    """
+    params = _known(params, JOB_PARAMETERS)
+    _check_name(name)
+    return JobIdentity(
+        account=parse_account(params.get("account")) or home.account,
+        region=parse_region(params.get("region")) or home.region,
+        name=name,
+    )
 
 
 def parse_limit(raw: str | None) -> int:
@@ -227,7 +282,8 @@ def parse_stats_query(params: Mapping[str, str] | None, today: date) -> StatsQue
         raise InvalidQuery(
             f"created_after ({first_day}) is later than created_before ({last_day}; default: today)"
         )
-    return StatsQuery(first_day=first_day, last_day=last_day)
+    account = parse_account(params.get("account"))
+    return StatsQuery(first_day=first_day, last_day=last_day, account=account)
 
 
 def _known(params: Mapping[str, str] | None, allowed: tuple[str, ...]) -> Mapping[str, str]:
@@ -242,8 +298,17 @@ def _known(params: Mapping[str, str] | None, allowed: tuple[str, ...]) -> Mappin
 
 def _check_combination(query: JobQuery) -> None:
     windowed = query.window != Window()
+    if query.region is not None and query.account is None:
+        # A region across every account would need two more indexes, each a write on
+        # every change of every job (docs/api.md, "How it reads").
+        raise InvalidQuery(
+            f"region is supported only together with account; supported: {SUPPORTED_COMBINATIONS}"
+        )
     if query.name_prefix is not None and (
-        windowed or query.status is not None or query.tuning_job_arn is not None
+        windowed
+        or query.status is not None
+        or query.tuning_job_arn is not None
+        or query.account is not None
     ):
         raise InvalidQuery(
             f"name_prefix cannot be combined with other filters; supported: "
@@ -266,30 +331,43 @@ def _record_time(moment: datetime) -> str:
 # -- answering -------------------------------------------------------------------------
 
 
-def job_detail(name: str, reader: JobReader) -> dict[str, Any]:
-    _check_name(name)
-    record = reader.get_job(name)
+def job_detail(job: JobIdentity, reader: JobReader) -> dict[str, Any]:
+    record = reader.get_job(job)
     if record is None:
-        raise UnknownJob(f"training job {name!r} not found")
+        raise UnknownJob(_not_found(job))
     return record
 
 
-def job_transitions(name: str, reader: JobReader) -> dict[str, Any]:
+def job_transitions(job: JobIdentity, reader: JobReader) -> dict[str, Any]:
     """A job's secondary status transitions, oldest first.
 
     Transitions are stored after their job, so finding any proves the job exists; only a
     job without transitions costs a second read.
     """
-    _check_name(name)
-    transitions = reader.list_transitions(name)
-    if not transitions and not reader.job_exists(name):
-        raise UnknownJob(f"training job {name!r} not found")
+    transitions = reader.list_transitions(job)
+    if not transitions and not reader.job_exists(job):
+        raise UnknownJob(_not_found(job))
     return {"items": transitions}
+
+
+def _not_found(job: JobIdentity) -> str:
+    return (
+        f"training job {job.name!r} not found in account {job.account}, region {job.region} "
+        "(pass account and region for a job elsewhere)"
+    )
 
 
 def list_jobs(query: JobQuery, reader: JobReader, tokens: PageTokens) -> dict[str, Any]:
     cursor = tokens.open(query.next_token, query.fingerprint) if query.next_token else None
-    if query.status is None and query.tuning_job_arn is None and query.name_prefix is None:
+    if _contradicts_tuning_job(query):
+        # The tuning job's training jobs are all in its own account and region.
+        return {"items": [], "next_token": None}
+    if (
+        query.status is None
+        and query.tuning_job_arn is None
+        and query.name_prefix is None
+        and query.account is None
+    ):
         items, cursor = _walk_months(query, reader, cursor)
     else:
         key_range = _key_range(query)
@@ -316,7 +394,7 @@ def window_stats(query: StatsQuery, reader: JobReader) -> dict[str, Any]:
         0,
     )
     counts = dict.fromkeys(STATUSES, 0)
-    for day in reader.iter_daily_stats(query.first_day, query.last_day):
+    for day in reader.iter_daily_stats(query.first_day, query.last_day, query.account):
         for status in STATUSES:
             counts[status] += int(day.get(f"count_{status}", 0))
         for name in totals:
@@ -334,6 +412,7 @@ def window_stats(query: StatsQuery, reader: JobReader) -> dict[str, Any]:
         "spot_savings_percent": savings,
         "created_after": f"{query.first_day}T00:00:00.000Z",
         "created_before": f"{query.last_day}T23:59:59.999Z",
+        "account": query.account,
     }
 
 
@@ -350,8 +429,25 @@ def _key_range(query: JobQuery) -> KeyRange:
         return KeyRange(IndexName.NAME, query.name_prefix[0], prefix=query.name_prefix)
     if query.tuning_job_arn is not None:
         return KeyRange(IndexName.TUNING_JOB, query.tuning_job_arn, window.low_key, window.high_key)
-    assert query.status is not None
-    return KeyRange(IndexName.STATUS, query.status, window.low_key, window.high_key)
+    if query.account is None:
+        assert query.status is not None
+        return KeyRange(IndexName.STATUS, query.status, window.low_key, window.high_key)
+    index, partition = IndexName.ACCOUNT, query.account
+    if query.region is not None:
+        index, partition = IndexName.PLACE, f"{query.account}#{query.region}"
+    if query.status is not None:
+        index = IndexName.ACCOUNT_STATUS if index is IndexName.ACCOUNT else IndexName.PLACE_STATUS
+        partition = f"{partition}#{query.status}"
+    return KeyRange(index, partition, window.low_key, window.high_key)
+
+
+def _contradicts_tuning_job(query: JobQuery) -> bool:
+    if query.tuning_job_arn is None:
+        return False
+    match = _TUNING_JOB_PLACE.match(query.tuning_job_arn)
+    assert match is not None  # the parser checked the ARN
+    region, account = match.groups()
+    return query.account not in (None, account) or query.region not in (None, region)
 
 
 def _check_after(index: IndexName, cursor: Cursor | None) -> None:
@@ -359,10 +455,17 @@ def _check_after(index: IndexName, cursor: Cursor | None) -> None:
     if cursor is None or cursor.after is None:
         return
     if index is IndexName.NAME:
-        ok = is_training_job_name(cursor.after)
+        match = _NAME_SK.fullmatch(cursor.after)
+        parts = None if match is None else (match[2], match[3], match[1])
     else:
         match = _CREATED_SK.fullmatch(cursor.after)
-        ok = match is not None and is_training_job_name(match.group(1))
+        parts = None if match is None else (match[1], match[2], match[3])
+    ok = (
+        parts is not None
+        and ACCOUNT.fullmatch(parts[0]) is not None
+        and REGION.fullmatch(parts[1]) is not None
+        and is_training_job_name(parts[2])
+    )
     if not ok:
         raise InvalidQuery("next_token is from an incompatible version of this API")
 

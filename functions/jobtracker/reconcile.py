@@ -20,11 +20,12 @@ from typing import Any
 from jobtracker.errors import MalformedEvent
 from jobtracker.ingest import Pipeline
 from jobtracker.observability import logger
-from jobtracker.record import TERMINAL_RANK, JobSnapshot
+from jobtracker.record import TERMINAL_RANK, JobIdentity, JobSnapshot, Place
 from jobtracker.sagemaker import (
     WORST_CALL_MS,
     JobNotFound,
     ListedJob,
+    SageMakerClients,
     SageMakerError,
     SageMakerThrottled,
     describe_job,
@@ -125,19 +126,22 @@ def _version(rank: int, last_modified_ms: int) -> tuple[bool, int, int]:
 class Reconciler:
     """One run per scheduled invocation; `remaining_ms` is the Lambda context's clock.
 
-    `connect` builds the SageMaker client at the first run, not at import: loading
-    SageMaker's service model costs as much as importing boto3.
+    It lists the jobs of `home` (the tracker's account and region). `connect(account,
+    region)` gives the SageMaker client of a job's own account and region (pending jobs
+    may be another account's), at the first run, not at import: loading SageMaker's
+    service model costs as much as importing boto3.
     """
 
     def __init__(
         self,
-        connect: Callable[[], Any],
+        connect: SageMakerClients,
         pipeline: Pipeline,
+        home: Place,
         settings: ReconcileSettings | None = None,
         clock: Callable[[], int] = epoch_ms,
     ) -> None:
-        self._connect = connect
-        self.sagemaker: Any = None
+        self.connect = connect
+        self.home = home
         self.repository: JobRepository = pipeline.repository
         # The reconciler has just described the job: enriching would describe it again.
         self._alerting = dataclasses.replace(pipeline, enricher=None)
@@ -148,8 +152,6 @@ class Reconciler:
 
     def run(self, remaining_ms: Callable[[], int]) -> ReconcileReport:
         report = ReconcileReport()
-        if self.sagemaker is None:
-            self.sagemaker = self._connect()
         now = self.clock()
         state = self.repository.load_reconcile_state()
         window = state.window or self._new_window(state.watermark_ms, now)
@@ -189,14 +191,14 @@ class _Run:
         self.r = reconciler
         self.saved = saved
         self.window = window
-        self.retry = set(saved.retry_names)
+        self.retry = set(saved.retry_jobs)
         self.settings = reconciler.settings
         self.report = report
         self.remaining_ms = remaining_ms
         self.now = now
         self.alert_cutoff = now - self.settings.alert_lookback_ms
         # Jobs described by this run already: the listing does not ask again.
-        self.described_names: set[str] = set()
+        self.described: set[JobIdentity] = set()
 
     def check_time(self) -> None:
         if self.remaining_ms() < self.settings.reserve_ms:
@@ -205,21 +207,21 @@ class _Run:
     # -- jobs a failed store or alert left to redo -------------------------------------
 
     def retry_failed(self) -> None:
-        for name in sorted(self.retry):
+        for job in sorted(self.retry):
             self.check_time()
             try:
-                described = self.describe(name)
+                described = self.describe(job)
             except (JobNotFound, MalformedEvent):
-                self.retry.discard(name)
+                self.retry.discard(job)
                 continue
             self.store(described)
-            self.retry.discard(name)
+            self.retry.discard(job)
 
     # -- pending enrichments ----------------------------------------------------------
 
     def heal_pending(self) -> None:
         for pending in self.r.repository.pending_enrichments(self.settings.pending_per_run):
-            if pending.name in self.described_names:
+            if pending.job in self.described:
                 continue
             self.check_time()
             self.heal(pending)
@@ -227,7 +229,7 @@ class _Run:
     def heal(self, pending: PendingJob) -> None:
         settled = self.now - pending.last_modified_ms > self.settings.overlap_ms
         try:
-            described = self.describe(pending.name)
+            described = self.describe(pending.job)
         except JobNotFound:
             if settled:
                 self.abandon(pending, "SageMaker has no such job")
@@ -246,7 +248,7 @@ class _Run:
         if self.r.repository.abandon_enrichment(pending):
             self.report.abandoned += 1
             logger.warning(
-                "enrichment abandoned", extra={"training_job_name": pending.name, "reason": reason}
+                "enrichment abandoned", extra={"training_job": str(pending.job), "reason": reason}
             )
 
     # -- the listing window -----------------------------------------------------------
@@ -254,8 +256,13 @@ class _Run:
     def work_through(self) -> None:
         resume = self.window.resume_ms
         created_after = None if resume is None else resume - RESUME_OVERLAP_MS
+        home = self.r.home
         pages = list_changed_jobs(
-            self.r.sagemaker, self.window.since_ms, created_after, self.settings.page_size
+            self.r.connect(home.account, home.region),
+            home,
+            self.window.since_ms,
+            created_after,
+            self.settings.page_size,
         )
         while True:
             self.check_time()
@@ -268,7 +275,7 @@ class _Run:
             ReconcileState(
                 watermark_ms=self.window.until_ms,
                 window=None,
-                retry_names=tuple(sorted(self.retry)),
+                retry_jobs=tuple(sorted(self.retry)),
             )
         )
         self.report.finished = True
@@ -276,31 +283,29 @@ class _Run:
     def work_through_page(self, page: list[ListedJob]) -> None:
         """Reconcile a page's jobs in order, moving the window past each one done."""
         self.report.listed += len(page)
-        stored = self.r.repository.stored_versions(job.name for job in page)
+        stored = self.r.repository.stored_versions(job.job for job in page)
         for listed in page:
-            if listed.name not in self.described_names and is_changed(
-                listed, stored.get(listed.name)
-            ):
+            if listed.job not in self.described and is_changed(listed, stored.get(listed.job)):
                 self.check_time()
                 self.reconcile_listed(listed)
             self.window = dataclasses.replace(self.window, resume_ms=listed.creation_ms)
 
     def reconcile_listed(self, listed: ListedJob) -> None:
         try:
-            described = self.describe(listed.name)
+            described = self.describe(listed.job)
         except JobNotFound:
-            logger.warning("listed job not found", extra={"training_job_name": listed.name})
+            logger.warning("listed job not found", extra={"training_job": str(listed.job)})
             return
         except MalformedEvent as error:
-            self.unstorable(listed.name, error)
+            self.unstorable(listed.job, error)
             return
         self.store(described)
 
     # -- shared -----------------------------------------------------------------------
 
-    def describe(self, name: str) -> JobSnapshot:
-        self.described_names.add(name)
-        snapshot = describe_job(self.r.sagemaker, name)
+    def describe(self, job: JobIdentity) -> JobSnapshot:
+        self.described.add(job)
+        snapshot = describe_job(self.r.connect(job.account, job.region), job)
         self.report.described += 1
         return snapshot
 
@@ -310,14 +315,16 @@ class _Run:
         try:
             result = pipeline.handle(snapshot)
         except MalformedEvent as error:
-            self.unstorable(snapshot.name, error)
+            self.unstorable(snapshot.identity, error)
             return None
         except Exception as error:
             # The store or the alert failed (throttled table, topic unreachable): the job
             # is redone at the start of the next run, whose store (or stale outcome)
             # takes the alert path again.
-            self.retry.add(snapshot.name)
-            logger.exception("store or alert failed", extra={"training_job_name": snapshot.name})
+            self.retry.add(snapshot.identity)
+            logger.exception(
+                "store or alert failed", extra={"training_job": str(snapshot.identity)}
+            )
             raise _Stop(f"store or alert failed: {type(error).__name__}") from None
         if result.outcome is StoreOutcome.STORED:
             self.report.stored += 1
@@ -330,7 +337,7 @@ class _Run:
         logger.info(
             "reconciled",
             extra={
-                "training_job_name": snapshot.name,
+                "training_job": str(snapshot.identity),
                 "status": snapshot.status,
                 "outcome": result.outcome.value,
                 "quiet": quiet,
@@ -338,16 +345,14 @@ class _Run:
         )
         return result.outcome
 
-    def unstorable(self, name: str, error: MalformedEvent) -> None:
+    def unstorable(self, job: JobIdentity, error: MalformedEvent) -> None:
         self.report.unstorable += 1
-        logger.error(
-            "job cannot be stored", extra={"training_job_name": name, "reason": str(error)}
-        )
+        logger.error("job cannot be stored", extra={"training_job": str(job), "reason": str(error)})
 
     def save_progress(self) -> None:
         self.save(
             dataclasses.replace(
-                self.saved, window=self.window, retry_names=tuple(sorted(self.retry))
+                self.saved, window=self.window, retry_jobs=tuple(sorted(self.retry))
             )
         )
 

@@ -43,6 +43,66 @@ USER_MAPS = frozenset(
 NOT_ATTRIBUTES = frozenset({"ResponseMetadata"})
 
 JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+ACCOUNT = re.compile(r"^[0-9]{12}$")
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$")
+# arn:<partition>:sagemaker:<region>:<account>:training-job/<name>; SageMaker writes the
+# name in lower case in the ARN, so the name itself comes from TrainingJobName.
+TRAINING_JOB_ARN = re.compile(
+    r"^arn:aws[a-z-]*:sagemaker:(?P<region>[^:]*):(?P<account>[^:]*):training-job/(?P<name>.+)$"
+)
+
+
+@dataclass(frozen=True)
+class Place:
+    """An account and region: where jobs live, and where the tracker itself is (home)."""
+
+    account: str
+    region: str
+
+
+@dataclass(frozen=True, order=True)
+class JobIdentity:
+    """Who a job is: SageMaker names are unique only within one account and region."""
+
+    account: str
+    region: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.account}/{self.region}/{self.name}"
+
+    @classmethod
+    def parse(cls, text: str) -> JobIdentity:
+        """The inverse of str(); MalformedEvent if `text` is not one."""
+        account, _, rest = text.partition("/")
+        region, _, name = rest.partition("/")
+        return identity_of(account, region, name, "job identity")
+
+
+def identity_of(account: object, region: object, name: object, where: str) -> JobIdentity:
+    """A checked identity; MalformedEvent naming `where` if a part is missing or malformed."""
+    if account is None or region is None:
+        raise MalformedEvent(f"{where}: {'account' if account is None else 'region'} missing")
+    if not isinstance(account, str) or not ACCOUNT.fullmatch(account):
+        raise MalformedEvent(f"{where}: account {str(account)[:40]!r} is not a 12-digit account id")
+    if not isinstance(region, str) or not REGION.fullmatch(region):
+        raise MalformedEvent(f"{where}: region {str(region)[:40]!r} is not an AWS region")
+    if not is_training_job_name(name):
+        raise MalformedEvent(f"{where}: {str(name)[:80]!r} is not a training job name")
+    return JobIdentity(account, region, name)
+
+
+def identity_from_arn(arn: object, name: str) -> JobIdentity:
+    """The identity a TrainingJobArn names; MalformedEvent if it is not one of `name`."""
+    match = TRAINING_JOB_ARN.fullmatch(arn) if isinstance(arn, str) else None
+    if match is None:
+        raise MalformedEvent(
+            f"TrainingJobArn: {str(arn)[:120]!r} is not a training job ARN "
+            "(arn:aws:sagemaker:<region>:<account>:training-job/<name>)"
+        )
+    if match["name"].lower() != name.lower():
+        raise MalformedEvent(f"TrainingJobArn: {match[0][:120]!r} names another job than {name!r}")
+    return identity_of(match["account"], match["region"], name, "TrainingJobArn")
 
 
 @dataclass(frozen=True)
@@ -66,6 +126,8 @@ class JobSnapshot:
     """One full snapshot of a training job, normalised, with its place in the job's order."""
 
     name: str
+    account: str
+    region: str
     status: str
     secondary_status: str | None
     creation_ms: int
@@ -76,6 +138,10 @@ class JobSnapshot:
     # is and marked, so the reconciler finds it and finishes it. Not part of the record
     # nor of the order: it says what is still to do, not what the job is.
     enrichment_pending: bool = False
+
+    @property
+    def identity(self) -> JobIdentity:
+        return JobIdentity(self.account, self.region, self.name)
 
     @property
     def rank(self) -> int:
@@ -114,12 +180,23 @@ def is_training_job_name(text: object) -> TypeGuard[str]:
     return isinstance(text, str) and JOB_NAME.fullmatch(text) is not None
 
 
-def normalise_training_job(detail: Mapping[str, Any]) -> JobSnapshot:
-    """Turn an event's `detail` or a DescribeTrainingJob response into a JobSnapshot."""
+def normalise_training_job(
+    detail: Mapping[str, Any], place: tuple[object, object] | None = None
+) -> JobSnapshot:
+    """Turn an event's `detail` or a DescribeTrainingJob response into a JobSnapshot.
+
+    `place` is the (account, region) the job lives in, as an event's envelope says;
+    without it (a DescribeTrainingJob response) the TrainingJobArn says. Never guessed:
+    a missing or malformed one is a MalformedEvent.
+    """
     if not isinstance(detail, Mapping):
         raise MalformedEvent(f"detail: expected an object, got {type(detail).__name__}")
     _check_depth(detail)
     name = _required_name(detail)
+    if place is None:
+        identity = identity_from_arn(detail.get("TrainingJobArn"), name)
+    else:
+        identity = identity_of(place[0], place[1], name, "event")
     status = _required_status(detail)
     secondary = detail.get("SecondaryStatus")
     if secondary is not None and not isinstance(secondary, str):
@@ -138,8 +215,13 @@ def normalise_training_job(detail: Mapping[str, Any]) -> JobSnapshot:
             record["tags"] = _tags(value)
         else:
             record[_key(key)] = _value(key, value, key)
+    # The job's place, which the TrainingJob document itself names only inside its ARN.
+    record["account"] = identity.account
+    record["region"] = identity.region
     return JobSnapshot(
         name=name,
+        account=identity.account,
+        region=identity.region,
         status=status,
         secondary_status=secondary,
         creation_ms=creation_ms,

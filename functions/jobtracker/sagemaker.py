@@ -7,7 +7,8 @@ botocore's exceptions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from jobtracker.clients import new_client
 from jobtracker.errors import MalformedEvent
-from jobtracker.record import STATUS_RANK, JobSnapshot, normalise_training_job
+from jobtracker.record import STATUS_RANK, JobIdentity, JobSnapshot, Place, normalise_training_job
 from jobtracker.timestamps import to_epoch_ms
 
 # Short timeouts: a describe sits in front of a store and an alert. Adaptive retries
@@ -64,29 +65,80 @@ class SageMakerUnavailable(SageMakerError):
     """Denied, timed out, unreachable, a server error: anything but the two above."""
 
 
+# The one seam between jobtracker and SageMaker's accounts: (account, region) -> a client
+# that reads that account's jobs in that region, or SageMakerUnavailable.
+SageMakerClients = Callable[[str, str], Any]
+# MEMBER_ACCESS values: how a client reaches another account than the tracker's own.
+MEMBER_ACCESS_NONE = ""
+# The emulator's convention (moto): a request's x-moto-account-id header names its account.
+MEMBER_ACCESS_EMULATOR = "emulator-account-header"
+MEMBER_ACCESS_MODES = (MEMBER_ACCESS_NONE, MEMBER_ACCESS_EMULATOR)
+EMULATOR_ACCOUNT_HEADER = "x-moto-account-id"
+
+
 @dataclass(frozen=True)
 class ListedJob:
     """One TrainingJobSummary of ListTrainingJobs."""
 
-    name: str
+    job: JobIdentity
     creation_ms: int
     last_modified_ms: int
     rank: int
 
+    @property
+    def name(self) -> str:
+        return self.job.name
 
-def sagemaker_client() -> Any:
-    """The SageMaker client: region and endpoint from the environment as for any client."""
-    return new_client("sagemaker", CLIENT_CONFIG)
+
+def job_clients(home: Place, member_access: str = MEMBER_ACCESS_NONE) -> SageMakerClients:
+    """The SageMaker clients of the tracker's functions, one per (account, region), made
+    on first use (loading SageMaker's service model costs as much as importing boto3).
+
+    The tracker's own account is read with the function's credentials, in any region.
+    Another account needs access to it: without any (`MEMBER_ACCESS` unset), asking is
+    SageMakerUnavailable, so the job is stored from its event and marked pending.
+    """
+    clients: dict[tuple[str, str], Any] = {}
+    lock = threading.Lock()
+
+    def client_for(account: str, region: str) -> Any:
+        with lock:
+            if (account, region) not in clients:
+                clients[account, region] = _new_job_client(home, member_access, account, region)
+            return clients[account, region]
+
+    return client_for
+
+
+def _new_job_client(home: Place, member_access: str, account: str, region: str) -> Any:
+    if account == home.account:
+        return new_client("sagemaker", CLIENT_CONFIG, region)
+    if member_access == MEMBER_ACCESS_EMULATOR:
+        client = new_client("sagemaker", CLIENT_CONFIG, region)
+        client.meta.events.register("before-sign", in_emulator_account(account))
+        return client
+    raise SageMakerUnavailable(f"no access to account {account} (it is not this tracker's)")
+
+
+def in_emulator_account(account: str) -> Callable[..., None]:
+    """A botocore before-sign hook that sends a request to `account` of the emulator."""
+
+    def add_header(request: Any, **_: Any) -> None:
+        request.headers[EMULATOR_ACCOUNT_HEADER] = account
+
+    return add_header
 
 
 def describe_job(
-    client: Any, name: str, known_tags: list[dict[str, str]] | None = None
+    client: Any, job: JobIdentity, known_tags: list[dict[str, str]] | None = None
 ) -> JobSnapshot:
-    """DescribeTrainingJob, normalised like any event; MalformedEvent if it cannot be.
+    """DescribeTrainingJob, normalised like any event; MalformedEvent if it cannot be, or
+    if the answer is another job than `job` (a client of the wrong account).
 
     DescribeTrainingJob has no tags, which the event has: `known_tags` (the record's
     `{key, value}` list) are the job's tags; without them, ListTags is asked.
     """
+    name = job.name
     try:
         response = dict(client.describe_training_job(TrainingJobName=name))
     except ClientError as error:
@@ -102,8 +154,8 @@ def describe_job(
         elif isinstance(response.get("TrainingJobArn"), str):
             response["Tags"] = _list_tags(client, response["TrainingJobArn"])
     snapshot = normalise_training_job(response)
-    if snapshot.name != name:
-        raise MalformedEvent(f"DescribeTrainingJob {name} answered for {snapshot.name}")
+    if snapshot.identity != job:
+        raise MalformedEvent(f"DescribeTrainingJob {job} answered for {snapshot.identity}")
     return snapshot
 
 
@@ -124,9 +176,10 @@ def _list_tags(client: Any, arn: str) -> list[dict[str, str]]:
 
 
 def list_changed_jobs(
-    client: Any, since_ms: int, created_after_ms: int | None, page_size: int
+    client: Any, place: Place, since_ms: int, created_after_ms: int | None, page_size: int
 ) -> Iterator[list[ListedJob]]:
-    """Pages of the jobs modified after `since_ms`, oldest created first.
+    """Pages of the jobs modified after `since_ms`, oldest created first; `client` reads
+    the jobs of `place`.
 
     A page may be empty and still not be the last (the service filters after paging).
     """
@@ -146,13 +199,14 @@ def list_changed_jobs(
             raise _failure(error, "ListTrainingJobs") from None
         except BotoCoreError as error:
             raise SageMakerUnavailable(f"ListTrainingJobs: {error}") from None
-        yield [job for job in map(_listed, page.get("TrainingJobSummaries", [])) if job]
+        summaries = page.get("TrainingJobSummaries", [])
+        yield [job for job in (_listed(place, summary) for summary in summaries) if job]
         token = page.get("NextToken")
         if not token:
             return
 
 
-def _listed(summary: dict[str, Any]) -> ListedJob | None:
+def _listed(place: Place, summary: dict[str, Any]) -> ListedJob | None:
     try:
         creation_ms = to_epoch_ms(summary["CreationTime"], "CreationTime")
         modified = summary.get("LastModifiedTime")
@@ -163,7 +217,8 @@ def _listed(summary: dict[str, Any]) -> ListedJob | None:
     if not isinstance(name, str) or not name:
         return None
     rank = STATUS_RANK.get(str(summary.get("TrainingJobStatus")), 0)
-    return ListedJob(name, creation_ms, last_modified_ms, rank)
+    job = JobIdentity(place.account, place.region, name)
+    return ListedJob(job, creation_ms, last_modified_ms, rank)
 
 
 def is_throttling(code: str) -> bool:

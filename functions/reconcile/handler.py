@@ -15,7 +15,7 @@ from jobtracker.config import ReconcileConfig
 from jobtracker.ingest import Pipeline
 from jobtracker.observability import MetricUnit, logger, metrics, tracer
 from jobtracker.reconcile import DAY_MS, HOUR_MS, Reconciler, ReconcileReport, ReconcileSettings
-from jobtracker.sagemaker import sagemaker_client
+from jobtracker.sagemaker import job_clients
 from jobtracker.store.repository import JobRepository
 
 CONFIG = ReconcileConfig.from_env()
@@ -24,8 +24,9 @@ REPOSITORY = JobRepository(CONFIG.table)
 # writer stores it first; the reconciler leaves it out for jobs ended before the lookback.
 ALERTER = configured_alerter(CONFIG.alerts, CONFIG.table, REPOSITORY.models)
 RECONCILER = Reconciler(
-    connect=sagemaker_client,
+    connect=job_clients(CONFIG.home, CONFIG.member_access),
     pipeline=Pipeline(repository=REPOSITORY, alerter=ALERTER),
+    home=CONFIG.home,
     settings=ReconcileSettings(
         backfill_ms=CONFIG.backfill_days * DAY_MS,
         alert_lookback_ms=CONFIG.alert_lookback_hours * HOUR_MS,

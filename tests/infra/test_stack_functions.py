@@ -21,6 +21,8 @@ ENVIRONMENT = {
     },
 }
 POWERTOOLS = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
+# Every function knows the tracker's own account and region: the stack's.
+HOME = {"HOME_ACCOUNT", "HOME_REGION"}
 
 
 @pytest.mark.parametrize("package", sorted(SETTINGS))
@@ -48,7 +50,9 @@ def test_function_logs_to_its_own_group_with_retention(synthesized, package):
 def test_function_environment(synthesized, package):
     _, properties = synthesized.function(package)
     variables = properties["Environment"]["Variables"]
-    assert set(variables) == POWERTOOLS | ENVIRONMENT[package]
+    assert set(variables) == POWERTOOLS | HOME | ENVIRONMENT[package]
+    assert variables["HOME_ACCOUNT"] == {"Ref": "AWS::AccountId"}
+    assert variables["HOME_REGION"] == {"Ref": "AWS::Region"}
     assert variables["POWERTOOLS_SERVICE_NAME"] == "jobtracker"
     assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "jobtracker"
     assert variables["LOG_LEVEL"] == "INFO"

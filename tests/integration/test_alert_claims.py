@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from jobtracker.alerts.kinds import AlertKind
-from jobtracker.record import normalise_training_job
+from jobtracker.record import JobIdentity, normalise_training_job
 from jobtracker.store.alert_claims import AlertClaimRepository, ClaimOutcome
 from jobtracker.store.repository import JobRepository, TableConfig
 from moto import mock_aws
@@ -15,10 +15,12 @@ from pynamodb.connection.base import Connection
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
 from tests.fixtures.aws import REGION, TABLE_NAME, clients, create_table
-from tests.fixtures.events import BASE_MS, lifecycle
+from tests.fixtures.events import ACCOUNT, BASE_MS, lifecycle
 
 LEASE = 60_000
-NAME = "job-claims"
+NAME = JobIdentity(ACCOUNT, REGION, "job-claims")
+# The same name in another account: another job, with claims of its own.
+FOREIGN = JobIdentity("210987654321", REGION, "job-claims")
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ def claims() -> Iterator[AlertClaimRepository]:
         create_table(dynamodb)
         config = TableConfig(TABLE_NAME, REGION)
         jobs = JobRepository(config)
-        jobs.store_snapshot(normalise_training_job(lifecycle(NAME, "Failed")[-1]))
+        jobs.store_snapshot(normalise_training_job(lifecycle(NAME.name, "Failed")[-1]))
         yield AlertClaimRepository(config, jobs.models)
 
 
@@ -36,9 +38,27 @@ def test_only_the_stored_outcome_can_be_claimed(claims: AlertClaimRepository):
     refused = claims.claim(NAME, AlertKind.MAX_RUNTIME_EXCEEDED, "k", BASE_MS, LEASE)
     assert refused.outcome is ClaimOutcome.NOT_STORED_OUTCOME
     assert claims.get(NAME, AlertKind.MAX_RUNTIME_EXCEEDED) is None
-    assert claims.claim("job-unknown", AlertKind.FAILED, "k", BASE_MS, LEASE).outcome is (
+    unknown = JobIdentity(ACCOUNT, REGION, "job-unknown")
+    assert claims.claim(unknown, AlertKind.FAILED, "k", BASE_MS, LEASE).outcome is (
         ClaimOutcome.NOT_STORED_OUTCOME
     )
+
+
+def test_the_same_name_in_another_account_is_claimed_apart(claims: AlertClaimRepository):
+    # Given the home job's Failed alert claimed and sent
+    home = claims.claim(NAME, AlertKind.FAILED, "k", BASE_MS, LEASE)
+    assert claims.mark_sent(home, "message-1", BASE_MS + 1)
+    # When the same name in another account is claimed before that job is stored
+    early = claims.claim(FOREIGN, AlertKind.FAILED, "k", BASE_MS + 2, LEASE)
+    # Then the home job's stored outcome does not count for it
+    assert early.outcome is ClaimOutcome.NOT_STORED_OUTCOME
+    # And once that account's job is stored Failed, its own claim is free
+    detail = lifecycle(NAME.name, "Failed")[-1]
+    jobs = JobRepository(TableConfig(TABLE_NAME, REGION), claims.models)
+    jobs.store_snapshot(normalise_training_job(detail, (FOREIGN.account, FOREIGN.region)))
+    foreign = claims.claim(FOREIGN, AlertKind.FAILED, "k", BASE_MS + 3, LEASE)
+    assert foreign.outcome is ClaimOutcome.CLAIMED
+    assert claims.get(NAME, AlertKind.FAILED)["message_id"] == "message-1"  # type: ignore[index]
 
 
 def test_a_claim_is_held_then_sent_for_good(claims: AlertClaimRepository):

@@ -23,7 +23,7 @@ from jobtracker.store.alert_claims import ClaimOutcome
 from moto import mock_aws
 
 from tests.fixtures.aws import subscribe_inbox
-from tests.fixtures.events import ENDINGS, event_body, lifecycle
+from tests.fixtures.events import ENDINGS, event_body, home_job, lifecycle
 from tests.fixtures.ingest_stack import IngestStack, ingest_stack
 from tests.fixtures.lambda_events import deliver
 
@@ -101,16 +101,19 @@ def test_a_failed_publish_is_retried_and_published_once(moto_ingest: IngestStack
     other = bodies_of("job-other", "Completed")[0]
     assert moto_ingest.deliver([history[-1], other]) == [history[-1]]
     # Then the job is stored but its claim was released
-    assert moto_ingest.module.REPOSITORY.get_job("job-flaky")["training_job_status"] == "Failed"
+    assert (
+        moto_ingest.module.REPOSITORY.get_job(home_job("job-flaky"))["training_job_status"]
+        == "Failed"
+    )
     claims = moto_ingest.module.ALERTER.claims
-    assert claims.get("job-flaky", AlertKind.FAILED) is None
+    assert claims.get(home_job("job-flaky"), AlertKind.FAILED) is None
     # When the topic is back and SQS redelivers the record (now a stale event), twice
     moto_ingest.bring_topic_back()
     assert moto_ingest.deliver([history[-1]]) == []
     assert moto_ingest.deliver([history[-1]]) == []
     # Then exactly one alert went out, and the claim is marked sent
     assert alerts_by_job(moto_ingest) == Counter({("job-flaky", "Failed"): 1})
-    assert claims.get("job-flaky", AlertKind.FAILED)["state"] == "sent"
+    assert claims.get(home_job("job-flaky"), AlertKind.FAILED)["state"] == "sent"
 
 
 def test_a_stale_event_of_another_kind_than_the_stored_job_does_not_alert(
@@ -128,7 +131,7 @@ def test_a_stale_event_of_another_kind_than_the_stored_job_does_not_alert(
     # Then the stored outcome decides: only the Completed alert exists
     assert alerts_by_job(every_kind_stack) == Counter({("job-x", "Completed"): 1})
     claims = every_kind_stack.module.ALERTER.claims
-    assert claims.get("job-x", AlertKind.MAX_RUNTIME_EXCEEDED) is None
+    assert claims.get(home_job("job-x"), AlertKind.MAX_RUNTIME_EXCEEDED) is None
 
 
 def test_alert_content_and_attributes_as_a_subscriber_receives_them(moto_ingest: IngestStack):
@@ -170,7 +173,9 @@ def test_a_claim_left_by_a_holder_that_died_is_taken_over_after_its_lease(moto_i
     assert moto_ingest.deliver(bodies) == [bodies[-1]]
     claims = moto_ingest.module.ALERTER.claims
     now_ms = int(time.time() * 1000)
-    abandoned = claims.claim("job-orphan", AlertKind.FAILED, "key", now_ms - 2 * LEASE_MS, LEASE_MS)
+    abandoned = claims.claim(
+        home_job("job-orphan"), AlertKind.FAILED, "key", now_ms - 2 * LEASE_MS, LEASE_MS
+    )
     assert abandoned.outcome is ClaimOutcome.CLAIMED
     moto_ingest.bring_topic_back()
     # When the event is redelivered after the lease ran out
@@ -178,7 +183,7 @@ def test_a_claim_left_by_a_holder_that_died_is_taken_over_after_its_lease(moto_i
     # Then the alert goes out once, and the dead holder can no longer touch the claim
     assert alerts_by_job(moto_ingest) == Counter({("job-orphan", "Failed"): 1})
     assert claims.release(abandoned) is False
-    assert claims.get("job-orphan", AlertKind.FAILED)["state"] == "sent"
+    assert claims.get(home_job("job-orphan"), AlertKind.FAILED)["state"] == "sent"
 
 
 def test_a_claim_held_by_a_live_publisher_sends_the_record_back(moto_ingest: IngestStack):
@@ -186,12 +191,14 @@ def test_a_claim_held_by_a_live_publisher_sends_the_record_back(moto_ingest: Ing
     bodies = bodies_of("job-busy", "Failed")
     assert moto_ingest.deliver(bodies[:-1]) == []
     claims = moto_ingest.module.ALERTER.claims
-    held = claims.claim("job-busy", AlertKind.FAILED, "key", int(time.time() * 1000), LEASE_MS)
+    held = claims.claim(
+        home_job("job-busy"), AlertKind.FAILED, "key", int(time.time() * 1000), LEASE_MS
+    )
     assert held.outcome is ClaimOutcome.NOT_STORED_OUTCOME  # the job is not Failed yet
     assert moto_ingest.deliver([bodies[-1]]) == []  # stores Failed, publishes
     moto_ingest.inbox.receive_all()
     # When the holder's claim is pending and a duplicate arrives
-    claims.models.alert_claim("JOB#job-busy", "ALERT#Failed").update(
+    claims.models.alert_claim("JOB#123456789012#us-east-1#job-busy", "ALERT#Failed").update(
         actions=[claims.models.alert_claim.state.set("pending")]
     )
     # Then the duplicate's record fails (SQS brings it back later) and nothing is published

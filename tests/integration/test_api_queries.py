@@ -13,9 +13,12 @@ from hypothesis import strategies as st
 from jobtracker.queries import parse_job_query
 from jobtracker.timestamps import iso_from_ms
 
-from tests.fixtures.reference import STATUSES, expected_listing
+from tests.fixtures.events import ACCOUNT, REGION
+from tests.fixtures.reference import STATUSES, expected_listing, listed_key
 from tests.fixtures.seeded_api import SeededApi, recorded_dynamodb_calls, seeded_api
-from tests.fixtures.training_jobs import tuning_job_arn
+from tests.fixtures.training_jobs import ACCOUNTS, REGIONS, tuning_job_arn
+
+OTHER_ACCOUNT = ACCOUNTS[1]
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +124,17 @@ def test_any_limit_pages_through_each_job_exactly_once(
         {"created_after": "2026-03-10", "created_before": "2026-07-20", "limit": "30"},
         {"tuning_job_arn": tuning_job_arn("hpo-b"), "limit": "10"},
         {"name_prefix": "bert", "limit": "10"},
+        {"account": OTHER_ACCOUNT, "limit": "20"},
+        {"account": OTHER_ACCOUNT, "created_after": "2026-03-01", "created_before": "2026-08-01"},
+        {"account": OTHER_ACCOUNT, "status": "Failed", "limit": "20"},
+        {"account": OTHER_ACCOUNT, "region": "eu-west-1", "limit": "20"},
+        {
+            "account": ACCOUNT,
+            "region": REGION,
+            "status": "Completed",
+            "created_after": "2026-02-01",
+        },
+        {"account": ACCOUNT, "tuning_job_arn": tuning_job_arn("hpo-b"), "limit": "10"},
     ],
 )
 def test_a_listing_reads_exactly_the_items_it_returns(
@@ -131,6 +145,7 @@ def test_a_listing_reads_exactly_the_items_it_returns(
         response = api.get("/jobs", params)
     returned = len(response.body["items"])
     # Then it never scans nor filters, and its index queries read only what it returned
+    assert response.status == 200, response.body
     assert returned > 0
     assert not dynamodb.of("Scan")
     queries = dynamodb.of("Query")
@@ -150,6 +165,8 @@ def test_a_summary_carries_what_a_listing_shows(api: SeededApi) -> None:
     assert response.body["items"] == [
         {
             "training_job_name": failed.name,
+            "account": failed.account,
+            "region": failed.region,
             "training_job_arn": failed.record["training_job_arn"],
             "training_job_status": "Failed",
             "secondary_status": "Failed",
@@ -168,7 +185,7 @@ def test_a_summary_carries_what_a_listing_shows(api: SeededApi) -> None:
 
 
 def test_one_job_and_its_transitions(api: SeededApi) -> None:
-    job = api.jobs[0]
+    job = next(job for job in api.jobs if (job.account, job.region) == (ACCOUNT, REGION))
     detail = api.get(f"/jobs/{job.name}")
     assert (detail.status, detail.body) == (200, job.record)
     transitions = api.get(f"/jobs/{job.name}/transitions")
@@ -179,9 +196,9 @@ def test_one_job_and_its_transitions(api: SeededApi) -> None:
 def test_an_unknown_job_is_404(api: SeededApi) -> None:
     for path in ("/jobs/no-such-job", "/jobs/no-such-job/transitions"):
         response = api.get(path)
-        assert (response.status, response.body) == (
-            404,
-            {"message": "training job 'no-such-job' not found"},
+        assert response.status == 404
+        assert response.body["message"].startswith(
+            f"training job 'no-such-job' not found in account {ACCOUNT}, region {REGION}"
         )
 
 
@@ -191,6 +208,81 @@ def test_a_page_token_survives_a_change_of_limit(api: SeededApi) -> None:
     second = api.get(
         "/jobs", {"status": "Completed", "limit": "100", "next_token": first.body["next_token"]}
     )
-    names = [item["training_job_name"] for item in first.body["items"] + second.body["items"]]
+    names = [listed_key(item) for item in first.body["items"] + second.body["items"]]
     assert names == rest
     assert replace(parse_job_query({"limit": "3"}), limit=50) == parse_job_query({})
+
+
+def test_every_account_and_region_filter_matches_the_reference(api: SeededApi) -> None:
+    # Given jobs in three accounts and two regions: for each account, alone, with a
+    # region, with a status, with a window
+    window = {"created_after": "2026-03-01", "created_before": "2026-09-30"}
+    for account in ACCOUNTS:
+        for scope in [{"account": account}, *({"account": account, "region": r} for r in REGIONS)]:
+            for extra in [{}, {"status": "Failed"}, window, {"status": "Completed", **window}]:
+                params = {**scope, **extra}
+                # When it is paged through, Then it is exactly the reference, in order
+                names = api.page_all({**params, "limit": "13"})
+                assert names == reference(api, params), params
+        assert api.page_all({"account": account})  # every account has jobs
+
+
+def test_the_same_name_in_two_accounts_lists_twice(api: SeededApi) -> None:
+    # Given names the population holds in two accounts or regions
+    pairs = [
+        name
+        for name in {job.name for job in api.jobs}
+        if len([job for job in api.jobs if job.name == name]) == 2
+    ]
+    assert pairs
+    for name in pairs[:5]:
+        # When the name is listed, Then both jobs come, each with its own account and region
+        names = api.page_all({"name_prefix": name})
+        assert len([key for key in names if key.endswith(f"/{name}")]) == 2
+        assert names == reference(api, {"name_prefix": name})
+
+
+def test_a_tuning_job_of_another_account_is_empty_without_a_read(api: SeededApi) -> None:
+    # Given a tuning job ARN of the home account and a filter on another account
+    params = {"tuning_job_arn": tuning_job_arn("hpo-a"), "account": OTHER_ACCOUNT}
+    # When it is listed
+    with recorded_dynamodb_calls() as dynamodb:
+        response = api.get("/jobs", params)
+    # Then nothing matches, and nothing was read to say so
+    assert (response.status, response.body) == (200, {"items": [], "next_token": None})
+    assert dynamodb.calls == []
+
+
+def test_a_bare_name_is_the_home_accounts_job_and_never_another(api: SeededApi) -> None:
+    # Given a name held by another account only, and one held by the home account too
+    foreign = next(
+        job
+        for job in api.jobs
+        if job.account != ACCOUNT
+        and not any(other.name == job.name and other.account == ACCOUNT for other in api.jobs)
+    )
+    # When it is asked for by name alone, Then it is not found: a name is never guessed
+    for path in (f"/jobs/{foreign.name}", f"/jobs/{foreign.name}/transitions"):
+        assert api.get(path).status == 404
+    # When it is asked for with its account and region, Then it is that job
+    place = {"account": foreign.account, "region": foreign.region}
+    detail = api.get(f"/jobs/{foreign.name}", place)
+    assert (detail.status, detail.body) == (200, foreign.record)
+    transitions = api.get(f"/jobs/{foreign.name}/transitions", place)
+    assert transitions.body == {"items": foreign.record["secondary_status_transitions"]}
+    # And a bad account or an unknown parameter is a 400
+    assert api.get(f"/jobs/{foreign.name}", {"account": "x"}).status == 400
+    assert api.get(f"/jobs/{foreign.name}", {"status": "Failed"}).status == 400
+
+
+def test_same_name_jobs_are_read_apart_by_account(api: SeededApi) -> None:
+    # Given a name held in two places
+    by_name: dict[str, list] = {}
+    for job in api.jobs:
+        by_name.setdefault(job.name, []).append(job)
+    first, second = next(jobs for jobs in by_name.values() if len(jobs) == 2)
+    # When each is asked for with its own account and region, Then each is its own record
+    for job in (first, second):
+        response = api.get(f"/jobs/{job.name}", {"account": job.account, "region": job.region})
+        assert response.body == job.record
+    assert first.record != second.record

@@ -14,7 +14,7 @@ from jobtracker.record import normalise_training_job
 
 from tests.fixtures.reference import expected_stats
 from tests.fixtures.seeded_api import SeededApi, recorded_dynamodb_calls, seeded_api
-from tests.fixtures.training_jobs import training_job_detail
+from tests.fixtures.training_jobs import ACCOUNTS, training_job_detail
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,13 @@ def test_redelivered_and_stale_events_change_no_statistic(api: SeededApi) -> Non
     replays = [job.snapshot for job in api.jobs]
     for job in api.jobs[:20]:
         older = training_job_detail(
-            job.name, "InProgress", job.snapshot.creation_ms, spot=True, training=99
+            job.name,
+            "InProgress",
+            job.snapshot.creation_ms,
+            spot=True,
+            training=99,
+            account=job.account,
+            region=job.region,
         )
         older["LastModifiedTime"] = job.snapshot.last_modified_ms - 60_000
         replays.append(normalise_training_job(older))
@@ -114,6 +120,10 @@ BAD_LISTINGS = [
     ({"tuning_job_arn": "arn:aws:s3:::bucket"}, "tuning_job_arn must be"),
     ({"status": "Failed", "name_prefix": "x"}, "name_prefix cannot be combined"),
     ({"sort": "asc"}, "unknown parameter 'sort'"),
+    ({"region": "eu-west-1"}, "region is supported only together with account"),
+    ({"account": "123456789012", "name_prefix": "x"}, "name_prefix cannot be combined"),
+    ({"account": "12345"}, "12-digit"),
+    ({"account": "123456789012", "region": "Moon-1"}, "AWS region"),
 ]
 
 
@@ -182,3 +192,22 @@ def test_the_openapi_document_and_docs_are_served(api: SeededApi) -> None:
     docs = api.get("/docs")
     assert docs.status == 200
     assert "openapi.json" in docs.body
+
+
+def test_stats_of_one_account_match_the_reference_with_one_query(api: SeededApi) -> None:
+    # Given jobs in three accounts
+    window = {"created_after": "2026-01-01", "created_before": "2026-06-30"}
+    totals = []
+    for account in ACCOUNTS:
+        # When one account's statistics are asked for
+        with recorded_dynamodb_calls() as dynamodb:
+            response = api.get("/stats", {**window, "account": account})
+        # Then they count that account's jobs only, read in one Query of its own days
+        expected = expected_stats(StatsQuery("2026-01-01", "2026-06-30", account), api.jobs)
+        assert response.body == expected
+        assert [op for op, _, _ in dynamodb.calls] == ["Query"]
+        totals.append(sum(response.body["counts"].values()))
+    # And all accounts together are their sum
+    together = api.get("/stats", window).body
+    assert together["account"] is None
+    assert sum(together["counts"].values()) == sum(totals) > 0

@@ -17,7 +17,7 @@ from jobtracker.reconcile import HOUR_MS, Reconciler
 
 from tests.fixtures.aws import TABLE_NAME
 from tests.fixtures.delivery import Redelivery, TableContents
-from tests.fixtures.events import event_body, lifecycle
+from tests.fixtures.events import HOME, event_body, lifecycle
 from tests.fixtures.faults import Fault, FaultInjector, injecting_faults
 from tests.fixtures.ingest_stack import IngestStack
 from tests.fixtures.sagemaker import create_job, event_detail_of, sagemaker
@@ -77,7 +77,8 @@ def test_a_throttled_describe_stores_the_event_pending_and_the_reconciler_heals_
 
     # When the reconciler runs while SageMaker still throttles, then once it answers
     reconciler = Reconciler(
-        connect=lambda: client,
+        connect=lambda account, region: client,
+        home=HOME,
         pipeline=Pipeline(
             repository=moto_ingest.module.REPOSITORY, alerter=moto_ingest.module.ALERTER
         ),

@@ -12,7 +12,7 @@ from jobtracker.ingest import Pipeline
 from jobtracker.observability import metrics
 from jobtracker.store.repository import JobRepository
 
-from tests.fixtures.events import BASE_MS, event_body, lifecycle
+from tests.fixtures.events import BASE_MS, event_body, home_job, lifecycle
 from tests.fixtures.lambda_events import sqs_event
 from tests.fixtures.sagemaker import CallCounter, create_job, event_detail_of, sagemaker
 
@@ -22,7 +22,9 @@ def ingest_module() -> ModuleType:
 
 
 def pipeline_for(repository: JobRepository, client: Any) -> Pipeline:
-    return Pipeline(repository=repository, enricher=SageMakerEnricher(connect=lambda: client))
+    return Pipeline(
+        repository=repository, enricher=SageMakerEnricher(connect=lambda account, region: client)
+    )
 
 
 def record_of(detail: dict[str, Any]) -> SQSRecord:
@@ -45,7 +47,7 @@ def test_a_terminal_event_is_stored_described_in_two_requests(
     assert calls.calls == ["DescribeTrainingJob"]
     assert len(ddb_calls) <= 2
     assert not result.snapshot.enrichment_pending
-    record = repository.get_job("described-job")
+    record = repository.get_job(home_job("described-job"))
     assert record is not None
     assert record["final_metric_data_list"] == [
         {"metric_name": "validation:auc", "value": 0.91, "timestamp": record["training_end_time"]}
@@ -63,7 +65,7 @@ def test_events_before_the_end_never_call_sagemaker(repository: JobRepository) -
     for detail in lifecycle("running", "Stopped")[:-1]:
         ingest_module().ingest_record(record_of(detail), pipeline_for(repository, client))
     assert calls.calls == []
-    record = repository.get_job("running")
+    record = repository.get_job(home_job("running"))
     assert record is not None and record["training_job_status"] == "Stopping"
 
 
@@ -79,8 +81,8 @@ def test_a_failed_enrichment_stores_the_event_pending_in_the_same_requests(
     # Then the event's snapshot is stored and marked, with no extra DynamoDB request
     assert result.snapshot.enrichment_pending
     assert len(ddb_calls) <= 2
-    assert [pending.name for pending in repository.pending_enrichments(10)] == ["vanished"]
-    record = repository.get_job("vanished")
+    assert [pending.job for pending in repository.pending_enrichments(10)] == [home_job("vanished")]
+    record = repository.get_job(home_job("vanished"))
     assert record is not None and record["failure_reason"].startswith("AlgorithmError")
     assert "EnrichmentFailures" in metrics.metric_set
     metrics.clear_metrics()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from jobtracker.store.repository import JobRepository
 
-from tests.fixtures.events import event_body, lifecycle, state_change_event
+from tests.fixtures.events import event_body, home_job, lifecycle, state_change_event
 from tests.fixtures.lambda_events import LambdaContext, sqs_event
 
 
@@ -51,7 +51,7 @@ def test_poison_records_fail_alone_and_the_good_ones_are_stored(
     expected = {f"m-{i}" for i, body in enumerate(bodies) if body in poison}
     assert failed == expected
     for i in range(3):
-        job = repository.get_job(f"good-{i}")
+        job = repository.get_job(home_job(f"good-{i}"))
         assert job is not None and job["training_job_status"] == "Completed"
     reasons = [r.reason for r in caplog.records if r.getMessage() == "poison event"]
     assert len(reasons) == len(poison)
@@ -74,7 +74,7 @@ def test_a_shuffled_batch_with_duplicates_ends_on_the_newest_state(
     response = ingest(sqs_event(bodies), LambdaContext())
 
     assert response["batchItemFailures"] == []
-    job = repository.get_job("shuffled")
+    job = repository.get_job(home_job("shuffled"))
     assert job is not None
     assert job["training_job_status"] == "Failed"
     assert len(job["secondary_status_transitions"]) == len(

@@ -23,7 +23,7 @@ from jobtracker.store.repository import (
 )
 from jobtracker.timestamps import iso_from_ms
 
-from tests.fixtures.events import BASE_MS, REGION, describe_response, lifecycle
+from tests.fixtures.events import BASE_MS, HOME, REGION, describe_response, home_job, lifecycle
 from tests.fixtures.sagemaker import (
     CallCounter,
     CountdownContext,
@@ -51,7 +51,8 @@ def make_reconciler(
     **settings: Any,
 ) -> Reconciler:
     return Reconciler(
-        connect=lambda: client,
+        connect=lambda account, region: client,
+        home=HOME,
         pipeline=Pipeline(repository=repository, alerter=alerter),
         settings=ReconcileSettings(**settings),
         clock=lambda: now,
@@ -67,14 +68,17 @@ def ingest_pending(repository: JobRepository, detail: dict[str, Any]) -> None:
     throttled = boto3.client("sagemaker", region_name=REGION, config=CLIENT_CONFIG)
     with Stubber(throttled) as stub:
         stub.add_client_error("describe_training_job", service_error_code="ThrottlingException")
-        pipeline = Pipeline(repository=repository, enricher=SageMakerEnricher(lambda: throttled))
+        pipeline = Pipeline(
+            repository=repository, enricher=SageMakerEnricher(lambda account, region: throttled)
+        )
         result = pipeline.handle(normalise_training_job(detail))
     assert result.outcome is StoreOutcome.STORED and result.snapshot.enrichment_pending
 
 
 def raw_job_item(name: str) -> dict[str, Any]:
     item = boto3.client("dynamodb", region_name=REGION).get_item(
-        TableName=os.environ["TABLE_NAME"], Key={"pk": {"S": job_pk(name)}, "sk": {"S": JOB_SK}}
+        TableName=os.environ["TABLE_NAME"],
+        Key={"pk": {"S": job_pk(home_job(name))}, "sk": {"S": JOB_SK}},
     )
     return dict(item["Item"])
 
@@ -89,15 +93,15 @@ def test_first_run_backfills_the_last_backfill_days(repository: JobRepository, c
     # Then the two are stored complete, the old one is left out, and the watermark is set
     assert report.finished and report.stopped is None
     assert (report.listed, report.stored) == (2, 2)
-    record = repository.get_job("recent")
+    record = repository.get_job(home_job("recent"))
     assert record is not None
     assert record["training_job_status"] == "Completed"
     assert record["billable_time_in_seconds"] == 1700
     assert record["final_metric_data_list"][0]["metric_name"] == "validation:auc"
     assert record["model_artifacts"]["s3_model_artifacts"].endswith("recent/output/model.tar.gz")
     assert record["tags"] == [{"key": "team", "value": "vision"}]
-    assert repository.get_job("a-month-ago") is not None
-    assert repository.get_job("too-old") is None
+    assert repository.get_job(home_job("a-month-ago")) is not None
+    assert repository.get_job(home_job("too-old")) is None
     assert repository.load_reconcile_state().watermark_ms == NOW
 
 
@@ -105,8 +109,8 @@ def test_backfill_days_is_configurable(repository: JobRepository, client: Any) -
     create_job(client, "two-days-ago", created_ms=NOW - 2 * DAY_MS)
     create_job(client, "ten-days-ago", created_ms=NOW - 10 * DAY_MS)
     run(make_reconciler(repository, client, backfill_ms=5 * DAY_MS))
-    assert repository.get_job("two-days-ago") is not None
-    assert repository.get_job("ten-days-ago") is None
+    assert repository.get_job(home_job("two-days-ago")) is not None
+    assert repository.get_job(home_job("ten-days-ago")) is None
 
 
 def test_a_run_stopped_by_the_deadline_resumes_where_it_stopped(
@@ -123,7 +127,7 @@ def test_a_run_stopped_by_the_deadline_resumes_where_it_stopped(
     # Then it stops before the timeout with its progress saved and the watermark unmoved
     assert first.stopped == "deadline" and not first.finished
     assert 0 < first.stored < 6
-    done = [name for name in names if repository.get_job(name) is not None]
+    done = [name for name in names if repository.get_job(home_job(name)) is not None]
     assert done == names[: first.stored]
     state = repository.load_reconcile_state()
     assert state.watermark_ms is None
@@ -133,7 +137,7 @@ def test_a_run_stopped_by_the_deadline_resumes_where_it_stopped(
     second = run(later)
     # Then it finishes the same window: every job described exactly once over both runs
     assert second.finished
-    assert all(repository.get_job(name) is not None for name in names)
+    assert all(repository.get_job(home_job(name)) is not None for name in names)
     assert counter.count("DescribeTrainingJob") == 6
     assert repository.load_reconcile_state().watermark_ms == NOW
     # And a run after that, with nothing changed, describes nothing
@@ -159,7 +163,7 @@ def test_only_jobs_changed_since_the_watermark_are_described(
     # Then only the changed job is described and stored
     assert counter.count("DescribeTrainingJob") == 1
     assert report.stored == 1
-    record = repository.get_job("moving")
+    record = repository.get_job(home_job("moving"))
     assert record is not None and record["training_job_status"] == "Failed"
 
 
@@ -170,16 +174,16 @@ def test_a_pending_enrichment_is_healed(repository: JobRepository, client: Any) 
     detail = event_detail_of(described)
     detail["Tags"] = {"team": "vision"}
     ingest_pending(repository, detail)
-    assert [p.name for p in repository.pending_enrichments(10)] == ["pending-job"]
+    assert [p.job for p in repository.pending_enrichments(10)] == [home_job("pending-job")]
     assert raw_job_item("pending-job")["pending"] == {"S": "enrichment"}
-    stored = repository.get_job("pending-job")
+    stored = repository.get_job(home_job("pending-job"))
     assert stored is not None and "final_metric_data_list" not in stored
     counter = CallCounter(client)
     # When the reconciler runs
     report = run(make_reconciler(repository, client))
     # Then the job is complete, no longer pending, and described once (not again when listed)
     assert report.healed == 1
-    record = repository.get_job("pending-job")
+    record = repository.get_job(home_job("pending-job"))
     assert record is not None
     assert record["final_metric_data_list"][0]["value"] == 0.91
     assert record["model_artifacts"]["s3_model_artifacts"].endswith(
@@ -205,12 +209,12 @@ def test_an_older_final_description_leaves_the_stored_job_and_ends_the_wait(
     report = run(early)
     # Then the stored job is not regressed and it stays pending, to be asked again
     assert report.stale == 1 and report.abandoned == 0
-    assert [p.name for p in repository.pending_enrichments(10)] == ["drifted"]
+    assert [p.job for p in repository.pending_enrichments(10)] == [home_job("drifted")]
     # When one runs after it has settled
     report = run(make_reconciler(repository, client, now=int(event_lmt) + HOUR_MS))
     # Then the stored job still is the newer event's and no longer waits
     assert report.abandoned == 1
-    record = repository.get_job("drifted")
+    record = repository.get_job(home_job("drifted"))
     assert record is not None
     assert record["last_modified_time"] == iso_from_ms(int(event_lmt))
     assert "final_metric_data_list" not in record
@@ -229,7 +233,7 @@ def test_a_terminal_job_beats_a_later_stamped_in_progress_snapshot(
     Pipeline(repository=repository).handle(normalise_training_job(in_progress))
     # When reconciled, Then the terminal description wins, by the ordering rule
     run(make_reconciler(repository, client))
-    record = repository.get_job("late-stamp")
+    record = repository.get_job(home_job("late-stamp"))
     assert record is not None and record["training_job_status"] == "Failed"
 
 
@@ -245,7 +249,7 @@ def test_old_failures_do_not_alert_recent_ones_do(repository: JobRepository, cli
     assert alerter.alerted == ["failed-lately"]
     assert report.alerted_jobs == ["failed-lately"]
     assert report.quiet == 1
-    old = repository.get_job("failed-long-ago")
+    old = repository.get_job(home_job("failed-long-ago"))
     assert old is not None and old["training_job_status"] == "Failed"
     # And a later run alerts no more
     run(make_reconciler(repository, client, now=NOW + HOUR_MS, alerter=alerter))
@@ -274,14 +278,14 @@ def test_an_alert_that_failed_is_retried_by_the_next_run(
     first = run(make_reconciler(repository, client, alerter=alerter))
     # Then the run stops there, remembering the job, with the job stored
     assert first.stopped is not None and first.stopped.startswith("store or alert failed")
-    assert repository.load_reconcile_state().retry_names == ("lost-events",)
-    assert repository.get_job("after-it") is None
+    assert repository.load_reconcile_state().retry_jobs == (home_job("lost-events"),)
+    assert repository.get_job(home_job("after-it")) is None
     # When the next run comes, Then it alerts and finishes the window
     second = run(make_reconciler(repository, client, now=NOW + HOUR_MS, alerter=alerter))
     assert alerter.alerted == ["lost-events"]
     assert second.finished
-    assert repository.get_job("after-it") is not None
-    assert repository.load_reconcile_state().retry_names == ()
+    assert repository.get_job(home_job("after-it")) is not None
+    assert repository.load_reconcile_state().retry_jobs == ()
 
 
 def test_alert_lookback_is_configurable(repository: JobRepository, client: Any) -> None:
@@ -309,7 +313,10 @@ def test_a_throttled_describe_stops_the_run_and_the_next_run_succeeds(
         stub.assert_no_pending_responses()
     # Then it stops, keeps what it stored and where it got to, and moves no watermark
     assert report.stopped == "throttled"
-    assert repository.get_job("first") is not None and repository.get_job("second") is None
+    assert (
+        repository.get_job(home_job("first")) is not None
+        and repository.get_job(home_job("second")) is None
+    )
     state = repository.load_reconcile_state()
     assert state.watermark_ms is None and state.window is not None
     assert state.window.resume_ms == first["CreationTime"]
@@ -332,7 +339,7 @@ def test_a_throttled_describe_stops_the_run_and_the_next_run_succeeds(
         stub.assert_no_pending_responses()
     # Then the rest is stored, the first not described again, and the window closed
     assert report.finished and report.described == 1
-    record = repository.get_job("second")
+    record = repository.get_job(home_job("second"))
     assert record is not None and record["billable_time_in_seconds"] == 240
     assert repository.load_reconcile_state().watermark_ms == NOW
 
@@ -345,7 +352,7 @@ def test_a_throttled_pending_describe_keeps_it_pending(repository: JobRepository
         stub.add_client_error("describe_training_job", service_error_code="ThrottlingException")
         report = run(make_reconciler(repository, client))
     assert report.stopped == "throttled"
-    assert [p.name for p in repository.pending_enrichments(10)] == ["waiting"]
+    assert [p.job for p in repository.pending_enrichments(10)] == [home_job("waiting")]
 
 
 def test_a_job_sagemaker_does_not_know_stops_waiting_once_settled(
@@ -356,7 +363,7 @@ def test_a_job_sagemaker_does_not_know_stops_waiting_once_settled(
     report = run(make_reconciler(repository, client))
     assert report.abandoned == 1
     assert repository.pending_enrichments(10) == []
-    assert repository.get_job("unknown-to-sagemaker") is not None
+    assert repository.get_job(home_job("unknown-to-sagemaker")) is not None
 
 
 def test_a_concurrent_run_does_not_move_the_watermark_back(repository: JobRepository) -> None:

@@ -6,7 +6,7 @@ from collections import Counter
 
 from jobtracker.reconcile import DAY_MS, HOUR_MS, Reconciler, epoch_ms
 
-from tests.fixtures.events import event_body
+from tests.fixtures.events import HOME, event_body
 from tests.fixtures.ingest_stack import IngestStack
 from tests.fixtures.sagemaker import CountdownContext, create_job, event_detail_of, sagemaker
 
@@ -26,7 +26,7 @@ def test_a_failure_whose_events_were_lost_alerts_once(moto_ingest: IngestStack) 
     create_job(client, "old-failure", created_ms=now - 3 * DAY_MS, status="Failed")
     pipeline = moto_ingest.module.PIPELINE
     assert pipeline.alerter is not None
-    reconciler = Reconciler(connect=lambda: client, pipeline=pipeline)
+    reconciler = Reconciler(connect=lambda account, region: client, pipeline=pipeline, home=HOME)
     # When the reconciler runs, twice
     for _ in range(2):
         reconciler.run(CountdownContext(remaining_ms=900_000).get_remaining_time_in_millis)

@@ -22,7 +22,7 @@ from moto import mock_aws
 
 from local.sagemaker_jobs import put_job_in_sagemaker
 from tests.fixtures.aws import create_table
-from tests.fixtures.events import BASE_MS, REGION, lifecycle
+from tests.fixtures.events import BASE_MS, HOME, REGION, home_job, lifecycle
 from tests.fixtures.sagemaker import CountdownContext, sagemaker
 
 ENDING = "MaxRuntimeExceeded"
@@ -71,7 +71,8 @@ def test_any_interleaving_ends_complete(aws: None, operations: list[tuple[str, i
 
     def reconcile(working: bool) -> None:
         reconciler = Reconciler(
-            connect=lambda: client if working else Throttled(),
+            connect=lambda account, region: client if working else Throttled(),
+            home=HOME,
             pipeline=Pipeline(repository=repository),
             clock=lambda: BASE_MS + DAY_MS,
         )
@@ -80,7 +81,9 @@ def test_any_interleaving_ends_complete(aws: None, operations: list[tuple[str, i
     # When its events, enriched or not, and reconcile runs, working or not, come in any order
     for kind, index, working in operations:
         if kind == "event":
-            enricher = SageMakerEnricher(connect=lambda w=working: client if w else Throttled())
+            enricher = SageMakerEnricher(
+                connect=lambda account, region, w=working: client if w else Throttled()
+            )
             pipeline = Pipeline(repository=repository, enricher=enricher)
             pipeline.handle(normalise_training_job(details[index]))
         else:
@@ -88,5 +91,5 @@ def test_any_interleaving_ends_complete(aws: None, operations: list[tuple[str, i
     # and a reconcile run finally gets through
     reconcile(True)
     # Then the job is stored exactly as SageMaker describes it, and nothing is pending
-    assert repository.get_job(name) == describe_job(client, name).record
+    assert repository.get_job(home_job(name)) == describe_job(client, home_job(name)).record
     assert repository.pending_enrichments(10) == []

@@ -156,7 +156,9 @@ def test_after_a_fix_redriven_events_are_stored(
             "dynamodb",
             "UpdateItem",
             "InternalServerError",
-            matches=lambda params: params.get("Key", {}).get("pk") == {"S": "JOB#needs-redrive"},
+            matches=lambda params: (
+                params.get("Key", {}).get("pk") == {"S": "JOB#123456789012#us-east-1#needs-redrive"}
+            ),
         )
     )
     _send(sqs, queues["queue_url"], [event_body(d) for d in broken + healthy])

@@ -9,7 +9,7 @@ import pytest
 from jobtracker.record import normalise_training_job
 from jobtracker.store.repository import JobRepository, StoreOutcome
 
-from tests.fixtures.events import describe_response, lifecycle
+from tests.fixtures.events import describe_response, home_job, lifecycle
 
 
 def _store(repository: JobRepository, detail: dict[str, Any]) -> StoreOutcome:
@@ -32,10 +32,10 @@ def test_in_order_delivery_stores_every_step_and_ends_on_the_last(
     snapshots = lifecycle("in-order", "Completed")
     outcomes = [_store(repository, s) for s in snapshots]
     assert outcomes == [StoreOutcome.STORED] * len(snapshots)
-    job = repository.get_job("in-order")
+    job = repository.get_job(home_job("in-order"))
     assert job is not None
     assert job["training_job_status"] == "Completed"
-    assert [t["status"] for t in repository.list_transitions("in-order")] == [
+    assert [t["status"] for t in repository.list_transitions(home_job("in-order"))] == [
         t["Status"] for t in snapshots[-1]["SecondaryStatusTransitions"]
     ]
 
@@ -45,7 +45,7 @@ def test_an_older_snapshot_never_replaces_a_newer_one(repository: JobRepository)
     assert _store(repository, snapshots[-1]) is StoreOutcome.STORED
     for older in snapshots[:-1]:
         assert _store(repository, older) is StoreOutcome.STALE
-    job = repository.get_job("no-regress")
+    job = repository.get_job(home_job("no-regress"))
     assert job is not None and job["training_job_status"] == "Failed"
     assert job["failure_reason"].startswith("AlgorithmError")
 
@@ -94,11 +94,13 @@ def test_a_write_cut_after_step_one_is_finished_by_its_retry(
     monkeypatch.setattr(JobRepository, "_apply_transaction", crash)
     with pytest.raises(ConnectionError):
         _store(repository, final)
-    assert repository.list_transitions("half-done") == []
+    assert repository.list_transitions(home_job("half-done")) == []
 
     monkeypatch.setattr(JobRepository, "_apply_transaction", original)
     assert _store(repository, final) is StoreOutcome.STORED
-    assert len(repository.list_transitions("half-done")) == len(final["SecondaryStatusTransitions"])
+    assert len(repository.list_transitions(home_job("half-done"))) == len(
+        final["SecondaryStatusTransitions"]
+    )
     assert _day_counters(repository) == {"count_Completed": 1}
     assert _store(repository, final) is StoreOutcome.STALE
 
@@ -107,7 +109,7 @@ def test_the_newest_snapshot_sets_transition_end_times(repository: JobRepository
     snapshots = lifecycle("ends", "Completed", with_end_times=False)
     _store(repository, snapshots[-1])
     _store(repository, snapshots[2])  # older, arrives late: must not reopen transitions
-    transitions = repository.list_transitions("ends")
+    transitions = repository.list_transitions(home_job("ends"))
     assert all(t["end_time"] is not None for t in transitions[:-1])
     assert transitions[-1]["end_time"] is None
 
@@ -135,5 +137,5 @@ def test_a_job_at_the_sagemaker_maxima_stores_and_reads_back_intact(
 
     assert _store(repository, detail) is StoreOutcome.STORED
 
-    assert repository.get_job("maxima") == expected
-    assert len(repository.list_transitions("maxima")) == 150
+    assert repository.get_job(home_job("maxima")) == expected
+    assert len(repository.list_transitions(home_job("maxima"))) == 150

@@ -13,7 +13,14 @@ def test_tokens_signed_with_the_key_from_secrets_manager() -> None:
         # Given the key in a secret, and the api configured with its ARN
         secrets = boto3.client("secretsmanager")
         arn = secrets.create_secret(Name="page-token-key", SecretString="k" * 64)["ARN"]
-        config = ApiConfig.from_env({"TABLE_NAME": "jobs", "TOKEN_KEY_SECRET_ARN": arn})
+        config = ApiConfig.from_env(
+            {
+                "TABLE_NAME": "jobs",
+                "TOKEN_KEY_SECRET_ARN": arn,
+                "HOME_ACCOUNT": "123456789012",
+                "HOME_REGION": "us-east-1",
+            }
+        )
         key = TokenKey(config.token_key.key, config.token_key.secret_arn)
         tokens = PageTokens(key)
         # When a token is issued and opened

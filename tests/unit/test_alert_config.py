@@ -5,6 +5,7 @@ from jobtracker.alerts.kinds import AlertKind
 from jobtracker.config import ConfigError, IngestConfig, alert_config
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:jobtracker-alerts"
+HOME = {"HOME_ACCOUNT": "123456789012", "HOME_REGION": "us-east-1"}
 
 
 def test_default_kinds_are_failed_and_max_runtime_exceeded():
@@ -42,7 +43,7 @@ def test_empty_kinds_turn_alerting_off_and_need_no_topic():
 def test_ingest_config_validates_alerts_at_start_up():
     with pytest.raises(ConfigError, match="ALERT_TOPIC_ARN"):
         IngestConfig.from_env({"TABLE_NAME": "jobs"})
-    config = IngestConfig.from_env({"TABLE_NAME": "jobs", "ALERT_TOPIC_ARN": TOPIC})
+    config = IngestConfig.from_env({**HOME, "TABLE_NAME": "jobs", "ALERT_TOPIC_ARN": TOPIC})
     assert config.alerts is not None and config.alerts.topic_arn == TOPIC
 
 

@@ -65,6 +65,7 @@ def test_json_body_carries_what_the_reader_needs():
     body = message.body
     assert body == {
         "training_job_name": NAME,
+        "account": "123456789012",
         "training_job_arn": f"{ARN_PREFIX}:training-job/{NAME}",
         "alert_kind": "Failed",
         "training_job_status": "Failed",
@@ -121,11 +122,13 @@ def test_links_follow_the_region_and_partition_of_the_arn():
     assert body["logs_url"].startswith("https://cn-north-1.console.amazonaws.cn/cloudwatch/")
 
 
-def test_without_an_arn_the_configured_region_makes_the_links():
+def test_without_an_arn_the_events_region_makes_the_links():
     detail = lifecycle(NAME, "Failed")[-1]
     del detail["TrainingJobArn"]
-    body = build_alert(normalise_training_job(detail), AlertKind.FAILED, "eu-west-1").body
+    snapshot = normalise_training_job(detail, ("210987654321", "eu-west-1"))
+    body = build_alert(snapshot, AlertKind.FAILED, "us-east-1").body
     assert body["training_job_arn"] is None
+    assert body["account"] == "210987654321"
     assert body["console_url"].startswith("https://eu-west-1.console.aws.amazon.com/")
 
 

@@ -32,6 +32,8 @@ class StubApi(ApiClient):
 def summary(number: int) -> dict[str, Any]:
     return {
         "training_job_name": f"xgboost-{number:03d}",
+        "account": "210987654321",
+        "region": "eu-west-1",
         "training_job_status": "Failed",
         "secondary_status": "Failed",
         "creation_time": "2026-11-27T10:00:00.000Z",
@@ -81,9 +83,10 @@ def test_jobs_follows_tokens_until_the_limit_and_prints_a_table() -> None:
     assert [p["limit"] for _, p in api.requests] == ["100", "20"]
     assert all(p["status"] == "Failed" for _, p in api.requests)
     lines = out.splitlines()
-    assert lines[0].split()[:3] == ["NAME", "STATUS", "SECONDARY"]
-    assert lines[1].split()[:6] == [
-        "xgboost-000", "Failed", "Failed", "2026-11-27", "10:00:00", "1h02m"
+    assert lines[0].split()[:5] == ["NAME", "ACCOUNT", "REGION", "STATUS", "SECONDARY"]
+    assert lines[1].split()[:8] == [
+        "xgboost-000", "210987654321", "eu-west-1", "Failed", "Failed", "2026-11-27", "10:00:00",
+        "1h02m",
     ]  # fmt: skip
     assert lines[1].endswith("2x ml.m5.xlarge  AlgorithmError: ExecuteUserScriptError: ExitCode 1")
     assert len(lines) == 1 + 120 + 1  # a multi-line failure reason stays on its row
@@ -184,3 +187,50 @@ def test_signing_uses_sigv4_for_execute_api(monkeypatch: pytest.MonkeyPatch) -> 
     assert headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
     assert "/eu-west-1/execute-api/aws4_request" in headers["Authorization"]
     assert "X-Amz-Date" in headers
+
+
+def test_account_and_region_filter_jobs_and_select_a_job_apart_from_signing() -> None:
+    # Given an API that answers every route
+    job = {"training_job_name": "xgboost-001", "account": "210987654321", "region": "eu-west-1"}
+    api = StubApi(
+        {
+            "/jobs": paged_jobs(1),
+            "/jobs/xgboost-001": job,
+            "/jobs/xgboost-001/transitions": {"items": []},
+            "/stats": {
+                "counts": {"Failed": 1},
+                "billable_time_in_seconds": 0,
+                "training_time_in_seconds": 0,
+                "spot_savings_percent": None,
+                "created_after": "2026-10-30T00:00:00.000Z",
+                "created_before": "2026-11-28T23:59:59.999Z",
+                "account": "210987654321",
+            },
+        }
+    )
+    signed_for: list[str | None] = []
+
+    def client_for(url: str, region: str | None) -> ApiClient:
+        signed_for.append(region)
+        return api
+
+    # When jobs, one job and stats are asked for another account and region
+    argv = ["--region", "us-east-1", "jobs", "--account", "210987654321", "--region", "eu-west-1"]
+    assert run(argv, out=io.StringIO(), client_for=client_for) == 0
+    out = io.StringIO()
+    argv = ["job", "xgboost-001", "--account", "210987654321", "--region", "eu-west-1"]
+    assert run(argv, out=out, client_for=client_for) == 0
+    stats_out = io.StringIO()
+    assert run(["stats", "--account", "210987654321"], out=stats_out, client_for=client_for) == 0
+    # Then the filters go to the API, the signing region stays the top-level one
+    assert api.requests[0][1]["account"] == "210987654321"
+    assert api.requests[0][1]["region"] == "eu-west-1"
+    place = {"account": "210987654321", "region": "eu-west-1"}
+    assert api.requests[1:3] == [
+        ("/jobs/xgboost-001", place),
+        ("/jobs/xgboost-001/transitions", place),
+    ]
+    assert api.requests[3] == ("/stats", {"account": "210987654321"})
+    assert signed_for == ["us-east-1", None, None]
+    assert "account: 210987654321 (eu-west-1)" in out.getvalue()
+    assert "account 210987654321" in stats_out.getvalue().splitlines()[0]

@@ -24,6 +24,8 @@ ENV = {
     "LAMBDA_TASK_ROOT": "/var/task",
     "POWERTOOLS_SERVICE_NAME": "jobtracker",
     "TABLE_NAME": "jobtracker-jobs",
+    "HOME_ACCOUNT": "123456789012",
+    "HOME_REGION": "us-east-1",
     "ALERT_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:jobtracker-alerts",
     "TOKEN_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-AbCdEf",
 }

@@ -10,7 +10,7 @@ import pytest
 from botocore.stub import Stubber
 from jobtracker.enrich import SageMakerEnricher, newest_of
 from jobtracker.record import JobSnapshot, normalise_training_job
-from jobtracker.sagemaker import CLIENT_CONFIG
+from jobtracker.sagemaker import CLIENT_CONFIG, SageMakerUnavailable
 
 from tests.fixtures.events import describe_response as described
 from tests.fixtures.events import lifecycle
@@ -45,7 +45,7 @@ def stub(client: Any) -> Any:
 
 
 def enricher_for(client: Any, clock: Clock | None = None) -> SageMakerEnricher:
-    return SageMakerEnricher(connect=lambda: client, clock=clock or Clock())
+    return SageMakerEnricher(connect=lambda account, region: client, clock=clock or Clock())
 
 
 def test_a_terminal_snapshot_is_replaced_by_its_description(client: Any, stub: Any) -> None:
@@ -72,7 +72,7 @@ def test_a_terminal_snapshot_is_replaced_by_its_description(client: Any, stub: A
 def test_no_call_for_a_snapshot_that_is_not_terminal(steps: int) -> None:
     # Given a snapshot before the end (InProgress or Stopping)
     connected: list[bool] = []
-    enricher = SageMakerEnricher(connect=lambda: connected.append(True))
+    enricher = SageMakerEnricher(connect=lambda account, region: connected.append(True))
     event = normalise_training_job(event_snapshot("Stopped", steps))
     assert not event.is_terminal
     # When it is enriched, Then it is returned as is and SageMaker is not even connected
@@ -126,7 +126,7 @@ def test_a_description_that_cannot_be_normalised_marks_pending(client: Any, stub
 
 
 def test_a_client_that_cannot_be_built_marks_pending() -> None:
-    def broken() -> Any:
+    def broken(account: str, region: str) -> Any:
         raise RuntimeError("no region")
 
     result = SageMakerEnricher(connect=broken).enrich(
@@ -165,3 +165,60 @@ def test_an_equal_description_wins_by_its_attributes() -> None:
     description: JobSnapshot = normalise_training_job(described(event_snapshot("Failed")))
     assert description.version == event.version
     assert newest_of(event, description) is description
+
+
+FOREIGN = ("210987654321", "eu-west-1")
+
+
+def test_a_foreign_job_is_described_with_the_client_of_its_own_account_and_region(
+    client: Any, stub: Any
+) -> None:
+    # Given a Completed event from another account and region
+    detail = event_snapshot("Completed")
+    arn = f"arn:aws:sagemaker:{FOREIGN[1]}:{FOREIGN[0]}:training-job/{NAME}"
+    stub.add_response("describe_training_job", {**described(detail), "TrainingJobArn": arn})
+    asked: list[tuple[str, str]] = []
+
+    def connect(account: str, region: str) -> Any:
+        asked.append((account, region))
+        return client
+
+    # When it is enriched
+    result = SageMakerEnricher(connect=connect).enrich(normalise_training_job(detail, FOREIGN))
+    # Then the client asked for is that account's, in that region, and the description won
+    assert asked == [FOREIGN]
+    assert not result.enrichment_pending
+    assert (result.account, result.region) == FOREIGN
+    assert result.record["billable_time_in_seconds"] == 300
+
+
+def test_a_description_of_the_same_name_in_another_account_is_never_merged(
+    client: Any, stub: Any
+) -> None:
+    # Given a foreign job's event, and a client that answers for the home account's job
+    detail = event_snapshot("Completed")
+    stub.add_response("describe_training_job", described(detail))
+    event = normalise_training_job(detail, FOREIGN)
+    # When it is enriched
+    result = enricher_for(client).enrich(event)
+    # Then the event's own snapshot is kept, marked pending
+    assert result.enrichment_pending
+    assert result.record == event.record
+
+
+def test_a_failure_in_one_account_does_not_pause_the_others(client: Any, stub: Any) -> None:
+    # Given an account SageMaker cannot be asked in
+    def connect(account: str, region: str) -> Any:
+        if account == FOREIGN[0]:
+            raise SageMakerUnavailable("AccessDenied")
+        return client
+
+    enricher = SageMakerEnricher(connect=connect, clock=Clock())
+    assert enricher.enrich(
+        normalise_training_job(event_snapshot("Completed"), FOREIGN)
+    ).enrichment_pending
+    # When the tracker's own job ends moments later, Then it is still described
+    stub.add_response("describe_training_job", described(event_snapshot("Completed")))
+    assert not enricher.enrich(
+        normalise_training_job(event_snapshot("Completed"))
+    ).enrichment_pending

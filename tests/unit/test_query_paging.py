@@ -14,9 +14,11 @@ from jobtracker.timestamps import iso_from_ms
 from jobtracker.tokens import Cursor, PageTokens
 
 from tests.fixtures.fake_reader import FakeReader
-from tests.fixtures.reference import expected_listing
+from tests.fixtures.reference import expected_listing, listed_key
 from tests.fixtures.training_jobs import (
+    ACCOUNTS,
     DAY_MS,
+    REGIONS,
     SeededJob,
     job_population,
     jobs_on_days,
@@ -33,7 +35,7 @@ def page_all(query: JobQuery, reader: FakeReader) -> list[str]:
     for _ in range(1000):
         page = list_jobs(replace(query, next_token=token), reader, TOKENS)
         assert len(page["items"]) <= query.limit
-        names.extend(item["training_job_name"] for item in page["items"])
+        names.extend(listed_key(item) for item in page["items"])
         token = page["next_token"]
         if token is None:
             return names
@@ -64,6 +66,12 @@ def query_parameters(draw: st.DrawFn) -> dict[str, str]:
         params["name_prefix"] = draw(
             st.sampled_from(["x", "xgboost-0", "b", "X", "7b", "resnet-00", "q"])
         )
+    else:
+        scope = draw(st.sampled_from(["", "account", "account and region"]))
+        if scope:
+            params["account"] = draw(st.sampled_from([*ACCOUNTS, "999999999999"]))
+        if scope == "account and region":
+            params["region"] = draw(st.sampled_from([*REGIONS, "ap-south-1"]))
     return params
 
 
@@ -249,7 +257,7 @@ def test_a_page_ending_with_a_month_continues_in_the_month_before(
     first = list_jobs(query, reader, TOKENS)
     second = list_jobs(replace(query, next_token=first["next_token"]), reader, TOKENS)
     # Then the next page holds February's, and the listing ends there
-    names = [item["training_job_name"] for item in first["items"] + second["items"]]
+    names = [listed_key(item) for item in first["items"] + second["items"]]
     assert names == expected_listing(query, reader.jobs)
     assert len(first["items"]) == 3
     assert second["next_token"] is None

@@ -27,7 +27,11 @@ def _published_sample() -> dict[str, Any]:
 
 
 def test_the_published_sample_normalises() -> None:
-    snapshot = normalise_training_job(_published_sample())
+    # The sample's ARN names another job (kmeans-1) than its TrainingJobName: an event's
+    # account and region come from its envelope, as ingest passes them.
+    event = json.loads(SAMPLE.read_text())
+    snapshot = normalise_training_job(event["detail"], (event["account"], event["region"]))
+    assert (snapshot.account, snapshot.region) == (event["account"], event["region"])
     assert snapshot.status == "Completed"
     assert snapshot.record["resource_config"]["volume_size_in_gb"] == 20
     assert snapshot.record["creation_time"].endswith("Z")
@@ -36,7 +40,7 @@ def test_the_published_sample_normalises() -> None:
 
 def test_every_training_job_attribute_is_kept_with_its_snake_case_name() -> None:
     record = normalise_training_job(FULL_TRAINING_JOB).record
-    assert set(record) == {snake_case(name) for name in FULL_TRAINING_JOB}
+    assert set(record) == {snake_case(name) for name in FULL_TRAINING_JOB} | {"account", "region"}
     assert record["auto_ml_job_arn"].endswith("automl-job/auto-1")
     assert record["tensor_board_output_config"] == {
         "s3_output_path": "s3://tb/",

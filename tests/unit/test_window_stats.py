@@ -11,10 +11,12 @@ from jobtracker.queries import StatsQuery, window_stats
 class DailyStats:
     def __init__(self, days: dict[str, dict[str, int]]) -> None:
         self.days = days
-        self.queries: list[tuple[str, str]] = []
+        self.queries: list[tuple[str, str, str | None]] = []
 
-    def iter_daily_stats(self, first_day: str, last_day: str) -> Iterator[dict[str, Any]]:
-        self.queries.append((first_day, last_day))
+    def iter_daily_stats(
+        self, first_day: str, last_day: str, account: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        self.queries.append((first_day, last_day, account))
         for day in sorted(self.days):
             if first_day <= day <= last_day:
                 yield {"day": day, **self.days[day]}
@@ -53,8 +55,20 @@ def test_sums_the_days_of_the_window_with_one_query() -> None:
         "spot_savings_percent": 62.5,  # 1 - 150/400
         "created_after": "2026-11-01T00:00:00.000Z",
         "created_before": "2026-11-02T23:59:59.999Z",
+        "account": None,
     }
-    assert reader.queries == [("2026-11-01", "2026-11-02")]
+    assert reader.queries == [("2026-11-01", "2026-11-02", None)]
+
+
+def test_one_accounts_statistics_are_one_read_of_that_accounts_days() -> None:
+    # Given an account's daily statistics
+    reader = DailyStats({"2026-11-01": {"count_Failed": 2}})
+    # When its window is asked for
+    stats = window_stats(StatsQuery("2026-11-01", "2026-11-02", account="210987654321"), reader)
+    # Then one query reads that account's days, and the answer names the account
+    assert reader.queries == [("2026-11-01", "2026-11-02", "210987654321")]
+    assert stats["account"] == "210987654321"
+    assert stats["counts"]["Failed"] == 2
 
 
 def test_no_spot_jobs_means_no_savings_figure() -> None:

@@ -23,7 +23,7 @@ from typing import Protocol
 
 from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind, kind_of
 from jobtracker.alerts.message import AlertMessage, build_alert
-from jobtracker.record import JobSnapshot
+from jobtracker.record import JobIdentity, JobSnapshot
 from jobtracker.store.alert_claims import Claim, ClaimOutcome
 from jobtracker.store.repository import StoreOutcome
 from jobtracker.timestamps import to_epoch_ms
@@ -43,7 +43,7 @@ class AlertInFlight(RuntimeError):
 
 class AlertClaims(Protocol):
     def claim(
-        self, name: str, kind: AlertKind, order_key: str, now_ms: int, lease_ms: int
+        self, job: JobIdentity, kind: AlertKind, order_key: str, now_ms: int, lease_ms: int
     ) -> Claim: ...
 
     def mark_sent(self, claim: Claim, message_id: str, now_ms: int) -> bool: ...
@@ -90,9 +90,11 @@ class ExactlyOnceAlerter:
         kind = self.alertable_kind(snapshot)
         if kind is None:
             return []
-        claim = self.claims.claim(snapshot.name, kind, snapshot.order_key, self._now_ms(), LEASE_MS)
+        claim = self.claims.claim(
+            snapshot.identity, kind, snapshot.order_key, self._now_ms(), LEASE_MS
+        )
         if claim.outcome is ClaimOutcome.IN_FLIGHT:
-            raise AlertInFlight(f"{kind.value} alert of {snapshot.name} is being published")
+            raise AlertInFlight(f"{kind.value} alert of {snapshot.identity} is being published")
         if claim.outcome is not ClaimOutcome.CLAIMED:
             return []
         message = build_alert(snapshot, kind, self.region)

@@ -162,14 +162,16 @@ def _message(
     clip = _Clipper()
     resources = record.get("resource_config")
     resources = resources if isinstance(resources, dict) else {}
-    partition, arn_region = _partition_and_region(record.get("training_job_arn"))
-    region = arn_region or default_region
+    partition, _ = _partition_and_region(record.get("training_job_arn"))
+    # The job's own region (its identity), which the default only stands in for if empty.
+    region = snapshot.region or default_region
     creation = _time(record.get("creation_time"))
     start = _time(record.get("training_start_time"))
     end = _time(record.get("training_end_time"))
     last_modified = _time(record.get("last_modified_time"))
     body: dict[str, Any] = {
         "training_job_name": snapshot.name,
+        "account": snapshot.account,
         "training_job_arn": clip.text(
             "training_job_arn", record.get("training_job_arn"), limits.text
         ),
@@ -229,6 +231,7 @@ def text_body(body: dict[str, Any]) -> str:
         instances = f"{count} x {body['instance_type']}" if count else body["instance_type"]
     tags = ", ".join(f"{tag['key']}={tag['value']}" for tag in body["tags"])
     rows = [
+        ("Account", f"{body['account']} ({body['region']})"),
         ("Status", status),
         ("Failure reason", body["failure_reason"]),
         ("Last message", body["status_message"]),

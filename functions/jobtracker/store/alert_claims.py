@@ -4,8 +4,8 @@ A claim is one TransactWriteItems request that
 
 - checks that the stored job is of the claimed kind (the alert follows the stored
   outcome, whatever order the events came in), and
-- puts `PK=JOB#<name>, SK=ALERT#<kind>` as `pending`, with a lease, if no claim is
-  there yet or the one there is `pending` with an expired lease (its holder died
+- puts `PK=JOB#<account>#<region>#<name>, SK=ALERT#<kind>` as `pending`, with a lease,
+  if no claim is there yet or the one there is `pending` with an expired lease (its holder died
   between claiming and publishing; taking it over is what makes the alert still go out).
 
 Its holder then publishes and marks the claim `sent` (one UpdateItem), or releases it
@@ -27,6 +27,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from jobtracker.alerts.kinds import AlertKind
+from jobtracker.record import JobIdentity
 from jobtracker.store.models import Models
 from jobtracker.store.repository import JOB_SK, TableConfig, job_pk
 from jobtracker.timestamps import iso_from_ms
@@ -49,7 +50,7 @@ class ClaimOutcome(Enum):
 @dataclass(frozen=True)
 class Claim:
     outcome: ClaimOutcome
-    job_name: str
+    job: JobIdentity
     kind: AlertKind
     token: str
 
@@ -64,12 +65,12 @@ class AlertClaimRepository:
         self._connection = Connection(region=config.region, host=config.endpoint_url)
 
     def claim(
-        self, name: str, kind: AlertKind, order_key: str, now_ms: int, lease_ms: int
+        self, identity: JobIdentity, kind: AlertKind, order_key: str, now_ms: int, lease_ms: int
     ) -> Claim:
         job, claim = self.models.job, self.models.alert_claim
         token = uuid.uuid4().hex
         item = claim(
-            job_pk(name),
+            job_pk(identity),
             alert_sk(kind),
             alert_kind=kind.value,
             state=PENDING,
@@ -86,14 +87,14 @@ class AlertClaimRepository:
             try:
                 with TransactWrite(connection=self._connection) as transaction:
                     transaction.condition_check(
-                        job, job_pk(name), JOB_SK, condition=self._stored_as(kind)
+                        job, job_pk(identity), JOB_SK, condition=self._stored_as(kind)
                     )
                     transaction.save(item, condition=free, return_values="ALL_OLD")
-                return Claim(ClaimOutcome.CLAIMED, name, kind, token)
+                return Claim(ClaimOutcome.CLAIMED, identity, kind, token)
             except TransactWriteError as error:
                 outcome = _refusal(error)
                 if outcome is not None:
-                    return Claim(outcome, name, kind, token)
+                    return Claim(outcome, identity, kind, token)
                 # The job item is in another writer's transaction (the store's second
                 # step, or another claim): try again shortly, else fail the record.
                 attempts += 1
@@ -109,7 +110,7 @@ class AlertClaimRepository:
         throttled or failed mark is tried again here, beyond the SDK's own retries (whose
         quota a long outage empties), and only a lost claim gives up at once.
         """
-        item = self.models.alert_claim(job_pk(claim.job_name), alert_sk(claim.kind))
+        item = self.models.alert_claim(job_pk(claim.job), alert_sk(claim.kind))
         model = self.models.alert_claim
         for attempt in range(1, _MARK_ATTEMPTS + 1):
             try:
@@ -136,17 +137,17 @@ class AlertClaimRepository:
         A claim that could not be released is freed by its lease running out.
         """
         model = self.models.alert_claim
-        item = model(job_pk(claim.job_name), alert_sk(claim.kind))
+        item = model(job_pk(claim.job), alert_sk(claim.kind))
         try:
             item.delete(condition=(model.claim_token == claim.token) & (model.state == PENDING))
         except DeleteError:
             return False
         return True
 
-    def get(self, name: str, kind: AlertKind) -> dict[str, Any] | None:
+    def get(self, job: JobIdentity, kind: AlertKind) -> dict[str, Any] | None:
         """A claim as stored (for operators and tests)."""
         try:
-            item = self.models.alert_claim.get(job_pk(name), alert_sk(kind))
+            item = self.models.alert_claim.get(job_pk(job), alert_sk(kind))
         except DoesNotExist:
             return None
         return dict(item.attribute_values)

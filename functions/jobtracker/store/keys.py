@@ -1,12 +1,17 @@
-"""How items are keyed and how a record is packed: shared by the reads and the writes."""
+"""How items are keyed and how a record is packed: shared by the reads and the writes.
+
+A job's identity is (account, region, name): every job key carries all three, so the
+same name in two accounts or regions is two jobs, with two histories and two alerts.
+"""
 
 from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
-from jobtracker.record import Transition
+from jobtracker.record import JobIdentity, Transition
 from jobtracker.timestamps import iso_from_ms
 
 JOB_SK = "JOB"
@@ -15,13 +20,42 @@ STATS_PK = "STATS"
 DAY_PREFIX = "DAY#"
 
 
-def job_pk(name: str) -> str:
-    return f"JOB#{name}"
+def job_pk(job: JobIdentity) -> str:
+    return f"JOB#{job.account}#{job.region}#{job.name}"
+
+
+def created_sk(creation: str, job: JobIdentity) -> str:
+    """The time-ordered indexes' sort key: "<creation time>#<account>#<region>#<name>".
+
+    Unique, and it names the job, so a page can resume after it (see reads._start_key).
+    """
+    return f"{creation}#{job.account}#{job.region}#{job.name}"
+
+
+def identity_of_created_sk(key: str) -> JobIdentity:
+    account, region, name = key.split("#", 1)[1].split("#", 2)
+    return JobIdentity(account, region, name)
+
+
+def name_sk(job: JobIdentity) -> str:
+    """The by-name index's sort key: "<name>#<account>#<region>". '#' sorts below every
+    character of a name, so these sort as the names do, and begins_with(prefix) holds."""
+    return f"{job.name}#{job.account}#{job.region}"
+
+
+def identity_of_name_sk(key: str) -> JobIdentity:
+    name, account, region = key.split("#", 2)
+    return JobIdentity(account, region, name)
 
 
 def name_shard(name: str) -> str:
     """The by-name index partition of a job: its first character (names are never empty)."""
     return name[:1]
+
+
+def stats_pk(account: str | None) -> str:
+    """The daily aggregates of one account, or of all accounts together (None)."""
+    return STATS_PK if account is None else f"{STATS_PK}#{account}"
 
 
 def stats_day_sk(day: str) -> str:
@@ -40,3 +74,40 @@ def compress_record(record: dict[str, Any]) -> bytes:
 def decompress_record(blob: bytes) -> dict[str, Any]:
     document: dict[str, Any] = json.loads(zlib.decompress(blob))
     return document
+
+
+# The API's summary field of each job item attribute (repository.job_attributes).
+_SUMMARY_FIELDS = {
+    "training_job_name": "job_name",
+    "account": "account",
+    "region": "region",
+    "training_job_arn": "job_arn",
+    "training_job_status": "status",
+    "secondary_status": "secondary_status",
+    "creation_time": "creation_time",
+    "training_start_time": "training_start_time",
+    "training_end_time": "training_end_time",
+    "last_modified_time": "last_modified_time",
+    "failure_reason": "failure_reason",
+    "instance_type": "instance_type",
+    "instance_count": "instance_count",
+    "billable_time_in_seconds": "billable_time_in_seconds",
+    "training_time_in_seconds": "training_time_in_seconds",
+    "tuning_job_arn": "tuning_job_arn",
+}
+
+
+def pack_summary(attributes: Mapping[str, Any]) -> str:
+    """A job's summary as the listings return it, from its item's attributes."""
+    summary = {field: _whole(attributes.get(name)) for field, name in _SUMMARY_FIELDS.items()}
+    return json.dumps(summary, separators=(",", ":"))
+
+
+def _whole(value: object) -> object:
+    """1800.0 seconds as 1800, as DynamoDB's numbers read back."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def unpack_summary(text: str) -> dict[str, Any]:
+    summary: dict[str, Any] = json.loads(text)
+    return summary

@@ -21,25 +21,11 @@ from pynamodb.attributes import (
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
-# What a job listing shows; every list index projects exactly these, so a listing
-# reads each item once and never goes back to the table.
-SUMMARY_ATTRIBUTES = [
-    "job_name",
-    "job_arn",
-    "status",
-    "secondary_status",
-    "creation_time",
-    "training_start_time",
-    "training_end_time",
-    "last_modified_time",
-    "failure_reason",
-    "instance_type",
-    "instance_count",
-    "billable_time_in_seconds",
-    "training_time_in_seconds",
-    "tuning_job_arn",
-    "managed_spot",
-]
+# What a job listing shows, packed into one attribute (`summary`, see keys.pack_summary):
+# every list index projects only it, so a listing reads each item once and never goes
+# back to the table, and eight list indexes stay far within DynamoDB's limit of 100
+# projected attributes per table (seventeen separate ones would need 136).
+SUMMARY_ATTRIBUTES = ["summary"]
 
 STATUSES = ("InProgress", "Stopping", "Completed", "Failed", "Stopped")
 STATS_COUNTERS = (
@@ -57,8 +43,16 @@ PENDING_INDEX = "by-pending"
 # The value of `pending` on a job whose terminal snapshot still waits for
 # DescribeTrainingJob; absent otherwise, so the pending index holds only those jobs.
 PENDING_ENRICHMENT = "enrichment"
-# Name prefix search: partition = the name's first character (one of 62), sort = the name.
+# Name prefix search: partition = the name's first character (one of 62), sort = the name
+# (then account and region: name_sk).
 NAME_INDEX = "by-name"
+# One account's jobs, and one account's in one region (its "place"), newest first: by
+# themselves and by status. Partition = "<account>", "<account>#<status>",
+# "<account>#<region>", "<account>#<region>#<status>"; sort = created_sk.
+ACCOUNT_INDEX = "by-account"
+ACCOUNT_STATUS_INDEX = "by-account-status"
+PLACE_INDEX = "by-place"
+PLACE_STATUS_INDEX = "by-place-status"
 
 
 @dataclass(frozen=True)
@@ -89,20 +83,17 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
             {"index_name": name, "projection": IncludeProjection(SUMMARY_ATTRIBUTES)},
         )
 
-    class ByStatus(GlobalSecondaryIndex[Any]):
-        Meta = index_meta(STATUS_INDEX)
-        status = UnicodeAttribute(hash_key=True)
-        created_sk = UnicodeAttribute(range_key=True)
-
-    class ByMonth(GlobalSecondaryIndex[Any]):
-        Meta = index_meta(MONTH_INDEX)
-        creation_month = UnicodeAttribute(hash_key=True)
-        created_sk = UnicodeAttribute(range_key=True)
-
-    class ByTuningJob(GlobalSecondaryIndex[Any]):
-        Meta = index_meta(TUNING_JOB_INDEX)
-        tuning_job_arn = UnicodeAttribute(hash_key=True)
-        created_sk = UnicodeAttribute(range_key=True)
+    def by_creation(name: str, partition: str) -> Any:
+        """A list index: one partition per value of `partition`, newest first in it."""
+        return type(
+            name,
+            (GlobalSecondaryIndex,),
+            {
+                "Meta": index_meta(name),
+                partition: UnicodeAttribute(hash_key=True),
+                "created_sk": UnicodeAttribute(range_key=True),
+            },
+        )
 
     class ByPending(GlobalSecondaryIndex[Any]):
         Meta = type(
@@ -110,7 +101,9 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
             (),
             {
                 "index_name": PENDING_INDEX,
-                "projection": IncludeProjection(["job_name", "order_key", "last_modified_time"]),
+                "projection": IncludeProjection(
+                    ["job_name", "account", "region", "order_key", "last_modified_time"]
+                ),
             },
         )
         pending = UnicodeAttribute(hash_key=True)
@@ -118,10 +111,11 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
     class ByName(GlobalSecondaryIndex[Any]):
         Meta = index_meta(NAME_INDEX)
         name_shard = UnicodeAttribute(hash_key=True)
-        job_name = UnicodeAttribute(range_key=True)
+        name_sk = UnicodeAttribute(range_key=True)
 
     class JobItem(Model):
-        """PK=JOB#<name>, SK=JOB: the newest snapshot, its summary, its index keys."""
+        """PK=JOB#<account>#<region>#<name>, SK=JOB: the newest snapshot, its summary, its
+        index keys."""
 
         Meta = table_meta()  # type: ignore[assignment]
         pk = UnicodeAttribute(hash_key=True)
@@ -129,13 +123,20 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         order_key = UnicodeAttribute()
         record = BinaryAttribute(legacy_encoding=False)  # zlib-compressed JSON
         job_name = UnicodeAttribute()
+        account = UnicodeAttribute()
+        region = UnicodeAttribute()
         job_arn = UnicodeAttribute(null=True)
         status = UnicodeAttribute()
         secondary_status = UnicodeAttribute(null=True)
         creation_time = UnicodeAttribute()
         creation_month = UnicodeAttribute()
-        created_sk = UnicodeAttribute()  # "<creation_time>#<name>": unique, sortable
+        # "<creation_time>#<account>#<region>#<name>": unique, sortable
+        created_sk = UnicodeAttribute()
         name_shard = UnicodeAttribute(null=True)  # the name's first character
+        name_sk = UnicodeAttribute(null=True)  # "<name>#<account>#<region>"
+        account_status = UnicodeAttribute(null=True)
+        place = UnicodeAttribute(null=True)
+        place_status = UnicodeAttribute(null=True)
         training_start_time = UnicodeAttribute(null=True)
         training_end_time = UnicodeAttribute(null=True)
         last_modified_time = UnicodeAttribute()
@@ -147,20 +148,25 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         tuning_job_arn = UnicodeAttribute(null=True)
         managed_spot = BooleanAttribute(null=True)
         pending = UnicodeAttribute(null=True)  # PENDING_ENRICHMENT or absent
+        summary = UnicodeAttribute(null=True)  # the listing's JSON (keys.pack_summary)
         # What the transition items and daily aggregates reflect (see repository).
         applied_key = UnicodeAttribute(null=True)
         applied_status = UnicodeAttribute(null=True)
         applied_billable = NumberAttribute(null=True)
         applied_training = NumberAttribute(null=True)
 
-        by_status = ByStatus()
-        by_month = ByMonth()
-        by_tuning_job = ByTuningJob()
+        by_status = by_creation(STATUS_INDEX, "status")()
+        by_month = by_creation(MONTH_INDEX, "creation_month")()
+        by_tuning_job = by_creation(TUNING_JOB_INDEX, "tuning_job_arn")()
         by_pending = ByPending()
         by_name = ByName()
+        by_account = by_creation(ACCOUNT_INDEX, "account")()
+        by_account_status = by_creation(ACCOUNT_STATUS_INDEX, "account_status")()
+        by_place = by_creation(PLACE_INDEX, "place")()
+        by_place_status = by_creation(PLACE_STATUS_INDEX, "place_status")()
 
     class TransitionItem(Model):
-        """PK=JOB#<name>, SK=TRANSITION#<start_time>#<status>."""
+        """PK=JOB#<account>#<region>#<name>, SK=TRANSITION#<start_time>#<status>."""
 
         Meta = table_meta()  # type: ignore[assignment]
         pk = UnicodeAttribute(hash_key=True)
@@ -170,7 +176,8 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         end_time = UnicodeAttribute(null=True)
         status_message = UnicodeAttribute(null=True)
 
-    # PK=STATS, SK=DAY#<yyyy-mm-dd> of creation: counts and seconds of that day's jobs.
+    # PK=STATS (all accounts) or STATS#<account>, SK=DAY#<yyyy-mm-dd> of creation: counts
+    # and seconds of that day's jobs.
     stats_attributes: dict[str, Any] = {
         "Meta": table_meta(),
         "pk": UnicodeAttribute(hash_key=True),
@@ -181,7 +188,8 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
     DailyStatsItem = type("DailyStatsItem", (Model,), stats_attributes)
 
     class AlertClaimItem(Model):
-        """PK=JOB#<name>, SK=ALERT#<kind>: the one alert of that kind, pending or sent.
+        """PK=JOB#<account>#<region>#<name>, SK=ALERT#<kind>: the one alert of that kind,
+        pending or sent.
 
         `pending` with a lease while its holder publishes; `sent` for good once published.
         """
@@ -203,7 +211,8 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
 
         `watermark_ms`: every job modified before it has been reconciled. While a window
         is being worked through, `window_*` hold it and `window_resume_ms` the creation
-        time the listing got to; `retry_names` the jobs whose store or alert failed.
+        time the listing got to; `retry_names` the jobs whose store or alert failed, as
+        "<account>/<region>/<name>".
         `revision` makes each save conditional on the last one.
         """
 

@@ -13,14 +13,18 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from jobtracker.indexes import IndexName, IndexPage, KeyRange
+from jobtracker.record import JobIdentity
 from jobtracker.store.keys import (
     DAY_PREFIX,
     JOB_SK,
-    STATS_PK,
     TRANSITION_PREFIX,
     decompress_record,
+    identity_of_created_sk,
+    identity_of_name_sk,
     job_pk,
     stats_day_sk,
+    stats_pk,
+    unpack_summary,
 )
 from jobtracker.store.models import Models, define_models
 
@@ -33,20 +37,20 @@ class JobReads:
     def for_table(cls, table_name: str, region: str | None, endpoint_url: str | None) -> JobReads:
         return cls(define_models(table_name, region, endpoint_url))
 
-    def get_job(self, name: str) -> dict[str, Any] | None:
+    def get_job(self, job: JobIdentity) -> dict[str, Any] | None:
         try:
-            item = self.models.job.get(job_pk(name), JOB_SK)
+            item = self.models.job.get(job_pk(job), JOB_SK)
         except DoesNotExist:
             return None
         return decompress_record(item.record)
 
-    def job_exists(self, name: str) -> bool:
-        job = self.models.job
-        return job.count(job_pk(name), job.sk == JOB_SK) > 0
+    def job_exists(self, job: JobIdentity) -> bool:
+        model = self.models.job
+        return model.count(job_pk(job), model.sk == JOB_SK) > 0
 
-    def list_transitions(self, name: str) -> list[dict[str, Any]]:
+    def list_transitions(self, job: JobIdentity) -> list[dict[str, Any]]:
         transition = self.models.transition
-        items = transition.query(job_pk(name), transition.sk.startswith(TRANSITION_PREFIX))
+        items = transition.query(job_pk(job), transition.sk.startswith(TRANSITION_PREFIX))
         return [
             {
                 "status": item.status,
@@ -81,7 +85,7 @@ class JobReads:
             return None
         stats = self.models.daily_stats
         for item in stats.query(
-            STATS_PK,
+            stats_pk(None),
             stats.sk.between(stats_day_sk(first_day), stats_day_sk(last_day)),
             scan_index_forward=False,
             limit=1,
@@ -89,14 +93,17 @@ class JobReads:
             return str(item.sk[len(DAY_PREFIX) :])
         return None
 
-    def iter_daily_stats(self, first_day: str, last_day: str) -> Iterator[dict[str, Any]]:
-        """{"day", <counter>: n...} of each day in [first_day, last_day] that has jobs.
+    def iter_daily_stats(
+        self, first_day: str, last_day: str, account: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """{"day", <counter>: n...} of each day in [first_day, last_day] that has jobs, in
+        one account or (None) in all of them.
 
         One Query, paged by DynamoDB only past 1 MB (thousands of days).
         """
         stats = self.models.daily_stats
         for item in stats.query(
-            STATS_PK, stats.sk.between(stats_day_sk(first_day), stats_day_sk(last_day))
+            stats_pk(account), stats.sk.between(stats_day_sk(first_day), stats_day_sk(last_day))
         ):
             counters = item.attribute_values
             yield {
@@ -106,13 +113,10 @@ class JobReads:
 
     def _index(self, name: IndexName) -> tuple[Any, Any]:
         job = self.models.job
-        if name is IndexName.STATUS:
-            return job.by_status, job.created_sk
-        if name is IndexName.MONTH:
-            return job.by_month, job.created_sk
-        if name is IndexName.TUNING_JOB:
-            return job.by_tuning_job, job.created_sk
-        return job.by_name, job.job_name
+        if name is IndexName.NAME:
+            return job.by_name, job.name_sk
+        index = getattr(job, name.value.replace("-", "_"))
+        return index, job.created_sk
 
 
 _PARTITION_ATTRIBUTE = {
@@ -120,6 +124,10 @@ _PARTITION_ATTRIBUTE = {
     IndexName.MONTH: "creation_month",
     IndexName.TUNING_JOB: "tuning_job_arn",
     IndexName.NAME: "name_shard",
+    IndexName.ACCOUNT: "account",
+    IndexName.ACCOUNT_STATUS: "account_status",
+    IndexName.PLACE: "place",
+    IndexName.PLACE_STATUS: "place_status",
 }
 
 
@@ -139,11 +147,11 @@ def _sort_condition(attribute: Any, key_range: KeyRange) -> Any:
 def _start_key(key_range: KeyRange, after: str) -> dict[str, dict[str, str]]:
     """The ExclusiveStartKey of the item whose index sort key is `after`."""
     if key_range.index is IndexName.NAME:
-        name, sort_attribute = after, "job_name"
+        job, sort_attribute = identity_of_name_sk(after), "name_sk"
     else:
-        name, sort_attribute = after.split("#", 1)[1], "created_sk"
+        job, sort_attribute = identity_of_created_sk(after), "created_sk"
     return {
-        "pk": {"S": job_pk(name)},
+        "pk": {"S": job_pk(job)},
         "sk": {"S": JOB_SK},
         _PARTITION_ATTRIBUTE[key_range.index]: {"S": key_range.partition},
         sort_attribute: {"S": after},
@@ -151,26 +159,5 @@ def _start_key(key_range: KeyRange, after: str) -> dict[str, dict[str, str]]:
 
 
 def summary_of(item: Any) -> dict[str, Any]:
-    """A job's summary, from the attributes every list index projects."""
-    return {
-        "training_job_name": item.job_name,
-        "training_job_arn": item.job_arn,
-        "training_job_status": item.status,
-        "secondary_status": item.secondary_status,
-        "creation_time": item.creation_time,
-        "training_start_time": item.training_start_time,
-        "training_end_time": item.training_end_time,
-        "last_modified_time": item.last_modified_time,
-        "failure_reason": item.failure_reason,
-        "instance_type": item.instance_type,
-        "instance_count": _int_or_none(item.instance_count),
-        "billable_time_in_seconds": _int_or_none(item.billable_time_in_seconds),
-        "training_time_in_seconds": _int_or_none(item.training_time_in_seconds),
-        "tuning_job_arn": item.tuning_job_arn,
-    }
-
-
-def _int_or_none(value: object) -> int | float | None:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value if isinstance(value, (int, float)) else None
+    """A job's summary, from the one attribute every list index projects."""
+    return unpack_summary(item.summary)

@@ -7,8 +7,9 @@ Writing a snapshot takes at most two requests and never reads first:
    It returns the old item, which carries what the history and the daily counters
    currently reflect (`applied_*`).
 2. One transaction that puts the snapshot's transition items, moves the day's counters
-   from the old contribution to the new, and records the new one as applied, on the
-   condition that the job still holds this snapshot and nobody applied in between.
+   (the account's and all accounts') from the old contribution to the new, and records
+   the new one as applied, on the condition that the job still holds this snapshot and
+   nobody applied in between.
 
 A stale or duplicate snapshot stops at step 1 with ConditionalCheckFailed.
 """
@@ -29,14 +30,17 @@ from pynamodb.transactions import TransactWrite
 
 from jobtracker.aggregates import Contribution, counter_deltas
 from jobtracker.errors import MalformedEvent
-from jobtracker.record import STATUS_RANK, JobSnapshot, Transition
+from jobtracker.record import STATUS_RANK, JobIdentity, JobSnapshot, Transition
 from jobtracker.store.keys import (
     JOB_SK,
-    STATS_PK,
     compress_record,
+    created_sk,
     job_pk,
     name_shard,
+    name_sk,
+    pack_summary,
     stats_day_sk,
+    stats_pk,
     transition_sk,
 )
 from jobtracker.store.keys import TRANSITION_PREFIX as TRANSITION_PREFIX  # re-exported
@@ -48,8 +52,9 @@ from jobtracker.timestamps import iso_from_ms, to_epoch_ms
 # DynamoDB's item limit is 400 KB; leave room for the summary attributes.
 MAX_RECORD_BYTES = 350_000
 SUMMARY_TEXT_LIMIT = 2048
-# A transaction holds at most 100 items: the job, the day's counters, and the rest.
-_TRANSITIONS_PER_TRANSACTION = 98
+# A transaction holds at most 100 items: the job, the day's two counters (the account's
+# and all accounts'), and the rest.
+_TRANSITIONS_PER_TRANSACTION = 97
 _CONFLICT_RETRIES = 4
 RECONCILE_PK = "RECONCILE"
 WATERMARK_SK = "WATERMARK"
@@ -78,7 +83,7 @@ class StoredVersion:
 
 @dataclass(frozen=True)
 class PendingJob:
-    name: str
+    job: JobIdentity
     order_key: str
     last_modified_ms: int
 
@@ -101,7 +106,7 @@ class ReconcileState:
     watermark_ms: int | None = None
     window: ReconcileWindow | None = None
     # Jobs whose store or alert failed in a run: the next run redoes them first.
-    retry_names: tuple[str, ...] = ()
+    retry_jobs: tuple[JobIdentity, ...] = ()
     revision: int = 0
 
 
@@ -144,7 +149,7 @@ class JobRepository(JobReads):
             for name, value in job_attributes(snapshot).items()
         ]
         response = job._get_connection().update_item(
-            job_pk(snapshot.name),
+            job_pk(snapshot.identity),
             JOB_SK,
             actions=actions,
             condition=condition,
@@ -176,7 +181,7 @@ class JobRepository(JobReads):
         if overflow:
             with self.models.transition.batch_write() as batch:
                 for transition in overflow:
-                    batch.save(self._transition_item(snapshot.name, transition))
+                    batch.save(self._transition_item(snapshot.identity, transition))
 
     def _apply_transaction(
         self,
@@ -196,7 +201,7 @@ class JobRepository(JobReads):
         )
         with TransactWrite(connection=self._connection) as transaction:
             transaction.update(
-                job(job_pk(snapshot.name), JOB_SK),
+                job(job_pk(snapshot.identity), JOB_SK),
                 actions=[
                     job.applied_key.set(snapshot.order_key),
                     job.applied_status.set(after.status),
@@ -207,17 +212,21 @@ class JobRepository(JobReads):
             )
             deltas = counter_deltas(before, after)
             if deltas:
-                transaction.update(
-                    stats(STATS_PK, stats_day_sk(iso_from_ms(snapshot.creation_ms)[:10])),
-                    actions=[getattr(stats, name).add(value) for name, value in deltas.items()],
-                )
+                day = stats_day_sk(iso_from_ms(snapshot.creation_ms)[:10])
+                # The account's day and all accounts' day, so that /stats reads one item
+                # per day either way.
+                for partition in (stats_pk(snapshot.account), stats_pk(None)):
+                    transaction.update(
+                        stats(partition, day),
+                        actions=[getattr(stats, name).add(value) for name, value in deltas.items()],
+                    )
             for transition in transitions:
-                transaction.save(self._transition_item(snapshot.name, transition))
+                transaction.save(self._transition_item(snapshot.identity, transition))
 
-    def _transition_item(self, name: str, transition: Transition) -> Any:
+    def _transition_item(self, job: JobIdentity, transition: Transition) -> Any:
         end = None if transition.end_ms is None else iso_from_ms(transition.end_ms)
         return self.models.transition(
-            job_pk(name),
+            job_pk(job),
             transition_sk(transition),
             status=transition.status,
             start_time=iso_from_ms(transition.start_ms),
@@ -227,16 +236,17 @@ class JobRepository(JobReads):
 
     # -- the reconciler's bookkeeping ----------------------------------------------
 
-    def stored_versions(self, names: Iterable[str]) -> dict[str, StoredVersion]:
-        """The stored version of each named job that exists: one BatchGetItem per 100."""
+    def stored_versions(self, jobs: Iterable[JobIdentity]) -> dict[JobIdentity, StoredVersion]:
+        """The stored version of each job that exists: one BatchGetItem per 100."""
         job = self.models.job
-        keys = [(job_pk(name), JOB_SK) for name in sorted(set(names))]
-        found: dict[str, StoredVersion] = {}
+        keys = [(job_pk(identity), JOB_SK) for identity in sorted(set(jobs))]
+        found: dict[JobIdentity, StoredVersion] = {}
         if not keys:
             return found
-        wanted = ["pk", "sk", "job_name", "last_modified_time", "status", "pending"]
+        wanted = ["pk", "sk", "job_name", "account", "region"]
+        wanted += ["last_modified_time", "status", "pending"]
         for item in job.batch_get(keys, attributes_to_get=wanted):
-            found[item.job_name] = StoredVersion(
+            found[JobIdentity(item.account, item.region, item.job_name)] = StoredVersion(
                 last_modified_ms=to_epoch_ms(item.last_modified_time, "last_modified_time"),
                 rank=STATUS_RANK.get(item.status, 0),
                 enrichment_pending=item.pending is not None,
@@ -248,7 +258,7 @@ class JobRepository(JobReads):
         job = self.models.job
         return [
             PendingJob(
-                name=item.job_name,
+                job=JobIdentity(item.account, item.region, item.job_name),
                 order_key=item.order_key,
                 last_modified_ms=to_epoch_ms(item.last_modified_time, "last_modified_time"),
             )
@@ -260,7 +270,7 @@ class JobRepository(JobReads):
         job = self.models.job
         try:
             job._get_connection().update_item(
-                job_pk(pending.name),
+                job_pk(pending.job),
                 JOB_SK,
                 actions=[job.pending.remove()],
                 condition=(job.order_key == pending.order_key) & job.pending.exists(),
@@ -287,7 +297,7 @@ class JobRepository(JobReads):
         return ReconcileState(
             watermark_ms=None if item.watermark_ms is None else int(item.watermark_ms),
             window=window,
-            retry_names=tuple(item.retry_names or ()),
+            retry_jobs=tuple(JobIdentity.parse(text) for text in item.retry_names or ()),
             revision=int(item.revision),
         )
 
@@ -307,7 +317,7 @@ class JobRepository(JobReads):
             window_since_ms=None if window is None else window.since_ms,
             window_until_ms=None if window is None else window.until_ms,
             window_resume_ms=None if window is None else window.resume_ms,
-            retry_names=list(state.retry_names) or None,
+            retry_names=[str(job) for job in state.retry_jobs] or None,
         )
         condition = (
             model.pk.does_not_exist() if state.revision == 0 else model.revision == state.revision
@@ -341,6 +351,8 @@ def job_attributes(snapshot: JobSnapshot) -> dict[str, Any]:
     key must be a non-empty string and a counter a number.
     """
     record = snapshot.record
+    identity = snapshot.identity
+    place = f"{identity.account}#{identity.region}"
     resources = record.get("resource_config")
     resources = resources if isinstance(resources, dict) else {}
     creation = iso_from_ms(snapshot.creation_ms)
@@ -349,17 +361,23 @@ def job_attributes(snapshot: JobSnapshot) -> dict[str, Any]:
         raise MalformedEvent(
             f"record of {snapshot.name} compresses to {len(blob)} bytes, over the item limit"
         )
-    return {
+    attributes = {
         "order_key": snapshot.order_key,
         "record": blob,
         "job_name": snapshot.name,
+        "account": identity.account,
+        "region": identity.region,
         "job_arn": _text(record.get("training_job_arn")),
         "status": snapshot.status,
         "secondary_status": _text(snapshot.secondary_status),
         "creation_time": creation,
         "creation_month": creation[:7],
-        "created_sk": f"{creation}#{snapshot.name}",
+        "created_sk": created_sk(creation, identity),
         "name_shard": name_shard(snapshot.name),
+        "name_sk": name_sk(identity),
+        "account_status": f"{identity.account}#{snapshot.status}",
+        "place": place,
+        "place_status": f"{place}#{snapshot.status}",
         "training_start_time": _text(record.get("training_start_time")),
         "training_end_time": _text(record.get("training_end_time")),
         "last_modified_time": iso_from_ms(snapshot.last_modified_ms),
@@ -373,6 +391,8 @@ def job_attributes(snapshot: JobSnapshot) -> dict[str, Any]:
         # Rides on the job's own write: stored with the snapshot, removed by the next one.
         "pending": PENDING_ENRICHMENT if snapshot.enrichment_pending else None,
     }
+    attributes["summary"] = pack_summary(attributes)
+    return attributes
 
 
 def _text(value: object) -> str | None:
