@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from jobtracker.reconcile import ReconcileReport
+from jobtracker.record import Place
 
 DEADLINE = "deadline"
 NOT_REACHED = "not reached: deadline"
@@ -35,21 +36,12 @@ class PlaceReconciler(Protocol):
     def saved_watermark_ms(self) -> int | None: ...
 
 
-@dataclass(frozen=True)
-class TrackedPlace:
-    account: str
-    region: str
-
-    def __str__(self) -> str:
-        return f"{self.account}/{self.region}"
-
-
 @dataclass
 class WalkReport:
     """Every place's report, and the totals (the shape of one place's report)."""
 
-    home: TrackedPlace
-    places: dict[TrackedPlace, ReconcileReport] = field(default_factory=dict)
+    home: Place
+    places: dict[Place, ReconcileReport] = field(default_factory=dict)
 
     @property
     def total(self) -> ReconcileReport:
@@ -61,13 +53,13 @@ class WalkReport:
             total.alerted_jobs += report.alerted_jobs
             total.finished = total.finished and report.finished
             if report.stopped:
-                stopped.append(f"{place}: {report.stopped}")
+                stopped.append(f"{label(place)}: {report.stopped}")
         total.stopped = "; ".join(stopped) or None
         total.watermark = self.places[self.home].watermark if self.home in self.places else None
         return total
 
     @property
-    def failed_members(self) -> list[TrackedPlace]:
+    def failed_members(self) -> list[Place]:
         """Members whose SageMaker could not be read this run (their jobs wait)."""
         return [
             place
@@ -79,7 +71,7 @@ class WalkReport:
         return {
             **self.total.as_dict(),
             "places": {
-                str(place): report.stopped or "done" for place, report in self.places.items()
+                label(place): report.stopped or "done" for place, report in self.places.items()
             },
             "member_failures": len(self.failed_members),
         }
@@ -89,8 +81,8 @@ _COUNTS = tuple(f.name for f in dataclasses.fields(ReconcileReport) if f.type in
 
 
 def walk(
-    home: TrackedPlace,
-    reconcilers: Sequence[tuple[TrackedPlace, PlaceReconciler]],
+    home: Place,
+    reconcilers: Sequence[tuple[Place, PlaceReconciler]],
     remaining_ms: Callable[[], int],
 ) -> WalkReport:
     """Run each place's reconciler, the most behind first, until done or the deadline."""
@@ -107,12 +99,16 @@ def walk(
     return report
 
 
+def label(place: Place) -> str:
+    return f"{place.account}/{place.region}"
+
+
 def _behind(reconciler: PlaceReconciler) -> int:
     watermark = reconciler.saved_watermark_ms()
     return -1 if watermark is None else watermark
 
 
-def places_to_walk(home: TrackedPlace, members: Sequence[TrackedPlace]) -> list[TrackedPlace]:
+def places_to_walk(home: Place, members: Sequence[Place]) -> list[Place]:
     """Home first, then each member once (a member equal to home is home)."""
     places = [home]
     for place in members:

@@ -12,7 +12,7 @@ from jobtracker.ingest import Pipeline
 from jobtracker.observability import metrics
 from jobtracker.store.repository import JobRepository
 
-from tests.fixtures.events import BASE_MS, event_body, home_job, lifecycle
+from tests.fixtures.events import BASE_MS, HOME, event_body, home_job, lifecycle
 from tests.fixtures.lambda_events import sqs_event
 from tests.fixtures.sagemaker import CallCounter, create_job, event_detail_of, sagemaker
 
@@ -81,7 +81,9 @@ def test_a_failed_enrichment_stores_the_event_pending_in_the_same_requests(
     # Then the event's snapshot is stored and marked, with no extra DynamoDB request
     assert result.snapshot.enrichment_pending
     assert len(ddb_calls) <= 2
-    assert [pending.job for pending in repository.pending_enrichments(10)] == [home_job("vanished")]
+    assert [pending.job for pending in repository.pending_enrichments(HOME, 10)] == [
+        home_job("vanished")
+    ]
     record = repository.get_job(home_job("vanished"))
     assert record is not None and record["failure_reason"].startswith("AlgorithmError")
     assert "EnrichmentFailures" in metrics.metric_set

@@ -8,17 +8,13 @@ from dataclasses import dataclass, field
 from hypothesis import given
 from hypothesis import strategies as st
 from jobtracker.reconcile import ReconcileReport
-from jobtracker.reconcile_walk import (
-    NOT_REACHED,
-    TrackedPlace,
-    places_to_walk,
-    walk,
-)
+from jobtracker.reconcile_walk import NOT_REACHED, label, places_to_walk, walk
+from jobtracker.record import Place
 
-HOME = TrackedPlace("123456789012", "eu-west-1")
-DENIED = TrackedPlace("111111111111", "eu-west-1")
-THROTTLED = TrackedPlace("222222222222", "us-east-1")
-FINE = TrackedPlace("333333333333", "us-east-1")
+HOME = Place("123456789012", "eu-west-1")
+DENIED = Place("111111111111", "eu-west-1")
+THROTTLED = Place("222222222222", "us-east-1")
+FINE = Place("333333333333", "us-east-1")
 
 
 @dataclass
@@ -44,7 +40,7 @@ class FakePlace:
         return self.watermark_ms
 
 
-def places(log: list[str], **ends: FakePlace) -> list[tuple[TrackedPlace, FakePlace]]:
+def places(log: list[str], **ends: FakePlace) -> list[tuple[Place, FakePlace]]:
     by_name = {"home": HOME, "denied": DENIED, "throttled": THROTTLED, "fine": FINE}
     result = []
     for name, fake in ends.items():
@@ -75,11 +71,11 @@ def test_a_denied_and_a_throttled_member_do_not_stop_the_others():
     assert sorted(log) == ["denied", "fine", "home", "throttled"]
     assert walked.places[HOME].stored == 1 and walked.places[FINE].stored == 1
     # And exactly the two failing members are counted, each named in the report
-    assert sorted(walked.failed_members, key=str) == [DENIED, THROTTLED]
+    assert sorted(walked.failed_members, key=label) == [DENIED, THROTTLED]
     report = walked.as_dict()
     assert report["member_failures"] == 2
-    assert report["places"][str(DENIED)] == "SageMaker unavailable"
-    assert report["places"][str(FINE)] == "done"
+    assert report["places"][label(DENIED)] == "SageMaker unavailable"
+    assert report["places"][label(FINE)] == "done"
     assert report["stored"] == 2
     assert report["finished"] is False
 
@@ -105,7 +101,7 @@ def test_the_deadline_ends_the_walk_and_says_which_places_were_not_reached():
 def test_a_home_failure_is_not_a_member_failure():
     walked = walk(HOME, places([], home=FakePlace(stopped="throttled")), forever)
     assert walked.failed_members == []
-    assert walked.as_dict()["stopped"] == f"{HOME}: throttled"
+    assert walked.as_dict()["stopped"] == f"{label(HOME)}: throttled"
 
 
 @given(st.lists(st.one_of(st.none(), st.integers(0, 10**13)), min_size=1, max_size=4))
@@ -123,5 +119,5 @@ def test_the_places_most_behind_go_first(watermarks):
 
 
 def test_home_is_walked_first_and_each_place_once():
-    member = TrackedPlace("111111111111", "us-east-1")
+    member = Place("111111111111", "us-east-1")
     assert places_to_walk(HOME, [member, HOME, member]) == [HOME, member]
