@@ -24,7 +24,7 @@ INVOKE_MAX_AGE = Duration.hours(1)
 RECONCILE_JOB_ACTIONS = ("sagemaker:DescribeTrainingJob", "sagemaker:ListTags")
 
 
-def member_places(config: StackConfig, home_region: str) -> str:
+def member_places(config: StackConfig, home_region: str) -> dict[str, str]:
     """MEMBER_PLACES: the accounts and regions listed besides the tracker's own, each
     `account:region` (comma-separated), which the reconciler walks as it walks home.
 
@@ -34,7 +34,7 @@ def member_places(config: StackConfig, home_region: str) -> str:
     regions = config.source_regions or (home_region,)
     places = [f"{account}:{region}" for account in config.source_accounts for region in regions]
     places += [f"{Aws.ACCOUNT_ID}:{region}" for region in config.source_regions]
-    return ",".join(places)
+    return {"MEMBER_PLACES": ",".join(places)} if places else {}
 
 
 class Reconcile(Construct):
@@ -57,7 +57,8 @@ class Reconcile(Construct):
                 **writer_environment(config, storage, alerts),
                 "BACKFILL_DAYS": str(config.backfill_days),
                 "ALERT_LOOKBACK_HOURS": str(config.alert_lookback_hours),
-                "MEMBER_PLACES": member_places(config, Stack.of(self).region),
+                # Absent with no members: the reconciler walks home only.
+                **member_places(config, Stack.of(self).region),
             },
             reads_members=True,
         )

@@ -9,8 +9,10 @@ from infra.reconcile import RECONCILE
 pytestmark = pytest.mark.infra
 
 SETTINGS = {"ingest": INGEST, "api": API, "reconcile": RECONCILE}
+# The writers read member accounts through their member role (tests/infra/test_stack_members.py).
+MEMBERS = {"MEMBER_ACCESS", "MEMBER_ROLE_NAME"}
 ENVIRONMENT = {
-    "ingest": {"TABLE_NAME", "ALERT_TOPIC_ARN", "ALERT_KINDS"},
+    "ingest": {"TABLE_NAME", "ALERT_TOPIC_ARN", "ALERT_KINDS", *MEMBERS},
     "api": {"TABLE_NAME", "TOKEN_KEY_SECRET_ARN"},
     "reconcile": {
         "TABLE_NAME",
@@ -18,6 +20,7 @@ ENVIRONMENT = {
         "ALERT_KINDS",
         "BACKFILL_DAYS",
         "ALERT_LOOKBACK_HOURS",
+        *MEMBERS,
     },
 }
 POWERTOOLS = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
