@@ -230,3 +230,16 @@ def test_member_context_selects_the_stack(value, expected):
 def test_a_member_value_that_is_not_a_boolean_is_refused():
     with pytest.raises(ConfigError, match="member must be true or false"):
         is_member(App(context={"member": "yes"}).node)
+
+
+def test_the_member_role_is_the_one_deliberate_physical_name(member):
+    named = {
+        (resource["Type"], key)
+        for resource in resolved(Template.from_stack(member))["Resources"].values()
+        for key in resource["Properties"]
+        # A policy's name is the role's own business, not an account-wide name.
+        if key.endswith("Name")
+        and key != "PolicyName"
+        and isinstance(resource["Properties"][key], str)
+    }
+    assert named == {("AWS::IAM::Role", "RoleName")}
