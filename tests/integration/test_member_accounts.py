@@ -32,7 +32,7 @@ from jobtracker.sagemaker import (
 from jobtracker.store.repository import JobRepository
 
 from tests.fixtures.events import HOME, event_body
-from tests.fixtures.lambda_events import sqs_event
+from tests.fixtures.lambda_events import LambdaContext, sqs_event
 from tests.fixtures.sagemaker import event_detail_of
 
 REGION = HOME.region
@@ -241,3 +241,28 @@ def test_a_members_pending_job_is_healed_by_that_members_walk(
     assert artifacts(repository, DENIED, "healed-later") == (
         "s3://models-222222222222/healed-later/output/model.tar.gz"
     )
+
+
+def test_the_reconcile_handler_counts_the_members_it_could_not_walk(
+    repository: JobRepository, clients: SageMakerClients
+) -> None:
+    # Given home, a working member and a denied one
+    for place in (HOME, MEMBER, DENIED):
+        create_job(place, "counted")
+    connect = failing_for(clients, {DENIED.account: SageMakerUnavailable("AccessDenied")}, [])
+    handler = importlib.import_module("reconcile.handler")
+    metrics.clear_metrics()
+    # When the handler's reconcile runs over them
+    walked = handler.reconcile(
+        LambdaContext(remaining_ms=FOREVER),
+        reconcilers(repository, connect, [HOME, MEMBER, DENIED]),
+    )
+    # Then one member failure is emitted, and the other two places were reconciled
+    assert metrics.metric_set["MemberFailures"]["Value"] == [1.0]
+    assert metrics.metric_set["JobsReconciled"]["Value"] == [2.0]
+    assert walked.as_dict()["places"] == {
+        "123456789012/us-east-1": "done",
+        "111111111111/us-east-1": "done",
+        "222222222222/us-east-1": "SageMaker unavailable",
+    }
+    metrics.clear_metrics()
