@@ -190,23 +190,17 @@ class MemberConfig:
                 + " (the tracking account and region)"
             )
         tracker_region = _one(context, "tracker_region", REGION)
+        defaults = {
+            "tracker_stack_name": DEFAULT_TRACKER_STACK_NAME,
+            "member_role_region": tracker_region,
+        }
+        given = {**context, **{k: context.get(k) or v for k, v in defaults.items()}}
         return cls(
-            tracker_account=_one(context, "tracker_account", ACCOUNT_ID),
+            tracker_account=_one(given, "tracker_account", ACCOUNT_ID),
             tracker_region=tracker_region,
-            tracker_stack_name=_one(
-                {
-                    "tracker_stack_name": context.get("tracker_stack_name")
-                    or DEFAULT_TRACKER_STACK_NAME
-                },
-                "tracker_stack_name",
-                STACK_NAME,
-            ),
-            member_role_name=_one(context, "member_role_name", ROLE_NAME),
-            member_role_region=_one(
-                {"member_role_region": context.get("member_role_region") or tracker_region},
-                "member_role_region",
-                REGION,
-            ),
+            tracker_stack_name=_one(given, "tracker_stack_name", STACK_NAME),
+            member_role_name=_one(given, "member_role_name", ROLE_NAME),
+            member_role_region=_one(given, "member_role_region", REGION),
         )
 
 
