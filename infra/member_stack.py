@@ -34,6 +34,8 @@ from constructs import Construct, IConstruct
 from infra.config import MemberConfig
 from infra.ingest import event_pattern
 from infra.members import (
+    LIST_TRAINING_JOBS,
+    LIST_TRAINING_JOBS_REASON,
     MEMBER_READ_ACTIONS,
     default_bus_arn,
     tracker_role_arn_pattern,
@@ -120,10 +122,10 @@ class MemberStack(Stack):
                 "ReadTrainingJobs": iam.PolicyDocument(
                     statements=[
                         iam.PolicyStatement(
-                            actions=[a for a in MEMBER_READ_ACTIONS if a != LIST_JOBS],
+                            actions=[a for a in MEMBER_READ_ACTIONS if a != LIST_TRAINING_JOBS],
                             resources=[job_arns],
                         ),
-                        iam.PolicyStatement(actions=[LIST_JOBS], resources=["*"]),
+                        iam.PolicyStatement(actions=[LIST_TRAINING_JOBS], resources=["*"]),
                     ]
                 )
             },
@@ -137,17 +139,8 @@ class MemberStack(Stack):
             r"/^Resource::arn:<AWS::Partition>:sagemaker:\*:(<AWS::AccountId>|\d{12}):"
             r"training-job\/\*$/",
         )
-        suppress(
-            role,
-            "AwsSolutions-IAM5",
-            "sagemaker:ListTrainingJobs supports no resource-level permissions; it reads "
-            "job names and statuses only.",
-            "Resource::*",
-        )
+        suppress(role, "AwsSolutions-IAM5", LIST_TRAINING_JOBS_REASON, "Resource::*")
         return role
-
-
-LIST_JOBS = "sagemaker:ListTrainingJobs"
 
 
 def only_if(construct: IConstruct, condition: CfnCondition) -> None:

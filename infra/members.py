@@ -14,13 +14,15 @@ from __future__ import annotations
 from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 
+LIST_TRAINING_JOBS = "sagemaker:ListTrainingJobs"
+# Why LIST_TRAINING_JOBS is granted on '*', wherever it is (cdk-nag AwsSolutions-IAM5).
+LIST_TRAINING_JOBS_REASON = (
+    "sagemaker:ListTrainingJobs supports no resource-level permissions; it reads "
+    "job names and statuses only."
+)
 # What the tracker reads in a member account: the enricher describes, the reconciler
 # lists, describes and lists tags. Nothing else.
-MEMBER_READ_ACTIONS = (
-    "sagemaker:DescribeTrainingJob",
-    "sagemaker:ListTrainingJobs",
-    "sagemaker:ListTags",
-)
+MEMBER_READ_ACTIONS = ("sagemaker:DescribeTrainingJob", LIST_TRAINING_JOBS, "sagemaker:ListTags")
 
 
 def tracker_role_path(tracker_stack_name: str) -> str:

@@ -12,6 +12,7 @@ from infra.alerts import Alerts
 from infra.config import StackConfig
 from infra.functions import FunctionSettings, TrackerFunction
 from infra.ingest import grant_writer, writer_environment
+from infra.members import LIST_TRAINING_JOBS, LIST_TRAINING_JOBS_REASON
 from infra.nag import suppress
 from infra.queues import dead_letter_queue
 from infra.storage import Storage
@@ -68,18 +69,10 @@ class Reconcile(Construct):
         list_jobs = iam.Policy(
             self,
             "ListTrainingJobs",
-            statements=[
-                iam.PolicyStatement(actions=["sagemaker:ListTrainingJobs"], resources=["*"])
-            ],
+            statements=[iam.PolicyStatement(actions=[LIST_TRAINING_JOBS], resources=["*"])],
             roles=[function.role],
         )
-        suppress(
-            list_jobs,
-            "AwsSolutions-IAM5",
-            "sagemaker:ListTrainingJobs supports no resource-level permissions; it reads "
-            "job names and statuses only.",
-            "Resource::*",
-        )
+        suppress(list_jobs, "AwsSolutions-IAM5", LIST_TRAINING_JOBS_REASON, "Resource::*")
 
         self.dead_letter_queue = dead_letter_queue(
             self, "ScheduleDeadLetterQueue", holds="scheduled runs that could not be started"
