@@ -6,13 +6,26 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CDK := npx --no-install cdk
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 export PYTHONPATH := $(CURDIR)/functions:$(CURDIR)
+# Node 22+ is supported; Node 20 still works, and jsii's end-of-life banner for it (for 20
+# only) would bury every synth's and test's output.
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
-export AWS_DEFAULT_REGION ?= us-east-1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# A region only where nothing real is reached; deploy and synth take the one of the
+# user's AWS profile (or AWS_REGION), as the AWS CLI would.
+test unit local soak bench: export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install test lint unit local soak bench synth deploy clean
+.PHONY: install test lint unit local soak bench synth deploy rehearse clean
 
-install: $(STAMP) $(NODE_STAMP)
+install: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
+
+# The web view's tests drive Debian's chromium through Playwright (whose own browser
+# download cannot work offline). CI runs as root; elsewhere, sudo is asked for.
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +67,11 @@ synth: install
 
 deploy: install
 	$(CDK) deploy --no-notices $(CDK_ARGS)
+
+# `make deploy` as a user runs it, into the AWS emulator, then the deployed stack at work;
+# writes cdk.out/rehearsal.json (docs/deploy.md, "Rehearsing a deploy"). In `make test` too.
+rehearse: install
+	$(BIN)/python -m local.rehearsal
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .cache .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -22,12 +23,48 @@ class Alerts(Construct):
             description="Encrypts jobtracker's alert and ops topics",
             enable_key_rotation=True,
         )
-        # CloudWatch alarms publish to the ops topic, so the service must use the key.
-        self.key.grant(
-            iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*"
-        )
         self.topic = self.encrypted_topic("AlertTopic", "jobtracker alerts", config.alert_emails)
         self.ops_topic = self.encrypted_topic("OpsTopic", "jobtracker ops", config.ops_emails)
+        self.allow_alarms_to_publish()
+
+    def allow_alarms_to_publish(self) -> None:
+        """CloudWatch alarms of this account may publish to the ops topic, through its key.
+
+        The topic's policy (enforce_ssl) replaces SNS's default policy and holds only a Deny:
+        without this Allow no alarm would reach anyone. The conditions keep any other
+        account's alarms out (the confused-deputy guard AWS recommends for service principals).
+        """
+        stack = Stack.of(self)
+        cloudwatch = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+        this_accounts_alarms = {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {
+                "aws:SourceArn": stack.format_arn(
+                    service="cloudwatch",
+                    resource="alarm",
+                    resource_name="*",
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            },
+        }
+        self.ops_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[cloudwatch],
+                actions=["sns:Publish"],
+                resources=[self.ops_topic.topic_arn],
+                conditions=this_accounts_alarms,
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsUseKey",
+                principals=[cloudwatch],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions=this_accounts_alarms,
+            )
+        )
 
     def grant_publish(self, function: lambda_.Function) -> None:
         """Publish to the alert topic, which needs the topic key's data-key actions."""

@@ -89,8 +89,12 @@ def grant_training_job_reads(
         function.role,
         "AwsSolutions-IAM5",
         "Training job names are not known at deploy time; the resource is limited to "
-        "training jobs of this account and region, for read-only actions.",
-        r"/^Resource::arn:<AWS::Partition>:sagemaker:(<AWS::Region>|[a-z0-9-]+|\*):"
+        "training jobs of this account (and region, unless jobs are tracked in other "
+        "regions), for read-only actions.",
+        # With an account and region in the stack's env (every `cdk deploy`), the ARN
+        # holds them literally instead of as tokens: both forms are the same finding.
+        # The region is '*' when jobs are tracked in other regions (`source_regions`).
+        r"/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):sagemaker:(<AWS::Region>|[a-z0-9-]+|\*):"
         r"(<AWS::AccountId>|\d{12}):training-job\/\*$/",
     )
 

@@ -136,7 +136,8 @@ class MemberStack(Stack):
             "AwsSolutions-IAM5",
             "Training job names are not known at deploy time, and one role serves every "
             "region of the account: read-only actions on this account's training jobs.",
-            r"/^Resource::arn:<AWS::Partition>:sagemaker:\*:(<AWS::AccountId>|\d{12}):"
+            # Tokens, or literals when the stack has a concrete account and region.
+            r"/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):sagemaker:\*:(<AWS::AccountId>|\d{12}):"
             r"training-job\/\*$/",
         )
         suppress(role, "AwsSolutions-IAM5", LIST_TRAINING_JOBS_REASON, "Resource::*")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Aspects, CfnOutput, Stack
+from aws_cdk import Annotations, Aspects, CfnOutput, Stack
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
@@ -15,6 +15,12 @@ from infra.ingest import Ingest
 from infra.monitoring import Monitoring
 from infra.reconcile import Reconcile
 from infra.storage import Storage
+
+NO_SUBSCRIBERS = (
+    "Nobody is subscribed to the alert or ops topic: job failures and alarms will reach "
+    "no one. Set -c alert_emails=... and -c ops_emails=... (docs/deploy.md), or subscribe "
+    "to the topics after the deploy."
+)
 
 
 class JobTrackerStack(Stack):
@@ -52,5 +58,7 @@ class JobTrackerStack(Stack):
         }
         for name, value in outputs.items():
             CfnOutput(self, name, value=value)
+        if not config.alert_emails and not config.ops_emails:
+            Annotations.of(self).add_warning_v2("jobtracker:no-subscribers", NO_SUBSCRIBERS)
         # Always on: a new finding fails the tests until it is fixed or justified.
         Aspects.of(self).add(AwsSolutionsChecks(verbose=True))

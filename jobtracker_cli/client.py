@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 DEFAULT_API_URL = "http://127.0.0.1:8000"
 _EXECUTE_API_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$")
@@ -55,19 +55,33 @@ class ApiClient:
         return cls(base_url.rstrip("/"), sign=sign, region=region or region_for(base_url))
 
     def get(self, path: str, params: dict[str, str] | None = None) -> Any:
-        query = urlencode({k: v for k, v in (params or {}).items() if v is not None})
-        url = f"{self.base_url}{path}" + (f"?{query}" if query else "")
+        query = query_string([(k, v) for k, v in (params or {}).items() if v is not None])
+        status, _, body = self.fetch(path + (f"?{query}" if query else ""))
+        if status >= 400:
+            raise ApiError(status, _message(body))
+        return json.loads(body or b"null")
+
+    def fetch(self, target: str) -> tuple[int, str, bytes]:
+        """GET `target` (path and query string): status, content type and body, as the
+        API answered, errors included; ApiError only when it cannot be asked."""
+        url = f"{self.base_url}{target}"
         headers = {"accept": "application/json"}
         if self.sign:
             headers = signed_headers(url, headers, self.region)
         request = urllib.request.Request(url, headers=headers, method="GET")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read() or b"null")
+                return response.status, response.headers.get("content-type", ""), response.read()
         except urllib.error.HTTPError as error:
-            raise ApiError(error.code, _message(error.read())) from None
+            return error.code, error.headers.get("content-type", ""), error.read()
         except urllib.error.URLError as error:
             raise ApiError(0, f"cannot reach {self.base_url}: {error.reason}") from None
+
+
+def query_string(pairs: list[tuple[str, str]]) -> str:
+    """Encoded as SigV4's canonical form encodes (%20, not +): botocore signs the query as
+    written, and API Gateway checks it against the canonical form."""
+    return urlencode(pairs, quote_via=quote, safe="-_.~")
 
 
 def signed_headers(url: str, headers: dict[str, str], region: str | None) -> dict[str, str]:

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from jobtracker_cli.client import DEFAULT_API_URL, ApiClient, ApiError
 from jobtracker_cli.redrive import add_redrive_command, run_redrive
+from jobtracker_cli.ui import add_ui_command, run_ui
 
 STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")
 _SINCE = re.compile(r"^([0-9]+)([smhdw])$")
@@ -218,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stats.add_argument("--account", help="one account's jobs (default: all accounts)")
     add_redrive_command(commands)
+    add_ui_command(commands)
     return parser
 
 
@@ -230,6 +232,8 @@ def run(
     if args.command == "redrive":  # talks to SQS, not to the API
         return run_redrive(args, out)
     client = client_for(args.api_url, args.region)
+    if args.command == "ui":
+        return run_ui(args, client, out)
     try:
         if args.command == "jobs":
             if args.limit < 1:

@@ -34,6 +34,7 @@ from local.emulator import (
 )
 from local.http_adapter import ApiServer
 from local.schedule import start_reconciler
+from local.web import with_web_view
 from local.worker import BatchResult, QueueWorker
 
 DRAIN_TIMEOUT_SECONDS = 900
@@ -140,7 +141,7 @@ def start(settings: Settings, stopping: threading.Event) -> Running | None:
     os.environ["MEMBER_PLACES"] = demo.member_places(resources.region)
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     ingest_handler = importlib.import_module("ingest.handler").handler
-    api_handler = importlib.import_module("api.handler").handler
+    api_handler = with_web_view(importlib.import_module("api.handler").handler)
     try:
         api = ApiServer(HOST, settings.api_port, api_handler, resources.region, report=say)
     except OSError as error:
@@ -337,7 +338,7 @@ def _wait_drained(
 def _print_ready(api_url: str, endpoint: str, example: str | None) -> None:
     name = example or "<name>"
     say()
-    say(f"API  {api_url}   (ready: GET /jobs answers 200)")
+    say(f"API  {api_url}   (ready: GET /jobs answers 200)   web view {api_url}/")
     say(f"  curl -s '{api_url}/jobs?limit=5'")
     say(f"  curl -s {api_url}/jobs/{name}")
     say(f"  curl -s {api_url}/jobs/{name}/transitions")

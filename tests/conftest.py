@@ -25,6 +25,8 @@ _TEST_ENV = {
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_DEV": "false",
     "LOG_LEVEL": "WARNING",
+    # jsii's banner for Node 20 (end-of-life, still working) would fill the test output.
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
 }
 for _name, _value in _TEST_ENV.items():
     os.environ[_name] = _value

@@ -3,7 +3,7 @@
 Parameters are parsed by jobtracker.queries (one parser for every caller, tested with
 hypothesis) rather than by Powertools' validation, which would import pydantic on every
 cold start; /openapi.json is written from the same constants (api.openapi) and built only
-when that route is hit.
+when that route is hit, as is /docs, the same document as a plain HTML page (api.reference).
 """
 
 from __future__ import annotations
@@ -74,9 +74,11 @@ def get_openapi() -> dict[str, Any]:
 
 @app.get("/docs")
 def get_docs() -> Response:
-    from api.openapi import SWAGGER_UI_HTML
+    from api.openapi import openapi_document
+    from api.reference import reference_html
 
-    return Response(status_code=200, content_type="text/html", body=SWAGGER_UI_HTML)
+    html = reference_html(openapi_document())
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=html)
 
 
 @app.exception_handler(InvalidQuery)

@@ -27,15 +27,6 @@ NAME_PREFIX_PATTERN = f"^{NAME_PREFIX.pattern}$"
 ACCOUNT_PATTERN = ACCOUNT.pattern
 REGION_PATTERN = REGION.pattern
 
-SWAGGER_UI_HTML = """<!doctype html>
-<html><head><meta charset="utf-8"><title>jobtracker API</title>
-<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
-<body><div id="ui"></div>
-<script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({url: "openapi.json", dom_id: "#ui"});</script>
-</body></html>
-"""
-
 _TIME = {"type": "string", "example": "2026-11-01T00:00:00.000Z"}
 _NULLABLE_TIME = {**_TIME, "nullable": True}
 _NULLABLE_TEXT = {"type": "string", "nullable": True}
@@ -126,6 +117,11 @@ def _schemas() -> dict[str, Any]:
         "training_time_in_seconds": _NULLABLE_NUMBER,
         "tuning_job_arn": _NULLABLE_TEXT,
     }
+    counts = {
+        "type": "object",
+        "required": list(STATUSES),
+        "properties": {status: {"type": "integer"} for status in STATUSES},
+    }
     return {
         "Error": {
             "type": "object",
@@ -196,6 +192,7 @@ def _schemas() -> dict[str, Any]:
                 "created_after",
                 "created_before",
                 "account",
+                "days",
             ],
             "properties": {
                 "account": {
@@ -203,16 +200,32 @@ def _schemas() -> dict[str, Any]:
                     "nullable": True,
                     "description": "The account counted; null: all accounts together.",
                 },
-                "counts": {
-                    "type": "object",
-                    "required": list(STATUSES),
-                    "properties": {status: {"type": "integer"} for status in STATUSES},
-                },
+                "counts": counts,
                 "billable_time_in_seconds": {"type": "integer"},
                 "training_time_in_seconds": {"type": "integer"},
                 "spot_savings_percent": {"type": "number", "nullable": True},
                 "created_after": _TIME,
                 "created_before": _TIME,
+                "days": {
+                    "type": "array",
+                    "description": "The window's days that have jobs, oldest first "
+                    "(a day left out had none).",
+                    "items": {
+                        "type": "object",
+                        "required": [
+                            "day",
+                            "counts",
+                            "billable_time_in_seconds",
+                            "training_time_in_seconds",
+                        ],
+                        "properties": {
+                            "day": {"type": "string", "format": "date"},
+                            "counts": counts,
+                            "billable_time_in_seconds": {"type": "integer"},
+                            "training_time_in_seconds": {"type": "integer"},
+                        },
+                    },
+                },
             },
         },
     }
@@ -331,7 +344,7 @@ def openapi_document() -> dict[str, Any]:
             "/docs": {
                 "get": {
                     "operationId": "getDocs",
-                    "summary": "Swagger UI for this document.",
+                    "summary": "This document as a plain HTML page (no script: works offline).",
                     "responses": {
                         "200": {
                             "description": "HTML page.",

@@ -382,8 +382,10 @@ def list_jobs(query: JobQuery, reader: JobReader, tokens: PageTokens) -> dict[st
 
 
 def window_stats(query: StatsQuery, reader: JobReader) -> dict[str, Any]:
-    """Counts and seconds of the jobs created in the window's days: one Query, whatever
-    the number of jobs (the daily aggregates are kept by the write path)."""
+    """Counts and seconds of the jobs created in the window's days, in all and day by day:
+    one Query, whatever the number of jobs (the daily aggregates are kept by the write
+    path). The series lists only the days that have jobs, so a window of years stays
+    as small as its data."""
     totals = dict.fromkeys(
         (
             "billable_seconds",
@@ -394,11 +396,21 @@ def window_stats(query: StatsQuery, reader: JobReader) -> dict[str, Any]:
         0,
     )
     counts = dict.fromkeys(STATUSES, 0)
+    days = []
     for day in reader.iter_daily_stats(query.first_day, query.last_day, query.account):
+        day_counts = {status: int(day.get(f"count_{status}", 0)) for status in STATUSES}
         for status in STATUSES:
-            counts[status] += int(day.get(f"count_{status}", 0))
+            counts[status] += day_counts[status]
         for name in totals:
             totals[name] += int(day.get(name, 0))
+        days.append(
+            {
+                "day": day["day"],
+                "counts": day_counts,
+                "billable_time_in_seconds": int(day.get("billable_seconds", 0)),
+                "training_time_in_seconds": int(day.get("training_seconds", 0)),
+            }
+        )
     spot_training = totals["spot_training_seconds"]
     savings = (
         round(100 * (1 - totals["spot_billable_seconds"] / spot_training), 2)
@@ -413,6 +425,7 @@ def window_stats(query: StatsQuery, reader: JobReader) -> dict[str, Any]:
         "created_after": f"{query.first_day}T00:00:00.000Z",
         "created_before": f"{query.last_day}T23:59:59.999Z",
         "account": query.account,
+        "days": days,
     }
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App
+from aws_cdk import App, Environment
 from aws_cdk.assertions import Template
 
 from infra.config import StackConfig
@@ -65,9 +65,10 @@ class Synthesized:
         return denied
 
 
-def synthesize(outdir: Path, **context: Any) -> Synthesized:
+def synthesize(outdir: Path, env: Environment | None = None, **context: Any) -> Synthesized:
+    """`env` as app.py passes it when the CDK CLI knows the account and region."""
     app = App(outdir=str(outdir), context={**DEFAULT_CONTEXT, **context})
-    stack = JobTrackerStack(app, "JobTracker", config=StackConfig.from_context(app.node))
+    stack = JobTrackerStack(app, "JobTracker", config=StackConfig.from_context(app.node), env=env)
     app.synth()
     return Synthesized(stack=stack, template=Template.from_stack(stack), outdir=outdir)
 

@@ -40,10 +40,17 @@ def synthesize(env: Environment | None = None, **context: Any) -> MemberStack:
     return stack
 
 
-@pytest.fixture(scope="module", params=["agnostic", "concrete"])
+ENVIRONMENTS = {
+    # As StackSets deploy it, and as `cdk deploy` synthesizes it (also in another partition).
+    "agnostic": None,
+    "concrete": Environment(account="111111111111", region="us-east-1"),
+    "aws-cn": Environment(account="111111111111", region="cn-north-1"),
+}
+
+
+@pytest.fixture(scope="module", params=list(ENVIRONMENTS))
 def member(request) -> MemberStack:
-    env = Environment(account="111111111111", region="us-east-1")
-    return synthesize(env if request.param == "concrete" else None)
+    return synthesize(ENVIRONMENTS[request.param])
 
 
 def resolved(template: Template) -> dict[str, Any]:

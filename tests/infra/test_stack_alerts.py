@@ -1,6 +1,7 @@
 """Alert and ops topics: KMS-encrypted, TLS only, email subscriptions from context."""
 
 import pytest
+from aws_cdk.assertions import Annotations, Match
 
 pytestmark = pytest.mark.infra
 
@@ -46,3 +47,13 @@ def test_emails_from_context_subscribe_to_their_topic(every_option):
         (alert, "lead@example.com"),
         (ops, "oncall@example.com"),
     }
+
+
+def test_synth_warns_when_nobody_is_subscribed(synthesized, every_option):
+    def warnings(variant):
+        return Annotations.from_stack(variant.stack).find_warning(
+            "*", Match.string_like_regexp("Nobody is subscribed")
+        )
+
+    assert len(warnings(synthesized)) == 1
+    assert warnings(every_option) == []

@@ -9,8 +9,15 @@ from typing import Any
 
 import pytest
 
-from jobtracker_cli.client import ApiClient, ApiError, is_loopback, region_for, signed_headers
-from jobtracker_cli.main import parse_since, parse_since_days, run
+from jobtracker_cli.client import (
+    DEFAULT_API_URL,
+    ApiClient,
+    ApiError,
+    is_loopback,
+    region_for,
+    signed_headers,
+)
+from jobtracker_cli.main import build_parser, parse_since, parse_since_days, run
 
 NOW = datetime(2026, 11, 28, 6, 0, 0, tzinfo=UTC)
 
@@ -187,6 +194,25 @@ def test_signing_uses_sigv4_for_execute_api(monkeypatch: pytest.MonkeyPatch) -> 
     assert headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
     assert "/eu-west-1/execute-api/aws4_request" in headers["Authorization"]
     assert "X-Amz-Date" in headers
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--api-url", "https://a.execute-api.eu-west-1.amazonaws.com", "ui", "--port", "9001"],
+        ["ui", "--api-url", "https://a.execute-api.eu-west-1.amazonaws.com", "--port", "9001"],
+    ],
+)
+def test_ui_takes_the_api_url_before_or_after_the_command(argv: list[str]) -> None:
+    args = build_parser().parse_args(argv)
+    assert (args.command, args.port) == ("ui", 9001)
+    assert args.api_url == "https://a.execute-api.eu-west-1.amazonaws.com"
+
+
+def test_ui_defaults_to_the_local_stack_on_port_8765(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JOBTRACKER_API_URL", raising=False)
+    args = build_parser().parse_args(["ui"])
+    assert (args.api_url, args.port) == (DEFAULT_API_URL, 8765)
 
 
 def test_account_and_region_filter_jobs_and_select_a_job_apart_from_signing() -> None:

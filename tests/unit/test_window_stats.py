@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from jobtracker.queries import StatsQuery, window_stats
+from jobtracker.queries import STATUSES, StatsQuery, window_stats
 
 
 class DailyStats:
@@ -20,6 +20,10 @@ class DailyStats:
         for day in sorted(self.days):
             if first_day <= day <= last_day:
                 yield {"day": day, **self.days[day]}
+
+
+def counts(**given: int) -> dict[str, int]:
+    return {status: given.get(status, 0) for status in STATUSES}
 
 
 def test_sums_the_days_of_the_window_with_one_query() -> None:
@@ -47,7 +51,7 @@ def test_sums_the_days_of_the_window_with_one_query() -> None:
     )
     # When the window's statistics are asked for
     stats = window_stats(StatsQuery("2026-11-01", "2026-11-02"), reader)
-    # Then they add up the window's days only, with one read
+    # Then they add up the window's days only, with one read, and list them day by day
     assert stats == {
         "counts": {"InProgress": 4, "Stopping": 0, "Completed": 3, "Failed": 1, "Stopped": 0},
         "billable_time_in_seconds": 400,
@@ -56,6 +60,20 @@ def test_sums_the_days_of_the_window_with_one_query() -> None:
         "created_after": "2026-11-01T00:00:00.000Z",
         "created_before": "2026-11-02T23:59:59.999Z",
         "account": None,
+        "days": [
+            {
+                "day": "2026-11-01",
+                "counts": counts(Completed=2, Failed=1),
+                "billable_time_in_seconds": 300,
+                "training_time_in_seconds": 500,
+            },
+            {
+                "day": "2026-11-02",
+                "counts": counts(InProgress=4, Completed=1),
+                "billable_time_in_seconds": 100,
+                "training_time_in_seconds": 100,
+            },
+        ],
     }
     assert reader.queries == [("2026-11-01", "2026-11-02", None)]
 
@@ -75,3 +93,4 @@ def test_no_spot_jobs_means_no_savings_figure() -> None:
     stats = window_stats(StatsQuery("2026-11-01", "2026-11-30"), DailyStats({}))
     assert stats["spot_savings_percent"] is None
     assert sum(stats["counts"].values()) == 0
+    assert stats["days"] == []
