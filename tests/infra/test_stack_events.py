@@ -1,4 +1,4 @@
-"""Events in: rule, archive, ingest queue with its DLQ, and the member accounts' bus."""
+"""Events in: rule, archive, ingest queue with its DLQ, and what member accounts may put."""
 
 import pytest
 
