@@ -27,17 +27,26 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# One line per install step, with its time; a step that fails prints all it said.
+STEP = @step() { \
+	label=$$1; shift; printf 'install: %s ... ' "$$label"; started=$$(date +%s); \
+	log=$$(mktemp); \
+	if "$$@" >"$$log" 2>&1; then echo "done ($$(( $$(date +%s) - started )) s)"; rm -f "$$log"; \
+	else status=$$?; echo "FAILED: $$*"; cat "$$log"; rm -f "$$log"; return $$status; fi; \
+	}; step
+
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	$(BIN)/pip install --quiet --no-deps -e .
-	touch $(STAMP)
+	@echo "install: Python packages from PyPI, the CDK CLI from npm (a few minutes the first time)"
+	@test -x $(BIN)/python || { echo "install: virtualenv $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	$(STEP) "pip itself" $(BIN)/pip install --upgrade pip
+	$(STEP) "Python packages (requirements-dev.txt)" $(BIN)/pip install -r requirements-dev.txt
+	$(STEP) "jobtracker and its CLI (editable)" $(BIN)/pip install --no-deps -e .
+	@touch $(STAMP)
 
 # The CDK CLI pinned in package.json / package-lock.json.
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $(NODE_STAMP)
+	$(STEP) "CDK CLI (npm ci)" npm ci --no-audit --no-fund
+	@touch $(NODE_STAMP)
 
 lint: install
 	$(BIN)/ruff check .

@@ -51,6 +51,8 @@ class StackConfig:
     log_retention_days: int
     log_level: str
     ingest_max_concurrency: int
+    ingest_reserve_concurrency: bool
+    store_environment_values: bool
     api_rate_limit: int
     api_burst_limit: int
     reconcile_schedule: str
@@ -87,6 +89,8 @@ class StackConfig:
             log_retention_days=_positive(context, "log_retention_days"),
             log_level=str(context["log_level"]).upper(),
             ingest_max_concurrency=_positive(context, "ingest_max_concurrency"),
+            ingest_reserve_concurrency=_flag(context, "ingest_reserve_concurrency"),
+            store_environment_values=_flag(context, "store_environment_values"),
             api_rate_limit=_positive(context, "api_rate_limit"),
             api_burst_limit=_positive(context, "api_burst_limit"),
             reconcile_schedule=str(context["reconcile_schedule"]),
@@ -138,6 +142,16 @@ def _kinds(context: dict[str, Any]) -> tuple[str, ...]:
             f"alert_kinds: unknown {', '.join(unknown)}; known: {sorted(ALERT_KINDS)}"
         )
     return kinds
+
+
+def _flag(context: dict[str, Any], key: str) -> bool:
+    """true or false, from cdk.json or as text from `-c key=true`."""
+    value = context[key]
+    if isinstance(value, bool):
+        return value
+    if str(value).strip().lower() in ("true", "false"):
+        return str(value).strip().lower() == "true"
+    raise ConfigError(f"{key} must be true or false")
 
 
 def _positive(context: dict[str, Any], key: str) -> int:

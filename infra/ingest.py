@@ -52,7 +52,21 @@ def writer_environment(config: StackConfig, storage: Storage, alerts: Alerts) ->
         "ALERT_KINDS": ",".join(config.alert_kinds),
         "MEMBER_ACCESS": "assume-role",
         "MEMBER_ROLE_NAME": config.member_role_name,
+        "STORE_ENVIRONMENT_VALUES": "true" if config.store_environment_values else "false",
     }
+
+
+def ingest_reserved_concurrency(config: StackConfig) -> int | None:
+    """As much as the queue may start, so that valid events are never throttled into the DLQ.
+
+    The queue's maximum concurrency only caps the invocations; it reserves nothing. When
+    other functions take the account's whole concurrency, Lambda throttles ingest, each
+    throttled batch counts a receive, and after MAX_RECEIVES valid events are dead
+    letters. A reservation equal to the maximum guarantees the function what the queue
+    can ask of it: less would throttle it (the event source does not account for it),
+    more would take from the account's pool what the queue never uses.
+    """
+    return config.ingest_max_concurrency if config.ingest_reserve_concurrency else None
 
 
 # Enrichment of a terminal event: the event brings its tags, so DescribeTrainingJob alone.
@@ -136,6 +150,7 @@ class Ingest(Construct):
             config=config,
             environment=writer_environment(config, storage, alerts),
             reads_members=True,
+            reserved_concurrency=ingest_reserved_concurrency(config),
         ).function
         self.function.add_event_source(
             sources.SqsEventSource(

@@ -16,6 +16,12 @@ DEFAULT_API_URL = "http://127.0.0.1:8000"
 _EXECUTE_API_HOST = re.compile(r"^[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$")
 
 
+def default_api_url(env: Any = os.environ) -> str:
+    """The local stack's API: on API_PORT when that is set, as `make local` reads it."""
+    port = env.get("API_PORT", "").strip()
+    return f"http://127.0.0.1:{port}" if port.isdigit() and int(port) > 0 else DEFAULT_API_URL
+
+
 class ApiError(RuntimeError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(f"HTTP {status}: {message}")

@@ -7,12 +7,13 @@ import json
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from jobtracker_cli.client import DEFAULT_API_URL, ApiClient, ApiError
+from jobtracker_cli.client import ApiClient, ApiError, default_api_url
 from jobtracker_cli.redrive import add_redrive_command, run_redrive
 from jobtracker_cli.ui import add_ui_command, run_ui
 
@@ -20,6 +21,38 @@ STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")
 _SINCE = re.compile(r"^([0-9]+)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 PAGE_LIMIT = 100
+WATCH_SECONDS = 5.0
+# The job's pages in the AWS consoles, as its alert links them (jobtracker.alerts.message,
+# which this command, installed on its own, does not ship).
+_CONSOLE_DOMAINS = {
+    "aws": "console.aws.amazon.com",
+    "aws-cn": "console.amazonaws.cn",
+    "aws-us-gov": "console.amazonaws-us-gov.com",
+}
+TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
+
+
+def parse_status(text: str) -> str:
+    """`failed`, `FAILED`, `Failed` -> `Failed`: the API's spelling, whatever the case."""
+    canonical = {status.lower(): status for status in STATUSES}.get(text.strip().lower())
+    if canonical is None:
+        raise argparse.ArgumentTypeError(f"{text!r}: use one of {', '.join(STATUSES)}")
+    return canonical
+
+
+def parse_moment(text: str, now: datetime | None = None) -> str:
+    """`--since`/`--until`: a duration back from now (`7d`), or an ISO 8601 date or time
+    (passed on as it is: the API reads a date alone as the whole UTC day)."""
+    if _SINCE.match(text.strip()):
+        return parse_since(text, now)
+    try:
+        datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: use a duration back from now (30m, 12h, 7d, 2w) or an ISO 8601 date "
+            "or time (2026-11-01, 2026-11-01T12:00Z)"
+        ) from None
+    return text.strip()
 
 
 def parse_since(text: str, now: datetime | None = None) -> str:
@@ -103,7 +136,12 @@ def print_jobs(listing: dict[str, Any], out: TextIO) -> None:
             "FAILURE",
         )
     ]
+    pending = 0
     for job in listing["items"]:
+        status = job["training_job_status"]
+        if job.get("enrichment_pending"):
+            pending += 1
+            status += "*"
         instance = job.get("instance_type") or "-"
         if job.get("instance_count"):
             instance = f"{job['instance_count']}x {instance}"
@@ -112,7 +150,7 @@ def print_jobs(listing: dict[str, Any], out: TextIO) -> None:
                 job["training_job_name"],
                 job.get("account") or "-",
                 job.get("region") or "-",
-                job["training_job_status"],
+                status,
                 job.get("secondary_status") or "-",
                 short_time(job.get("creation_time")),
                 duration(job.get("billable_time_in_seconds")),
@@ -123,14 +161,23 @@ def print_jobs(listing: dict[str, Any], out: TextIO) -> None:
     render_table(rows, out)
     more = " (more: raise --limit)" if listing.get("next_token") else ""
     out.write(f"{len(listing['items'])} job(s){more}\n")
+    if pending:
+        out.write(f"* {PENDING_NOTE}\n")
 
 
 def _epoch(iso: str) -> float:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
+PENDING_NOTE = (
+    "enrichment pending: ended, but DescribeTrainingJob has not completed the record yet "
+    "(billable time, metrics, artifacts); the reconciler will"
+)
+
+
 def print_job(job: dict[str, Any], transitions: list[dict[str, Any]], out: TextIO) -> None:
     resources = job.get("resource_config") or {}
+    artifacts = job.get("model_artifacts") or {}
     fields = [
         ("name", job.get("training_job_name")),
         ("account", f"{job.get('account') or '-'} ({job.get('region') or '-'})"),
@@ -144,9 +191,16 @@ def print_job(job: dict[str, Any], transitions: list[dict[str, Any]], out: TextI
         ("spot", "yes" if job.get("enable_managed_spot_training") else "no"),
         ("tuning job", job.get("tuning_job_arn") or "-"),
         ("failure", one_line(job.get("failure_reason")) or "-"),
+        ("model", artifacts.get("s3_model_artifacts") or "-"),
     ]
-    for label, value in fields:
+    if job.get("enrichment_pending"):
+        fields.append(("pending", PENDING_NOTE))
+    for label, value in [*fields, *_links(job)]:
         out.write(f"{label:>11}: {value}\n")
+    _print_pairs("final metrics", _metrics(job), out)
+    _print_pairs("hyperparameters", sorted((job.get("hyper_parameters") or {}).items()), out)
+    tags = [(tag.get("key", ""), tag.get("value", "")) for tag in job.get("tags") or []]
+    _print_pairs("tags", sorted(tags), out)
     out.write("\ntimeline\n")
     if not transitions:
         out.write("  (no transitions)\n")
@@ -168,6 +222,40 @@ def print_job(job: dict[str, Any], transitions: list[dict[str, Any]], out: TextI
     out.write("".join(f"  {line}\n" for line in _aligned(rows)))
 
 
+def _metrics(job: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (str(metric.get("metric_name")), f"{metric.get('value')}")
+        for metric in job.get("final_metric_data_list") or []
+    ]
+
+
+def _print_pairs(title: str, pairs: Sequence[tuple[str, str]], out: TextIO) -> None:
+    out.write(f"\n{title}\n")
+    if not pairs:
+        out.write("  (none)\n")
+        return
+    width = max(len(name) for name, _ in pairs)
+    out.write("".join(f"  {name.ljust(width)}  {one_line(value)}\n" for name, value in pairs))
+
+
+def _links(job: dict[str, Any]) -> list[tuple[str, str]]:
+    """The console and logs links, when the ARN says the partition and region."""
+    parts = str(job.get("training_job_arn") or "").split(":")
+    if len(parts) < 6 or parts[0] != "arn" or not parts[3]:
+        return []
+    partition, region, name = parts[1], parts[3], quote(str(job["training_job_name"]), safe="")
+    domain = _CONSOLE_DOMAINS.get(partition, _CONSOLE_DOMAINS["aws"])
+    group = TRAINING_LOG_GROUP.replace("/", "$252F")
+    return [
+        ("console", f"https://{region}.{domain}/sagemaker/home?region={region}#/jobs/{name}"),
+        (
+            "logs",
+            f"https://{region}.{domain}/cloudwatch/home?region={region}"
+            f"#logsV2:log-groups/log-group/{group}$3FlogStreamNameFilter$3D{name}",
+        ),
+    ]
+
+
 def print_stats(stats: dict[str, Any], out: TextIO) -> None:
     scope = f"account {stats['account']}" if stats.get("account") else "all accounts"
     out.write(
@@ -187,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jobtracker", description=__doc__)
     parser.add_argument(
         "--api-url",
-        default=os.environ.get("JOBTRACKER_API_URL", DEFAULT_API_URL),
+        default=os.environ.get("JOBTRACKER_API_URL") or default_api_url(),
         help="API endpoint (env JOBTRACKER_API_URL; default: the local stack, %(default)s)",
     )
     parser.add_argument("--region", help="region to sign for (default: from the URL or env)")
@@ -197,14 +285,27 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
     jobs = commands.add_parser("jobs", help="list jobs, newest first", parents=[json_flag])
-    jobs.add_argument("--status", choices=STATUSES)
-    jobs.add_argument("--since", type=parse_since, help="created within, e.g. 7d, 12h")
+    jobs.add_argument("--status", type=parse_status, help=f"{', '.join(STATUSES)} (any case)")
+    jobs.add_argument(
+        "--since", type=parse_moment, help="created since: 7d, 12h (ago) or an ISO date/time"
+    )
+    jobs.add_argument(
+        "--until", type=parse_moment, help="created until: 1d (ago) or an ISO date/time"
+    )
     jobs.add_argument("--tuning-job", help="tuning job ARN")
     jobs.add_argument("--name-prefix")
     # dest job_*: the top-level --region is the region requests are signed for.
     jobs.add_argument("--account", dest="job_account", help="jobs of this account")
     jobs.add_argument("--region", dest="job_region", help="jobs of this region (with --account)")
     jobs.add_argument("--limit", type=int, default=50, help="how many jobs (default 50)")
+    jobs.add_argument(
+        "--watch",
+        type=float,
+        nargs="?",
+        const=WATCH_SECONDS,
+        metavar="SECONDS",
+        help=f"list again every SECONDS (default {WATCH_SECONDS:g}) until Ctrl-C",
+    )
     job = commands.add_parser("job", help="one job and its timeline", parents=[json_flag])
     job.add_argument("name")
     job.add_argument(
@@ -227,6 +328,7 @@ def run(
     argv: Sequence[str] | None = None,
     out: TextIO = sys.stdout,
     client_for: Callable[[str, str | None], ApiClient] = ApiClient.for_url,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "redrive":  # talks to SQS, not to the API
@@ -243,11 +345,14 @@ def run(
                 "region": args.job_region,
                 "status": args.status,
                 "created_after": args.since,
+                "created_before": args.until,
                 "tuning_job_arn": args.tuning_job,
                 "name_prefix": args.name_prefix,
             }
-            listing = fetch_jobs(client, {k: v for k, v in filters.items() if v}, args.limit)
-            _emit(listing, print_jobs, args.json, out)
+            wanted = {k: v for k, v in filters.items() if v}
+            if args.watch is not None:
+                return _watch(client, wanted, args, out, sleep)
+            _emit(fetch_jobs(client, wanted, args.limit), print_jobs, args.json, out)
         elif args.command == "job":
             path = f"/jobs/{quote(args.name, safe='')}"
             place = {"account": args.job_account, "region": args.job_region}
@@ -266,6 +371,30 @@ def run(
         sys.stderr.write(f"jobtracker: {error}\n")
         return 1
     return 0
+
+
+def _watch(
+    client: ApiClient,
+    filters: dict[str, str],
+    args: argparse.Namespace,
+    out: TextIO,
+    sleep: Callable[[float], None],
+) -> int:
+    """The listing again every `--watch` seconds, on a cleared screen, until Ctrl-C."""
+    if args.watch <= 0:
+        raise ApiError(0, "--watch takes a positive number of seconds")
+    clear = "\x1b[H\x1b[2J" if out.isatty() else ""
+    try:
+        while True:
+            listing = fetch_jobs(client, filters, args.limit)
+            if not args.json:  # with --json, each listing is one JSON document
+                stamp = datetime.now(UTC).strftime("%H:%M:%S")
+                out.write(f"{clear}every {args.watch:g} s, {stamp} UTC (Ctrl-C stops)\n")
+            _emit(listing, print_jobs, args.json, out)
+            out.flush()
+            sleep(args.watch)
+    except KeyboardInterrupt:
+        return 0
 
 
 def _emit(

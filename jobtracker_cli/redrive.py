@@ -10,7 +10,8 @@ choice on AWS for large queues; the local emulator has no such call, this works 
 
 Queues, by precedence: `--dlq-url`/`--queue-url`; else the outputs of a deployed stack
 (`--stack`, env JOBTRACKER_STACK: IngestDeadLetterQueueUrl, IngestQueueUrl); else the
-local stack's queues on its emulator (`--endpoint-url`, default http://127.0.0.1:4566).
+local stack's queues on its emulator (`--endpoint-url`, default http://127.0.0.1:$AWS_PORT,
+4566 unless AWS_PORT says otherwise, as for `make local`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ DLQ_OUTPUT = "IngestDeadLetterQueueUrl"
 SQS_BATCH = 10
 # ReceiveMessage's MessageAttributes carry these fields; SendMessage takes the same ones.
 _ATTRIBUTE_FIELDS = ("DataType", "StringValue", "BinaryValue")
+
+
+def local_endpoint_url(env: Any = os.environ) -> str:
+    """The emulator `make local` started: on AWS_PORT when that is set, as it reads it."""
+    port = env.get("AWS_PORT", "").strip()
+    return f"http://127.0.0.1:{port}" if port.isdigit() and int(port) > 0 else LOCAL_ENDPOINT_URL
 
 
 @dataclass
@@ -137,8 +144,8 @@ def add_redrive_command(commands: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--endpoint-url",
-        help=f"AWS endpoint (default: the local stack's emulator, {LOCAL_ENDPOINT_URL}, "
-        "unless --stack or both URLs are given)",
+        help="AWS endpoint (default: the local stack's emulator, http://127.0.0.1:$AWS_PORT "
+        "or :4566, unless --stack or both URLs are given)",
     )
     parser.add_argument("--limit", type=int, help="move at most this many messages")
     return parser
@@ -162,7 +169,7 @@ def run_redrive(args: argparse.Namespace, out: TextIO, session: Any = None) -> i
 
 def _redrive_command(args: argparse.Namespace, out: TextIO, session: Any) -> int:
     local = args.stack is None and not (args.dlq_url and args.queue_url)
-    endpoint_url = args.endpoint_url or (LOCAL_ENDPOINT_URL if local else None)
+    endpoint_url = args.endpoint_url or (local_endpoint_url() if local else None)
     region = getattr(args, "region", None)
     client_options: dict[str, Any] = {"endpoint_url": endpoint_url, "region_name": region}
     if local:

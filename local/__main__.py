@@ -1,7 +1,9 @@
 """`make local`: the whole jobtracker flow on this machine, no AWS account needed.
 
-Environment: API_PORT (8000), AWS_PORT (4566), DEMO (1), RECONCILE_INTERVAL (seconds;
-60 with the demo, else 0 = off). Port 0 takes any free port. Ctrl-C (or SIGTERM) stops everything.
+Environment: API_PORT (8000), AWS_PORT (4566), DEMO (1; `full` for the larger replay, 0
+for none), DEMO_JOBS (how many demo jobs; 60, or 240 with DEMO=full), RECONCILE_INTERVAL
+(seconds; 60 with the demo, else 0 = off). Port 0 takes any free port. Ctrl-C (or
+SIGTERM) stops everything.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import signal
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, replace
 from types import FrameType
 from typing import Any
@@ -32,6 +36,7 @@ from local.emulator import (
     handler_environment,
     start_emulator,
 )
+from local.entries import SAMPLE_ENTRY
 from local.http_adapter import ApiServer
 from local.schedule import start_reconciler
 from local.web import with_web_view
@@ -39,6 +44,11 @@ from local.worker import BatchResult, QueueWorker
 
 DRAIN_TIMEOUT_SECONDS = 900
 REPLAY_QUEUE_DEPTH = 30
+# The default demo loads in well under a minute on 2 cores; `DEMO=full` replays the
+# population the demo had before (about 2,000 events), which takes a few minutes.
+DEMO_JOBS = 60
+FULL_DEMO_JOBS = 240
+PROGRESS_EVERY_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -47,14 +57,17 @@ class Settings:
     aws_port: int
     demo: bool
     reconcile_interval: float
+    demo_jobs: int = DEMO_JOBS
 
     @classmethod
     def from_env(cls, env: Any = os.environ) -> Settings:
-        demo = env.get("DEMO", "1").strip() not in ("0", "", "false", "no")
+        mode = env.get("DEMO", "1").strip().lower()
+        demo = mode not in ("0", "", "false", "no")
         return cls(
             api_port=_integer(env, "API_PORT", 8000),
             aws_port=_integer(env, "AWS_PORT", 4566),
             demo=demo,
+            demo_jobs=_count(env, "DEMO_JOBS", FULL_DEMO_JOBS if mode == "full" else DEMO_JOBS),
             # The demo holds jobs that only the reconciler can find: show it working.
             reconcile_interval=_seconds(env, "RECONCILE_INTERVAL", 60.0 if demo else 0.0),
         )
@@ -71,6 +84,15 @@ def _seconds(env: Any, name: str, default: float) -> float:
     if value < 0 or value != value:
         raise SystemExit(f"{name} must be 0 (off) or a positive number of seconds")
     return value
+
+
+def _count(env: Any, name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(f"{name} must be a whole number of jobs (at least 1), got {raw!r}")
+    return int(raw)
 
 
 def _integer(env: Any, name: str, default: int) -> int:
@@ -195,19 +217,24 @@ def main() -> int:
     if running is None:
         return 2
     try:
-        example = None
-        if settings.demo:
+        # The API answers from now on: say where, before the demo fills it.
+        stream = demo.demo_stream(jobs=settings.demo_jobs) if settings.demo else None
+        _print_ready(running.api.url, running.endpoint, _example_job(stream))
+        if stream is not None:
             running.alerts.compact = True
-            example = _replay_demo(
-                running.resources, running.ingest_log, stopping, settings.reconcile_interval
+            loaded = _replay_demo(
+                running.resources,
+                stream,
+                running.ingest_log,
+                stopping,
+                settings.reconcile_interval,
             )
             running.alerts.compact = False
             running.ingest_log.quiet = False
-            running.reconciler = start_reconciler(
-                settings.reconcile_interval, running.resources.region, stopping, say
-            )
-        if not stopping.is_set():
-            _print_ready(running.api.url, running.endpoint, example)
+            if loaded:
+                running.reconciler = start_reconciler(
+                    settings.reconcile_interval, running.resources.region, stopping, say
+                )
         _watch_dlq(running.resources, stopping)
     finally:
         running.stop()
@@ -252,38 +279,11 @@ def _put_demo_jobs_in_sagemaker(
         say("demo: RECONCILE_INTERVAL=60 (seconds) lets the reconciler bring them in")
 
 
-def _replay_demo(
-    resources: LocalResources,
-    ingest_log: IngestLog,
-    stopping: threading.Event,
-    reconcile_interval: float = 0,
-) -> str | None:
-    stream = demo.demo_stream()
-    _put_demo_jobs_in_sagemaker(resources, stream, reconcile_interval)
-    events = client("events", resources.endpoint_url)
-    started = time.monotonic()
-    sqs = client("sqs", resources.endpoint_url)
-    put = 0
-    say(f"demo: replaying {len(stream.details)} events for {len(stream.specs)} jobs ...")
-    for start in range(0, len(stream.details), demo.PUT_EVENTS_CHUNK):
-        # moto's SQS slows down with the queue's length: keep the queue short.
-        while _queue_depth(sqs, resources.queue_url) > REPLAY_QUEUE_DEPTH:
-            if stopping.wait(0.05):
-                return None
-        chunk = stream.details[start : start + demo.PUT_EVENTS_CHUNK]
-        home = [d for d in chunk if demo.place_of(d) == (demo.ACCOUNT, resources.region)]
-        put += demo.put_events(events, home)
-        put += _forward(sqs, resources.queue_url, [d for d in chunk if d not in home])
-        if put % 500 < demo.PUT_EVENTS_CHUNK:
-            say(f"demo: {put} events put, {ingest_log.received} ingested")
-    if not _wait_drained(resources, stopping, ingest_log):
+def _example_job(stream: demo.DemoStream | None) -> str | None:
+    """A failed demo job makes the best first look at a record: one of the tracker's own
+    account and region, which GET /jobs/{name} finds without ?account= and ?region=."""
+    if stream is None:
         return None
-    say(
-        f"demo: replayed {put} events for {len(stream.specs)} jobs in "
-        f"{time.monotonic() - started:.1f} s ({ingest_log.failed} failed)"
-    )
-    places = {(spec.account, spec.region) for spec in stream.specs}
-    say(f"demo: jobs in {len({a for a, _ in places})} accounts, {len(places)} account-regions")
     failed = [
         spec.name
         for spec in stream.specs
@@ -291,6 +291,46 @@ def _replay_demo(
         and (spec.account, spec.region) == (demo.ACCOUNT, demo.REGION)
     ]
     return failed[0] if failed else stream.job_names[0]
+
+
+def _replay_demo(
+    resources: LocalResources,
+    stream: demo.DemoStream,
+    ingest_log: IngestLog,
+    stopping: threading.Event,
+    reconcile_interval: float = 0,
+) -> bool:
+    """PutEvents for every demo event, through the rule and the queue; False if stopped."""
+    started = time.monotonic()
+    _put_demo_jobs_in_sagemaker(resources, stream, reconcile_interval)
+    events = client("events", resources.endpoint_url)
+    sqs = client("sqs", resources.endpoint_url)
+    put = 0
+    total = len(stream.details)
+    more = " (DEMO=full for more)" if len(stream.specs) < FULL_DEMO_JOBS else ""
+    say(f"demo: replaying {total} events for {len(stream.specs)} jobs{more}")
+    last_report = time.monotonic()
+    for start in range(0, total, demo.PUT_EVENTS_CHUNK):
+        # moto's SQS slows down with the queue's length: keep the queue short.
+        while _queue_depth(sqs, resources.queue_url) > REPLAY_QUEUE_DEPTH:
+            if stopping.wait(0.05):
+                return False
+        chunk = stream.details[start : start + demo.PUT_EVENTS_CHUNK]
+        home = [d for d in chunk if demo.place_of(d) == (demo.ACCOUNT, resources.region)]
+        put += demo.put_events(events, home)
+        put += _forward(sqs, resources.queue_url, [d for d in chunk if d not in home])
+        if time.monotonic() - last_report > PROGRESS_EVERY_SECONDS:
+            say(f"demo: {put}/{total} events put, {ingest_log.received} ingested")
+            last_report = time.monotonic()
+    if not _wait_drained(resources, stopping, ingest_log):
+        return False
+    say(
+        f"demo: loaded {len(stream.specs)} jobs ({put} events, {ingest_log.failed} failed) "
+        f"in {time.monotonic() - started:.1f} s"
+    )
+    places = {(spec.account, spec.region) for spec in stream.specs}
+    say(f"demo: jobs in {len({a for a, _ in places})} accounts, {len(places)} account-regions")
+    return True
 
 
 def _forward(sqs: Any, queue_url: str, details: list[dict[str, Any]]) -> int:
@@ -326,7 +366,7 @@ def _wait_drained(
         depth = _queue_depth(sqs, resources.queue_url)
         if depth == 0:
             return True
-        if time.monotonic() - last_report > 5:
+        if time.monotonic() - last_report > PROGRESS_EVERY_SECONDS:
             say(f"demo: {ingest_log.received} ingested, {depth} in the queue")
             last_report = time.monotonic()
         if time.monotonic() > deadline:
@@ -338,17 +378,31 @@ def _wait_drained(
 def _print_ready(api_url: str, endpoint: str, example: str | None) -> None:
     name = example or "<name>"
     say()
-    say(f"API  {api_url}   (ready: GET /jobs answers 200)   web view {api_url}/")
+    ready = _status_of(api_url + "/jobs?limit=1")
+    say(f"API  {api_url}   (ready: GET /jobs answers {ready})   web view {api_url}/")
+    say("  try:")
     say(f"  curl -s '{api_url}/jobs?limit=5'")
     say(f"  curl -s {api_url}/jobs/{name}")
-    say(f"  curl -s {api_url}/jobs/{name}/transitions")
+    # The CLI finds the default port by itself, another one only through API_PORT.
+    where = "" if api_url == "http://127.0.0.1:8000" else f" --api-url {api_url}"
+    say(f"  .venv/bin/jobtracker{where} jobs --status failed")
+    say("  send an event of your own (needs the aws CLI; any credentials will do):")
     say(
-        f"  aws --endpoint-url {endpoint} --region us-east-1 events put-events --entries "
-        '\'[{"Source":"aws.sagemaker","DetailType":"SageMaker Training Job State Change",'
-        '"Detail":"{...}"}]\''
+        f"  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --endpoint-url {endpoint} "
+        f"--region us-east-1 events put-events --entries file://{SAMPLE_ENTRY}"
     )
     say("Ctrl-C stops everything.")
     say()
+
+
+def _status_of(url: str) -> int | str:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError as error:
+        return f"no answer ({error})"
 
 
 def _watch_dlq(resources: LocalResources, stopping: threading.Event) -> None:

@@ -124,15 +124,28 @@ _DURATIONS = {
     "Uploading": (10, 300),
     "Stopping": (10, 90),
 }
-FAILURE_REASONS = (
+# Failures any job can meet while it trains (not CapacityError: that one comes before
+# any instance runs, so before any billable second).
+FAILURE_REASONS = ("InternalServerError: An internal error occurred. Try again.",)
+# Only on a GPU instance type.
+GPU_FAILURE_REASONS = (
     'AlgorithmError: ExecuteUserScriptError:\nExitCode 1\nErrorMessage "RuntimeError: CUDA '
     'out of memory. Tried to allocate 2.00 GiB"',
-    "AlgorithmError: framework error: loss became NaN at epoch 3",
-    "ClientError: Please ensure the hyperparameter 'num_round' is set",
-    "InternalServerError: An internal error occurred. Try again.",
-    "CapacityError: Unable to provision requested ML compute capacity. "
-    "Please retry using a different ML instance type.",
 )
+# Only in the workload whose algorithm says them (by the workload's base name).
+WORKLOAD_FAILURE_REASONS = {
+    "xgboost-churn": ("ClientError: Please ensure the hyperparameter 'num_round' is set",),
+    "resnet50-imagenet": ("AlgorithmError: framework error: loss became NaN at epoch 3",),
+    "bert-finetune-reviews": ("AlgorithmError: framework error: loss became NaN at epoch 2",),
+    "llama-lora-support": ("AlgorithmError: framework error: loss became NaN at step 412",),
+    "kmeans-segments": (
+        "ClientError: feature_dim is 40 but the records of channel train have 38 features",
+    ),
+    "deepar-demand": (
+        "ClientError: prediction_length 24 is longer than the shortest series (18 points)",
+    ),
+}
+GPU_INSTANCE_FAMILIES = ("ml.p", "ml.g")
 DOWNLOAD_FAILURE = (
     "ClientError: Data download failed:Failed to download data. 403 Forbidden (AccessDenied)"
 )
@@ -215,10 +228,38 @@ class JobSpec:
         return OUTCOMES[self.outcome][1]
 
 
+def is_gpu_instance(instance_type: str) -> bool:
+    return instance_type.startswith(GPU_INSTANCE_FAMILIES)
+
+
+def workload_index(base_name: str) -> int:
+    return [workload[0] for workload in _WORKLOADS].index(base_name)
+
+
+def workload_name(spec: JobSpec) -> str:
+    return _WORKLOADS[spec.workload][0]
+
+
+def instance_types(workload: int) -> tuple[str, ...]:
+    return _WORKLOADS[workload][2]
+
+
+def longest_step_seconds(secondary_status: str | None) -> int:
+    """How long a job stays in this secondary status at most."""
+    return _DURATIONS.get(secondary_status or "", (1, 5))[1]
+
+
+def failure_reasons(workload: int, instance_type: str) -> tuple[str, ...]:
+    """What a job of this workload on this instance type can plausibly fail with."""
+    gpu = GPU_FAILURE_REASONS if is_gpu_instance(instance_type) else ()
+    return (*gpu, *WORKLOAD_FAILURE_REASONS[_WORKLOADS[workload][0]], *FAILURE_REASONS)
+
+
 def job_spec(name: str, outcome: str, created_ms: int, seed: int = 0, **overrides: Any) -> JobSpec:
     """A plausible JobSpec; `overrides` fix any of its fields."""
     rng = random.Random(f"{seed}:{name}")
-    workload = rng.randrange(len(_WORKLOADS))
+    workload = overrides.get("workload", rng.randrange(len(_WORKLOADS)))
+    instance_type = overrides.get("instance_type", rng.choice(_WORKLOADS[workload][2]))
     statuses = OUTCOMES[outcome][0]
     durations = tuple(rng.randint(*_DURATIONS.get(status, (1, 5))) for status in statuses)
     if outcome == "max_runtime":
@@ -228,12 +269,12 @@ def job_spec(name: str, outcome: str, created_ms: int, seed: int = 0, **override
         "outcome": outcome,
         "created_ms": created_ms,
         "workload": workload,
-        "instance_type": rng.choice(_WORKLOADS[workload][2]),
+        "instance_type": instance_type,
         "instance_count": rng.choice((1, 1, 1, 2, 4)),
         "failure_reason": (
             DOWNLOAD_FAILURE
             if outcome == "failed_download"
-            else rng.choice(FAILURE_REASONS)
+            else rng.choice(failure_reasons(workload, instance_type))
             if outcome == "failed"
             else None
         ),
@@ -243,6 +284,34 @@ def job_spec(name: str, outcome: str, created_ms: int, seed: int = 0, **override
     }
     values.update(overrides)
     return JobSpec(**values)
+
+
+# workload -> (metric, value when it trained well, value when it did not), for the final
+# metrics DescribeTrainingJob reports.
+_METRICS = {
+    "xgboost-churn": (("validation:auc", 0.91, 0.62), ("train:logloss", 0.21, 0.58)),
+    "resnet50-imagenet": (("val:top1_accuracy", 0.76, 0.31), ("train:loss", 0.94, 3.80)),
+    "bert-finetune-reviews": (("eval_accuracy", 0.93, 0.55), ("eval_loss", 0.19, 0.71)),
+    "llama-lora-support": (("eval_loss", 1.12, 2.40), ("train_loss", 1.05, 2.21)),
+    "kmeans-segments": (("test:msd", 1.84, 4.90),),
+    "deepar-demand": (("test:RMSE", 12.4, 31.0), ("test:mean_wQuantileLoss", 0.081, 0.190)),
+}
+
+
+def final_metrics(spec: JobSpec) -> tuple[tuple[str, float], ...]:
+    """What the job reported at its end: a completed job its good figures, one stopped
+    early figures short of them, a failed job none (it died before reporting)."""
+    if spec.final_status == "Completed":
+        good = True
+    elif spec.final_status == "Stopped":
+        good = False
+    else:
+        return ()
+    rng = random.Random(f"metrics:{spec.seed}:{spec.name}")
+    return tuple(
+        (metric, round((well if good else badly) * rng.uniform(0.97, 1.03), 4))
+        for metric, well, badly in _METRICS[workload_name(spec)]
+    )
 
 
 def _with_training_at(
@@ -484,6 +553,7 @@ def _specs(rng: random.Random, outcomes: list[str], now_ms: int) -> list[JobSpec
     specs = []
     tuning_arn: str | None = None
     tuning_left = 0
+    tuning_created_ms = tuning_workload = 0
     for number, outcome in enumerate(outcomes):
         running = outcome in _RUNNING_OUTCOMES
         age_ms = rng.uniform(0.1, 6) * 3_600_000 if running else rng.uniform(0.3, 60) * DAY_MS
@@ -491,17 +561,23 @@ def _specs(rng: random.Random, outcomes: list[str], now_ms: int) -> list[JobSpec
         workload = rng.randrange(len(_WORKLOADS))
         if tuning_left == 0 and not running and rng.random() < 0.06:
             tuning_left = rng.randint(3, 8)
+            # Its children must have ended by now, however long they train.
+            created_ms = min(created_ms, now_ms - 2 * DAY_MS)
+            tuning_created_ms, tuning_workload = created_ms, workload
             stamp = datetime.fromtimestamp(created_ms / 1000, tz=UTC).strftime("%y%m%d-%H%M")
             tuning_arn = (
                 f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:hyper-parameter-tuning-job/hpo-{stamp}"
             )
         in_tuning = tuning_left > 0 and not running
         if in_tuning and tuning_arn:
+            # A tuning job launches its training jobs within minutes of its own creation,
+            # all of one workload (the first child's).
+            created_ms = tuning_created_ms + rng.randint(30, 900) * 1000
+            workload = tuning_workload
             name = f"{tuning_arn.rsplit('/', 1)[1]}-{number:03d}-{rng.getrandbits(32):08x}"
             tuning_left -= 1
         else:
-            moment = datetime.fromtimestamp(created_ms / 1000, tz=UTC)
-            name = f"{_WORKLOADS[workload][0]}-{moment:%Y-%m-%d-%H-%M-%S}-{created_ms % 1000:03d}"
+            name = _generated_name(workload, created_ms)
         spec = job_spec(
             name,
             outcome,
@@ -511,7 +587,11 @@ def _specs(rng: random.Random, outcomes: list[str], now_ms: int) -> list[JobSpec
             tuning_job_arn=tuning_arn if in_tuning else None,
         )
         if running:
-            spec = _fit_before(spec, now_ms)
+            spec = _running_now(spec, now_ms, rng)
+        elif not in_tuning:
+            spec = _ended_before(spec, now_ms)
+        if spec.created_ms != created_ms:
+            spec = replace(spec, name=_generated_name(workload, spec.created_ms))
         if not in_tuning:
             account, region = PLACES[number % len(PLACES)]
             spec = replace(spec, account=account, region=region)
@@ -522,12 +602,28 @@ def _specs(rng: random.Random, outcomes: list[str], now_ms: int) -> list[JobSpec
     return specs
 
 
-def _fit_before(spec: JobSpec, now_ms: int) -> JobSpec:
-    """Shorten a running job's steps so that its last change is in the past."""
-    budget_s = max(len(spec.durations), (now_ms - spec.created_ms) // 1000 - 1)
-    total = sum(spec.durations[:-1]) or 1
-    if total <= budget_s:
-        return spec
-    scale = budget_s / total
-    durations = tuple(max(1, int(seconds * scale)) for seconds in spec.durations)
-    return replace(spec, durations=durations)
+def _generated_name(workload: int, created_ms: int) -> str:
+    """SageMaker's generated `<base>-<yyyy-mm-dd-hh-mm-ss-mmm>`, from the creation time."""
+    moment = datetime.fromtimestamp(created_ms / 1000, tz=UTC)
+    return f"{_WORKLOADS[workload][0]}-{moment:%Y-%m-%d-%H-%M-%S}-{created_ms % 1000:03d}"
+
+
+def _ended_before(spec: JobSpec, now_ms: int) -> JobSpec:
+    """Create a finished job early enough that it ended before now (a day of training
+    does not fit into the last seven hours)."""
+    last_change_ms = spec.created_ms + sum(spec.durations[:-1]) * 1000
+    late_ms = last_change_ms - (now_ms - 60_000)
+    return replace(spec, created_ms=spec.created_ms - late_ms) if late_ms > 0 else spec
+
+
+def _running_now(spec: JobSpec, now_ms: int, rng: random.Random) -> JobSpec:
+    """Place a running job so that its current step began a plausible while before now.
+
+    Its steps keep their durations; the current one has run for part of its usual
+    length (a job is Stopping for seconds, not hours).
+    """
+    *done, current = spec.durations
+    status = spec.secondary_statuses[-1]
+    running_for_s = rng.uniform(0, min(longest_step_seconds(status), current))
+    created_ms = int(now_ms - (sum(done) + running_for_s) * 1000)
+    return replace(spec, created_ms=created_ms)

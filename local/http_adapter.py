@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from local.worker import lambda_context
 
@@ -109,6 +109,21 @@ def http_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     return int(result["statusCode"]), headers, body
 
 
+def readable_path(path: str) -> str:
+    """The request's path for the console: decoded, its page token cut to `...`.
+
+    A token is ~200 characters of base64 that says nothing to a reader.
+    """
+    route, _, query = path.partition("?")
+    if not query:
+        return unquote(route)
+    params = [
+        (name, "..." if name == "next_token" else value)
+        for name, value in parse_qsl(query, keep_blank_values=True)
+    ]
+    return unquote(route) + "?" + "&".join(f"{name}={value}" for name, value in params)
+
+
 class ApiServer:
     """A ThreadingHTTPServer on its own thread; `stop()` shuts it down."""
 
@@ -179,9 +194,34 @@ class ApiServer:
                 if self.command != "HEAD":
                     self.wfile.write(payload)
                 elapsed_ms = (time.monotonic() - started) * 1000
-                api.report(f"api: {self.command} {self.path} -> {status} ({elapsed_ms:.0f} ms)")
+                api.report(
+                    f"api: {self.command} {readable_path(self.path)} -> {status} "
+                    f"({elapsed_ms:.0f} ms)"
+                )
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+            def __getattr__(self, name: str) -> Any:
+                # http.server answers a method it has no do_<METHOD> for (TRACE, PROPFIND,
+                # a lowercase get) with its own HTML 501; the API answers in JSON.
+                if name.startswith("do_"):
+                    return self._refuse_method
+                raise AttributeError(name)
+
+            def _refuse_method(self) -> None:
+                payload = json.dumps(
+                    {"message": f"method {self.command[:40]!r} is not allowed; the API answers GET"}
+                ).encode()
+                # The request's body, if any, is not read: the connection cannot be reused.
+                self.close_connection = True
+                self.send_response(405)
+                self.send_header("content-type", "application/json")
+                self.send_header("allow", "GET")
+                self.send_header("content-length", str(len(payload)))
+                self.send_header("connection", "close")
+                self.end_headers()
+                self.wfile.write(payload)
+                api.report(f"api: {self.command[:40]} {self.path} -> 405")
 
             def log_message(self, format: str, *args: Any) -> None:
                 # `report` prints one line per request instead of the stdlib's access log.

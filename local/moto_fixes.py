@@ -5,20 +5,33 @@ per item of the transaction, to roll back on failure. The ingest path writes one
 transaction per stored snapshot, so the cost grows with the table and the demo replay
 slows to a crawl after a few hundred jobs. The fix keeps moto's transaction code and its
 semantics (all or nothing) but backs up only the items the transaction touches.
+
+EventBridge targets: to rebuild the event it delivers, moto's EventTemplateParser
+stringifies each element of a list and then the list, so each level of nesting escapes
+the level below once more and the text doubles: an 81-byte detail of 40 nested lists
+(`"["*40 + "]"*40`) grows towards 2^40 bytes until the process, and with it the worker
+and the API, is killed. EventBridge delivers the detail as it came (JSON); so does the
+fix, in linear time. It is installed only on the moto it was written for (MOTO_VERSION;
+a test says when the installed one differs, so an upgrade is checked again).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import types
 from typing import Any
 
+import moto
 import moto.dynamodb.models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.events.utils import EventTemplateParser
 
+MOTO_VERSION = "5.2.5"
 _ORIGINAL_TRANSACT_WRITE = DynamoDBBackend.transact_write_items
+_ORIGINAL_STRINGIFY = EventTemplateParser.__dict__["_stringify"]
 
 
 def _deepcopy_except_tables(value: Any, memo: dict[int, Any] | None = None) -> Any:
@@ -84,12 +97,25 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
         raise
 
 
+def _stringify(result: Any) -> Any:
+    """EventTemplateParser._stringify, with a list written as JSON once, as EventBridge
+    delivers it (moto's writes each element, then the list: 2^depth)."""
+    if isinstance(result, (dict, list)):
+        return json.dumps(result)
+    if isinstance(result, (int, float)):
+        return str(result)
+    return result
+
+
 def install() -> None:
     """Apply the fixes to moto in this process (idempotent)."""
     dynamodb_models.copy = _copy_module()  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    if moto.__version__ == MOTO_VERSION:
+        EventTemplateParser._stringify = staticmethod(_stringify)  # type: ignore[method-assign,assignment]
 
 
 def uninstall() -> None:
     dynamodb_models.copy = copy  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = _ORIGINAL_TRANSACT_WRITE  # type: ignore[method-assign]
+    EventTemplateParser._stringify = _ORIGINAL_STRINGIFY  # type: ignore[method-assign]

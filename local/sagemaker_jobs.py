@@ -25,7 +25,7 @@ from jobtracker.timestamps import to_epoch_ms
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sagemaker.models import sagemaker_backends
 
-from local.demo import JobSpec, job_snapshots, job_spec
+from local.demo import JobSpec, final_metrics, job_snapshots, job_spec
 
 DEFAULT_METRICS = (("validation:auc", 0.91), ("train:loss", 0.23))
 HOUR_MS = 3_600_000
@@ -61,6 +61,7 @@ def put_demo_jobs(clients: Callable[[str, str], Any], specs: Iterable[JobSpec]) 
             clients(spec.account, spec.region),
             detail,
             billable_seconds=trained_ms // 3000 if spec.spot else None,
+            final_metrics=final_metrics(spec),
             account=spec.account,
         )
         count += 1
@@ -101,7 +102,7 @@ def put_job_in_sagemaker(
     job.final_metric_data_list = [
         {"MetricName": metric, "Value": value, "Timestamp": ended}
         for metric, value in final_metrics
-    ]
+    ] or None
     if detail["TrainingJobStatus"] != "Completed":
         job.model_artifacts = None
 

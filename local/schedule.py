@@ -31,6 +31,31 @@ def scheduled_event(region: str) -> dict[str, Any]:
     }
 
 
+def run_sentence(report: Any) -> str:
+    """A reconcile run's report (ReconcileReport.as_dict) as one sentence."""
+    if not isinstance(report, dict) or "listed" not in report:
+        return str(report)
+    parts = [
+        f"{report['listed']} job(s) listed in SageMaker, {report['described']} described, "
+        f"{report['stored']} stored"
+    ]
+    for key, what in (
+        ("stale", "already up to date"),
+        ("healed", "pending enrichment(s) completed"),
+        ("abandoned", "enrichment(s) given up"),
+        ("unstorable", "could not be stored"),
+        ("alerts", "alert(s) sent"),
+    ):
+        if report.get(key):
+            parts.append(f"{report[key]} {what}")
+    sentence = ", ".join(parts)
+    if report.get("stopped"):
+        return f"{sentence}; stopped early ({report['stopped']}), the next run resumes"
+    if report.get("watermark"):
+        return f"{sentence}; caught up to {report['watermark']}"
+    return sentence
+
+
 def start_reconciler(
     interval: float,
     region: str,
@@ -55,7 +80,7 @@ def start_reconciler(
         while not stopping.wait(interval):
             try:
                 result = handler(scheduled_event(region), lambda_context(FUNCTION_NAME, region))
-                say(f"reconcile: {result}")
+                say(f"reconcile: {run_sentence(result)}")
             except Exception:
                 traceback.print_exc()
 

@@ -8,7 +8,8 @@ the reference of the ordering rule (each job's snapshot with the highest order k
 are its transitions and the daily counters; each job whose final state alerts must have
 published exactly one alert (counted on the queue subscribed to the topic), and the DLQ
 must be empty. Prints the time
-taken and events per second; exits 1 if any check fails.
+taken and events per second; exits 1 if any check fails. SOAK_METRICS=1 also prints
+each batch's metrics as the ingest function emits them (CloudWatch EMF JSON).
 
 moto's SQS slows down as its queue grows, so events are put while the queue holds fewer
 than QUEUE_HIGH_WATER messages, as the demo replay does: the figure measured is the
@@ -31,7 +32,7 @@ from jobtracker.alerts.kinds import AlertKind, kind_of, parse_kinds
 from jobtracker.record import JobSnapshot
 from jobtracker.store.repository import TableConfig
 
-from local import demo
+from local import console, demo
 from local.__main__ import Settings, _queue_depth, start
 from local.console import say
 from local.emulator import client
@@ -157,6 +158,7 @@ def _wait_drained(sqs: Any, url: str) -> None:
 
 
 def main() -> int:
+    console.install(metrics=os.environ.get("SOAK_METRICS", "").strip() in ("1", "true", "yes"))
     events = int(os.environ.get("SOAK_EVENTS", DEFAULT_EVENTS))
     report = run_soak(events, seed=int(os.environ.get("SOAK_SEED", 7)))
     for problem in report.problems[:20]:

@@ -14,9 +14,11 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtracker.config import ApiConfig
 from jobtracker.errors import InvalidQuery, UnknownJob
+from jobtracker.numbers import finite_json
 from jobtracker.observability import logger, metrics, tracer
 from jobtracker.queries import (
     job_detail,
@@ -35,7 +37,17 @@ CONFIG = ApiConfig.from_env()
 READS = JobReads.for_table(CONFIG.table.table_name, CONFIG.table.region, CONFIG.table.endpoint_url)
 TOKENS = PageTokens(TokenKey(CONFIG.token_key.key, CONFIG.token_key.secret_arn))
 
-app = APIGatewayHttpResolver()
+
+def strict_json(document: Any) -> str:
+    """JSON that every parser takes: a record stored before non-finite numbers became null
+    may still hold one, which Python would write as a bare NaN."""
+    try:
+        return json.dumps(document, separators=(",", ":"), cls=Encoder, allow_nan=False)
+    except ValueError:
+        return json.dumps(finite_json(document), separators=(",", ":"), cls=Encoder)
+
+
+app = APIGatewayHttpResolver(serializer=strict_json)
 
 
 @app.get("/jobs")

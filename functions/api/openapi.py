@@ -98,6 +98,14 @@ _BAD_REQUEST = _json("Error", "A parameter or next_token is not acceptable; mess
 _NOT_FOUND = _json("Error", "No training job by that name in that account and region.")
 
 
+_ENRICHMENT_PENDING = {
+    "type": "boolean",
+    "description": "True while the job has ended but DescribeTrainingJob has not completed "
+    "its record yet (billable and training seconds, final metrics, model artifacts); the "
+    "reconciler completes it.",
+}
+
+
 def _schemas() -> dict[str, Any]:
     summary_properties: dict[str, Any] = {
         "training_job_name": {"type": "string"},
@@ -116,6 +124,7 @@ def _schemas() -> dict[str, Any]:
         "billable_time_in_seconds": _NULLABLE_NUMBER,
         "training_time_in_seconds": _NULLABLE_NUMBER,
         "tuning_job_arn": _NULLABLE_TEXT,
+        "enrichment_pending": _ENRICHMENT_PENDING,
     }
     counts = {
         "type": "object",
@@ -152,6 +161,7 @@ def _schemas() -> dict[str, Any]:
                 "training_job_status",
                 "creation_time",
                 "last_modified_time",
+                "enrichment_pending",
             ],
             "properties": {
                 "training_job_name": {"type": "string"},
@@ -160,6 +170,7 @@ def _schemas() -> dict[str, Any]:
                 "training_job_status": {"type": "string", "enum": list(STATUSES)},
                 "creation_time": _TIME,
                 "last_modified_time": _TIME,
+                "enrichment_pending": _ENRICHMENT_PENDING,
             },
             "additionalProperties": True,
         },

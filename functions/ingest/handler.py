@@ -28,7 +28,8 @@ ALERTER = configured_alerter(CONFIG.alerts, CONFIG.table, REPOSITORY.models)
 PIPELINE = Pipeline(
     repository=REPOSITORY,
     enricher=SageMakerEnricher(
-        connect=job_clients(CONFIG.home, CONFIG.member_access, CONFIG.member_role_name)
+        connect=job_clients(CONFIG.home, CONFIG.member_access, CONFIG.member_role_name),
+        redaction=CONFIG.redaction,
     ),
     alerter=ALERTER,
 )
@@ -37,7 +38,7 @@ PIPELINE = Pipeline(
 def ingest_record(record: SQSMessage, pipeline: Pipeline = PIPELINE) -> PipelineResult:
     logger.set_correlation_id(None)
     try:
-        change = parse_state_change(record.body)
+        change = parse_state_change(record.body, CONFIG.redaction)
     except MalformedEvent as error:
         logger.error("poison event", extra={"reason": str(error), "message_id": record.message_id})
         metrics.add_metric(name="PoisonEvents", unit=MetricUnit.Count, value=1)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind, parse_kinds
 from jobtracker.record import ACCOUNT, REGION, Place
+from jobtracker.redaction import REDACT, Redaction
 from jobtracker.store.repository import TableConfig
 
 # A standard topic: a FIFO one would need a message group and cannot reach email.
@@ -120,6 +121,18 @@ def alert_config(env: Mapping[str, str] | None = None) -> AlertConfig | None:
     return AlertConfig(topic_arn=topic_arn, kinds=kinds)
 
 
+def redaction_config(env: Mapping[str, str] | None = None) -> Redaction:
+    """STORE_ENVIRONMENT_VALUES: `true` keeps the values of Environment in the record;
+    absent, empty or `false` keeps only the names (the default)."""
+    env = os.environ if env is None else env
+    raw = env.get("STORE_ENVIRONMENT_VALUES", "").strip().lower()
+    if raw not in ("", "true", "false"):
+        raise ConfigError(
+            f"environment variable STORE_ENVIRONMENT_VALUES must be true or false, got {raw!r}"
+        )
+    return Redaction(keep_environment_values=raw == "true")
+
+
 @dataclass(frozen=True)
 class IngestConfig:
     table: TableConfig
@@ -127,6 +140,7 @@ class IngestConfig:
     home: Place
     member_access: str = ""
     member_role_name: str = ""
+    redaction: Redaction = REDACT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
@@ -138,6 +152,7 @@ class IngestConfig:
             home=home_place(env),
             member_access=access,
             member_role_name=member_role_name(env, access),
+            redaction=redaction_config(env),
         )
 
 
@@ -208,6 +223,7 @@ class ReconcileConfig:
     member_role_name: str = ""
     # Where the reconciler walks besides home (MEMBER_PLACES).
     members: tuple[Place, ...] = ()
+    redaction: Redaction = REDACT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ReconcileConfig:
@@ -222,4 +238,5 @@ class ReconcileConfig:
             member_access=access,
             member_role_name=member_role_name(env, access),
             members=member_places(env),
+            redaction=redaction_config(env),
         )

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from jobtracker.errors import MalformedEvent
 from jobtracker.observability import logger
 from jobtracker.record import JobSnapshot
+from jobtracker.redaction import REDACT, Redaction
 from jobtracker.sagemaker import JobNotFound, SageMakerClients, SageMakerError, describe_job
 
 # After SageMaker failed to answer in an account and region, the next events of the batch
@@ -56,8 +57,11 @@ class SageMakerEnricher:
         connect: SageMakerClients,
         pause_after_failure: float = PAUSE_AFTER_FAILURE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        redaction: Redaction = REDACT,
     ) -> None:
         self._connect = connect
+        # The event's own redaction: the two snapshots are compared by their order keys.
+        self._redaction = redaction
         self._pause_after_failure = pause_after_failure
         self._clock = clock
         self._paused_until: dict[tuple[str, str], float] = {}
@@ -70,7 +74,7 @@ class SageMakerEnricher:
             return self._failed(snapshot, "SageMaker failed moments ago; not asked")
         try:
             client = self._connect(*place)
-            described = describe_job(client, snapshot.identity, _tags(snapshot))
+            described = describe_job(client, snapshot.identity, _tags(snapshot), self._redaction)
         except JobNotFound as error:
             return self._failed(snapshot, f"not found: {error}")
         except SageMakerError as error:

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from jobtracker.errors import MalformedEvent
 from jobtracker.record import JobSnapshot, normalise_training_job
+from jobtracker.redaction import REDACT, Redaction
 from jobtracker.store.repository import JobRepository, StoreOutcome
 
 SOURCE = "aws.sagemaker"
@@ -21,7 +22,7 @@ class StateChange:
     snapshot: JobSnapshot
 
 
-def parse_state_change(body: str | Mapping[str, Any]) -> StateChange:
+def parse_state_change(body: str | Mapping[str, Any], redaction: Redaction = REDACT) -> StateChange:
     """Parse an EventBridge event (as SQS delivers it: a JSON string) into a snapshot."""
     event = _json_object(body)
     source, detail_type = event.get("source"), event.get("detail-type")
@@ -38,7 +39,7 @@ def parse_state_change(body: str | Mapping[str, Any]) -> StateChange:
     return StateChange(
         event_id=event_id if isinstance(event_id, str) else None,
         snapshot=normalise_training_job(
-            event["detail"], (event.get("account"), event.get("region"))
+            event["detail"], (event.get("account"), event.get("region")), redaction=redaction
         ),
     )
 
@@ -72,8 +73,10 @@ class Pipeline:
 
     def handle(self, snapshot: JobSnapshot) -> PipelineResult:
         if self.enricher is not None and snapshot.is_terminal:
-            snapshot = self.enricher.enrich(snapshot)
-        outcome = self.repository.store_snapshot(snapshot)
+            # Described only if the store takes it: a duplicate costs SageMaker nothing.
+            outcome, snapshot = self.repository.store_described(snapshot, self.enricher.enrich)
+        else:
+            outcome = self.repository.store_snapshot(snapshot)
         alerts = self.alerter.alert(snapshot, outcome) if self.alerter is not None else []
         return PipelineResult(outcome=outcome, snapshot=snapshot, alerts=alerts)
 

@@ -85,7 +85,7 @@ _FIRST_DAY, _LAST_DAY = "0000-00-00", "9999-99-99"
 class JobReader(Protocol):
     """What the queries need from the store (store.reads.JobReads in production)."""
 
-    def get_job(self, job: JobIdentity) -> dict[str, Any] | None: ...
+    def get_job_detail(self, job: JobIdentity) -> dict[str, Any] | None: ...
 
     def job_exists(self, job: JobIdentity) -> bool: ...
 
@@ -276,14 +276,24 @@ def parse_stats_query(params: Mapping[str, str] | None, today: date) -> StatsQue
     if window.after:
         first_day = window.after[:10]
     else:
-        last = date.fromisoformat(last_day)
-        first_day = max(last - timedelta(days=STATS_DEFAULT_DAYS - 1), date.min).isoformat()
+        first_day = _default_first_day(date.fromisoformat(last_day))
     if first_day > last_day:
         raise InvalidQuery(
             f"created_after ({first_day}) is later than created_before ({last_day}; default: today)"
         )
     account = parse_account(params.get("account"))
     return StatsQuery(first_day=first_day, last_day=last_day, account=account)
+
+
+def _default_first_day(last: date) -> str:
+    # The calendar starts at 0001-01-01: a default window that would begin before it is
+    # the caller's to bound (subtracting would overflow, a 500 for any caller to trip).
+    if last.toordinal() < STATS_DEFAULT_DAYS:
+        raise InvalidQuery(
+            f"the default window of {STATS_DEFAULT_DAYS} days ending {last.isoformat()} starts "
+            f"before 0001-01-01; give created_after"
+        )
+    return (last - timedelta(days=STATS_DEFAULT_DAYS - 1)).isoformat()
 
 
 def _known(params: Mapping[str, str] | None, allowed: tuple[str, ...]) -> Mapping[str, str]:
@@ -332,7 +342,7 @@ def _record_time(moment: datetime) -> str:
 
 
 def job_detail(job: JobIdentity, reader: JobReader) -> dict[str, Any]:
-    record = reader.get_job(job)
+    record = reader.get_job_detail(job)
     if record is None:
         raise UnknownJob(_not_found(job))
     return record

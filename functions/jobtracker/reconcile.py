@@ -21,6 +21,7 @@ from jobtracker.errors import MalformedEvent
 from jobtracker.ingest import Pipeline
 from jobtracker.observability import logger
 from jobtracker.record import TERMINAL_RANK, JobIdentity, JobSnapshot, Place
+from jobtracker.redaction import REDACT, Redaction
 from jobtracker.sagemaker import (
     WORST_CALL_MS,
     JobNotFound,
@@ -61,6 +62,7 @@ class ReconcileSettings:
     reserve_ms: int = WORST_CALL_MS + 5_000
     page_size: int = 100
     pending_per_run: int = 100
+    redaction: Redaction = REDACT
 
 
 @dataclass
@@ -314,7 +316,8 @@ class _Run:
 
     def describe(self, job: JobIdentity) -> JobSnapshot:
         self.described.add(job)
-        snapshot = describe_job(self.r.connect(job.account, job.region), job)
+        client = self.r.connect(job.account, job.region)
+        snapshot = describe_job(client, job, redaction=self.settings.redaction)
         self.report.described += 1
         return snapshot
 

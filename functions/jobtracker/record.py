@@ -16,6 +16,8 @@ from typing import Any, TypeGuard
 
 from jobtracker.casing import snake_case
 from jobtracker.errors import MalformedEvent
+from jobtracker.numbers import record_number
+from jobtracker.redaction import REDACT, Redaction
 from jobtracker.timestamps import iso_from_ms, to_epoch_ms
 
 STATUS_RANK = {"InProgress": 0, "Stopping": 1, "Completed": 2, "Failed": 2, "Stopped": 2}
@@ -181,13 +183,18 @@ def is_training_job_name(text: object) -> TypeGuard[str]:
 
 
 def normalise_training_job(
-    detail: Mapping[str, Any], place: tuple[object, object] | None = None
+    detail: Mapping[str, Any],
+    place: tuple[object, object] | None = None,
+    *,
+    redaction: Redaction = REDACT,
 ) -> JobSnapshot:
     """Turn an event's `detail` or a DescribeTrainingJob response into a JobSnapshot.
 
     `place` is the (account, region) the job lives in, as an event's envelope says;
     without it (a DescribeTrainingJob response) the TrainingJobArn says. Never guessed:
-    a missing or malformed one is a MalformedEvent.
+    a missing or malformed one is a MalformedEvent. Numbers that strict JSON or DynamoDB
+    cannot hold are made safe (jobtracker.numbers), and the user's maps redacted
+    (jobtracker.redaction).
     """
     if not isinstance(detail, Mapping):
         raise MalformedEvent(f"detail: expected an object, got {type(detail).__name__}")
@@ -214,7 +221,7 @@ def normalise_training_job(
         elif key == "Tags":
             record["tags"] = _tags(value)
         else:
-            record[_key(key)] = _value(key, value, key)
+            record[_key(key)] = _value(key, value, key, redaction)
     # The job's place, which the TrainingJob document itself names only inside its ARN.
     record["account"] = identity.account
     record["region"] = identity.region
@@ -319,24 +326,37 @@ def _is_time_key(key: str) -> bool:
     return key.endswith(("Time", "Timestamp"))
 
 
-def _value(key: str, value: Any, path: str) -> Any:
+def _value(key: str, value: Any, path: str, redaction: Redaction) -> Any:
     if value is None:
         return None
     if key in USER_MAPS:
         if not isinstance(value, Mapping):
             raise MalformedEvent(f"{path}: expected a map")
-        return {str(k): v for k, v in value.items()}
+        return redaction.user_map(key, value, _user_value)
     if _is_time_key(key) and not isinstance(value, (Mapping, list)):
         return iso_from_ms(to_epoch_ms(value, path))
     if isinstance(value, Mapping):
-        return {_key(k): _value(k, v, f"{path}.{k}") for k, v in value.items()}
+        return {_key(k): _value(k, v, f"{path}.{k}", redaction) for k, v in value.items()}
     if isinstance(value, list):
-        return [_value(key, item, f"{path}[{i}]") for i, item in enumerate(value)]
+        return [_value(key, item, f"{path}[{i}]", redaction) for i, item in enumerate(value)]
     if isinstance(value, datetime):
         return iso_from_ms(to_epoch_ms(value, path))
-    if isinstance(value, (str, int, float, bool)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return record_number(value)
+    if isinstance(value, (str, bool)):
         return value
     raise MalformedEvent(f"{path}: unsupported value of type {type(value).__name__}")
+
+
+def _user_value(value: Any) -> Any:
+    """A value of a user's map, kept as it came but for the numbers JSON cannot carry."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return record_number(value)
+    if isinstance(value, Mapping):
+        return {str(k): _user_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_user_value(item) for item in value]
+    return value
 
 
 def _check_depth(detail: Mapping[str, Any]) -> None:

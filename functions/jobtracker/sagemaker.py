@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from jobtracker.clients import new_client
 from jobtracker.errors import MalformedEvent
 from jobtracker.record import STATUS_RANK, JobIdentity, JobSnapshot, Place, normalise_training_job
+from jobtracker.redaction import REDACT, Redaction
 from jobtracker.timestamps import to_epoch_ms
 
 # Short timeouts: a describe sits in front of a store and an alert. Adaptive retries
@@ -143,7 +144,10 @@ def in_emulator_account(account: str) -> Callable[..., None]:
 
 
 def describe_job(
-    client: Any, job: JobIdentity, known_tags: list[dict[str, str]] | None = None
+    client: Any,
+    job: JobIdentity,
+    known_tags: list[dict[str, str]] | None = None,
+    redaction: Redaction = REDACT,
 ) -> JobSnapshot:
     """DescribeTrainingJob, normalised like any event; MalformedEvent if it cannot be, or
     if the answer is another job than `job` (a client of the wrong account).
@@ -166,7 +170,7 @@ def describe_job(
             response["Tags"] = [{"Key": t["key"], "Value": t["value"]} for t in known_tags]
         elif isinstance(response.get("TrainingJobArn"), str):
             response["Tags"] = _list_tags(client, response["TrainingJobArn"])
-    snapshot = normalise_training_job(response)
+    snapshot = normalise_training_job(response, redaction=redaction)
     if snapshot.identity != job:
         raise MalformedEvent(f"DescribeTrainingJob {job} answered for {snapshot.identity}")
     return snapshot

@@ -34,6 +34,7 @@ PIPELINE = Pipeline(repository=REPOSITORY, alerter=ALERTER)
 SETTINGS = ReconcileSettings(
     backfill_ms=CONFIG.backfill_days * DAY_MS,
     alert_lookback_ms=CONFIG.alert_lookback_hours * HOUR_MS,
+    redaction=CONFIG.redaction,
 )
 # One reconciler per account and region: home, then each member (MEMBER_PLACES).
 RECONCILERS = [

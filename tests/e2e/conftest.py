@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 60
@@ -36,13 +38,14 @@ class LocalStack:
     output: list[str] = field(default_factory=list)
     process: subprocess.Popen[str] | None = None
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, config: Config | None = None) -> Any:
         return boto3.client(
             service,
             endpoint_url=self.aws_endpoint,
             region_name="us-east-1",
             aws_access_key_id="e2e",
             aws_secret_access_key="e2e",
+            config=config,
         )
 
     def log(self) -> str:
@@ -76,13 +79,25 @@ def _wait_ready(process: subprocess.Popen[str], output: list[str]) -> LocalStack
     raise RuntimeError(f"the local stack did not become ready:\n{tail}")
 
 
+def _address_space_limit(limit: int) -> Callable[[], None]:
+    def limit_address_space() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return limit_address_space
+
+
 @contextmanager
 def running_local_stack(
-    stop_signal: int = signal.SIGTERM, settings: dict[str, str] | None = None
+    stop_signal: int = signal.SIGTERM,
+    settings: dict[str, str] | None = None,
+    max_memory_bytes: int | None = None,
 ) -> Iterator[LocalStack]:
     """Start `python -m local`, yield it once GET /jobs answers 200, then stop it.
 
     `settings`: the stack's own variables (RECONCILE_INTERVAL, ...) over the defaults here.
+    `max_memory_bytes`: the stack's address space, for a test that may make it grow
+    without bound: past the limit an allocation fails (MemoryError) instead of taking
+    the machine's memory.
     """
     env = {
         **os.environ,
@@ -104,6 +119,7 @@ def running_local_stack(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=None if max_memory_bytes is None else _address_space_limit(max_memory_bytes),
     )
     output: list[str] = []
     reader = threading.Thread(target=_read_lines, args=(process, output), daemon=True)

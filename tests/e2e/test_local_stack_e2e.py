@@ -16,7 +16,10 @@ import pytest
 
 from local.demo import put_events, put_events_entry
 from local.emulator import DLQ_NAME
+from local.entries import DIRECTORY as ENTRIES
+from local.entries import SAMPLE_JOB
 from tests.fixtures.events import TagForm, TimeForm, lifecycle, with_time_form
+from tests.fixtures.http_events import strict_loads
 
 from .conftest import LocalStack, running_local_stack
 
@@ -29,9 +32,9 @@ HOUR_MS = 3_600_000
 def get(url: str) -> tuple[int, dict[str, str], Any]:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, dict(response.headers), json.loads(response.read())
+            return response.status, dict(response.headers), strict_loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), json.loads(error.read())
+        return error.code, dict(error.headers), strict_loads(error.read())
 
 
 def eventually(probe: Callable[[], T | None], timeout: float, what: str, stack: LocalStack) -> T:
@@ -213,3 +216,44 @@ def test_ctrl_c_stops_everything_cleanly() -> None:
     assert stack.output[-1] == "stopped"
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"{stack.api_url}/jobs", timeout=2)
+
+
+def test_the_url_comes_first_and_the_demo_loads_under_it() -> None:
+    # Given a stack with a small demo
+    settings = {"DEMO": "1", "DEMO_JOBS": "4"}
+    with running_local_stack(settings=settings) as stack:
+        # When the demo has loaded
+        loaded = eventually(
+            lambda: next((line for line in stack.output if line.startswith("demo: loaded")), None),
+            120,
+            "the demo loaded",
+            stack,
+        )
+        lines = list(stack.output)
+    # Then the API's URL and a first query were printed before the demo began
+    api_line = next(i for i, line in enumerate(lines) if line.startswith("API  http://"))
+    first_demo_line = next(i for i, line in enumerate(lines) if line.startswith("demo:"))
+    assert api_line < first_demo_line, "\n".join(lines)
+    assert "(ready: GET /jobs answers 200)" in lines[api_line]
+    assert any(
+        "local/entries/job-starting.json" in line for line in lines[api_line:first_demo_line]
+    )
+    assert loaded.startswith("demo: loaded 4 jobs")
+
+
+def test_the_entry_files_tell_a_job_from_start_to_failure(local_stack: LocalStack) -> None:
+    # Given the ready-to-send entry files, sent in order as `aws events put-events` would
+    events = local_stack.client("events")
+    for name in ("job-starting.json", "job-training.json", "job-failed.json"):
+        entries = json.loads((ENTRIES / name).read_text())
+        assert events.put_events(Entries=entries)["FailedEntryCount"] == 0
+    # Then the job is served Failed, waiting for a description the emulator cannot give
+    url = f"{local_stack.api_url}/jobs/{SAMPLE_JOB}"
+
+    def failed() -> dict[str, Any] | None:
+        status, _, body = get(url)
+        return body if status == 200 and body["training_job_status"] == "Failed" else None
+
+    record = eventually(failed, 30, "the sample job failed", local_stack)
+    assert record["enrichment_pending"] is True
+    assert "CUDA out of memory" in record["failure_reason"]

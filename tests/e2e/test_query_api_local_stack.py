@@ -23,7 +23,8 @@ from urllib.parse import urlencode
 import pytest
 import schemathesis
 from api.openapi import openapi_document
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
@@ -35,6 +36,8 @@ from schemathesis.checks import (
 
 from local.demo import put_events
 from tests.fixtures.events import lifecycle
+from tests.fixtures.hostile import calendar_edge_times
+from tests.fixtures.http_events import strict_loads
 
 from .conftest import LocalStack
 
@@ -42,14 +45,30 @@ pytestmark = pytest.mark.e2e
 
 JOBTRACKER = Path(sys.executable).with_name("jobtracker")
 HOUR_MS = 3_600_000
+NAN = float("nan")
 ENDINGS = ("Completed", "Failed", "Completed", None, "Stopped", "Failed")
+TUNING_JOB = "arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/edge"
 JOBS = 12
 
 schema = schemathesis.openapi.from_dict(openapi_document())
 schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-# The methods the local adapter serves: http.server itself answers TRACE with a 501 before
-# any jobtracker code runs (API Gateway answers unrouted methods with a 404).
-schema.config.phases.coverage.unexpected_methods = {"post", "put", "patch", "delete", "options"}
+# The methods the local adapter passes to the api handler, and TRACE, which the adapter
+# itself answers with a JSON 405 (API Gateway answers unrouted methods with a 404).
+schema.config.phases.coverage.unexpected_methods = {
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "options",
+    "trace",
+}
+
+
+@schemathesis.check
+def strict_json(ctx: Any, response: schemathesis.Response, case: schemathesis.Case) -> None:
+    """Every body that says it is JSON parses without NaN or Infinity."""
+    if "json" in (response.headers.get("content-type") or [""])[0]:
+        strict_loads(response.content)
 
 
 @dataclass(frozen=True)
@@ -62,9 +81,9 @@ class Seeded:
         url = f"{self.stack.api_url}{path}" + (f"?{urlencode(params)}" if params else "")
         try:
             with urllib.request.urlopen(url, timeout=10) as response:
-                return response.status, json.loads(response.read())
+                return response.status, strict_loads(response.read())
         except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
+            return error.code, strict_loads(error.read())
 
     def names_newest_first(self, status: str | None = None) -> list[str]:
         chosen = [d for d in self.jobs.values() if status in (None, d["TrainingJobStatus"])]
@@ -88,6 +107,9 @@ def seeded(local_stack: LocalStack) -> Iterator[Seeded]:
         )
         jobs[name] = snapshots[-1]
         details.extend(snapshots)
+    # One job's final metric is NaN, as a producer's json.dumps writes it: no response
+    # may carry it on (every body here is parsed strictly).
+    details[-1] = {**details[-1], "FinalMetricDataList": [{"MetricName": "loss", "Value": NAN}]}
     put_events(local_stack.client("events"), details)
     seeded = Seeded(local_stack, prefix, jobs)
     deadline = time.monotonic() + 90
@@ -121,12 +143,43 @@ def test_every_route_conforms_and_never_fails(case: schemathesis.Case, seeded: S
             content_type_conformance,
             response_schema_conformance,
             negative_data_rejection,
+            strict_json,
         ],
     )
 
 
+ROUTES = ["/stats", "/jobs", "/jobs?status=Failed", "/jobs?tuning_job_arn=" + TUNING_JOB]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    route=st.sampled_from(ROUTES),
+    bounds=st.dictionaries(
+        st.sampled_from(["created_after", "created_before"]), calendar_edge_times(), min_size=1
+    ),
+)
+def test_times_at_the_edges_of_the_calendar_are_a_200_or_a_json_400(
+    local_stack: LocalStack, route: str, bounds: dict[str, str]
+) -> None:
+    separator = "&" if "?" in route else "?"
+    url = f"{local_stack.api_url}{route}{separator}{urlencode(bounds)}"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            status, body = response.status, strict_loads(response.read())
+    except urllib.error.HTTPError as error:
+        status, body = error.code, strict_loads(error.read())
+    assert status == 200 or (status == 400 and "created_" in body["message"]), (url, body)
+
+
 def test_the_served_document_is_the_tested_one(seeded: Seeded) -> None:
     assert seeded.get("/openapi.json") == (200, openapi_document())
+
+
+def test_a_nan_metric_is_served_as_null(seeded: Seeded) -> None:
+    name = max(seeded.jobs)
+    status, record = seeded.get(f"/jobs/{name}")
+    assert status == 200
+    assert record["final_metric_data_list"] == [{"metric_name": "loss", "value": None}]
 
 
 def test_paging_a_prefix_gives_each_job_once(seeded: Seeded) -> None:

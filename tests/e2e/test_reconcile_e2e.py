@@ -102,12 +102,13 @@ def test_a_terminal_event_ends_enriched(local_stack: LocalStack) -> None:
     # When its Completed event is put on the default bus
     put_events(local_stack.client("events"), [detail])
 
-    # Then the job is served with what only DescribeTrainingJob has
+    # Then the job is served with what only DescribeTrainingJob has (while SageMaker is
+    # being asked, it is served as its event had it, marked pending)
     def served() -> dict[str, Any] | None:
         status, body = get(f"{local_stack.api_url}/jobs/{name}")
-        return dict(body) if status == 200 else None
+        return dict(body) if status == 200 and not body["enrichment_pending"] else None
 
-    record = eventually(served, 30, f"{name} served", local_stack)
+    record = eventually(served, 30, f"{name} served enriched", local_stack)
     assert record["training_job_status"] == "Completed"
     assert record["final_metric_data_list"] == [
         {"metric_name": "train:progress", "value": 100.0, "timestamp": record["creation_time"]}

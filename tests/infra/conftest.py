@@ -24,6 +24,9 @@ EVERY_OPTION = {
     "organization_id": "o-a1b2c3d4e5",
     "alert_kinds": "Failed,MaxRuntimeExceeded,Stopped",
     "archive_retention_days": 90,
+    "store_environment_values": "true",
+    "ingest_max_concurrency": 20,
+    "ingest_reserve_concurrency": "false",
 }
 
 

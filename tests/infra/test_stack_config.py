@@ -21,6 +21,11 @@ def test_defaults_from_cdk_json():
     assert defaults.organization_id == ""
     assert defaults.member_role_name == "jobtracker-reader"
     assert defaults.reconcile_schedule == "rate(1 hour)"
+    assert (defaults.store_environment_values, defaults.ingest_reserve_concurrency) == (
+        False,
+        True,
+    )
+    assert config(store_environment_values="TRUE").store_environment_values is True
 
 
 def test_command_line_lists_are_comma_separated():
@@ -44,6 +49,8 @@ def test_command_line_lists_are_comma_separated():
         ("ingest_max_concurrency", 1, "ingest_max_concurrency"),
         ("backfill_days", "seven", "backfill_days"),
         ("api_rate_limit", 0, "api_rate_limit"),
+        ("store_environment_values", "yes", "store_environment_values"),
+        ("ingest_reserve_concurrency", 1, "ingest_reserve_concurrency"),
     ],
 )
 def test_bad_values_stop_synthesis_naming_the_key(key, value, message):

@@ -86,6 +86,20 @@ def test_ingest_reads_the_queue_in_batches_with_partial_failures(synthesized):
     assert properties["ScalingConfig"]["MaximumConcurrency"] == 5
 
 
+def test_ingest_reserves_as_much_concurrency_as_its_queue_may_start(synthesized, every_option):
+    # Equal: less would throttle what the queue starts (into the DLQ, after 5 receives),
+    # more would take from the account's pool what the queue never uses.
+    (mapping,) = synthesized.resources("AWS::Lambda::EventSourceMapping").values()
+    maximum = mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"]
+    assert synthesized.function("ingest")[1]["ReservedConcurrentExecutions"] == maximum == 5
+    # Only ingest reserves; and not at all where the context turns it off.
+    for package in ("api", "reconcile"):
+        assert "ReservedConcurrentExecutions" not in synthesized.function(package)[1]
+    assert "ReservedConcurrentExecutions" not in every_option.function("ingest")[1]
+    (mapping,) = every_option.resources("AWS::Lambda::EventSourceMapping").values()
+    assert mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"] == 20
+
+
 def test_without_members_the_default_bus_keeps_its_policy(synthesized):
     assert synthesized.resources("AWS::Events::EventBusPolicy") == {}
     assert synthesized.resources("AWS::Events::EventBus") == {}

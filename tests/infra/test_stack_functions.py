@@ -12,7 +12,13 @@ SETTINGS = {"ingest": INGEST, "api": API, "reconcile": RECONCILE}
 # The writers read member accounts through their member role (tests/infra/test_stack_members.py).
 MEMBERS = {"MEMBER_ACCESS", "MEMBER_ROLE_NAME"}
 ENVIRONMENT = {
-    "ingest": {"TABLE_NAME", "ALERT_TOPIC_ARN", "ALERT_KINDS", *MEMBERS},
+    "ingest": {
+        "TABLE_NAME",
+        "ALERT_TOPIC_ARN",
+        "ALERT_KINDS",
+        "STORE_ENVIRONMENT_VALUES",
+        *MEMBERS,
+    },
     "api": {"TABLE_NAME", "TOKEN_KEY_SECRET_ARN"},
     "reconcile": {
         "TABLE_NAME",
@@ -20,6 +26,7 @@ ENVIRONMENT = {
         "ALERT_KINDS",
         "BACKFILL_DAYS",
         "ALERT_LOOKBACK_HOURS",
+        "STORE_ENVIRONMENT_VALUES",
         *MEMBERS,
     },
 }
@@ -61,12 +68,15 @@ def test_function_environment(synthesized, package):
     assert variables["LOG_LEVEL"] == "INFO"
 
 
-def test_alert_kinds_come_from_context(synthesized, every_option):
+def test_alert_kinds_and_environment_values_come_from_context(synthesized, every_option):
     for package in ("ingest", "reconcile"):
         default = synthesized.function(package)[1]["Environment"]["Variables"]
         configured = every_option.function(package)[1]["Environment"]["Variables"]
         assert default["ALERT_KINDS"] == "Failed,MaxRuntimeExceeded"
         assert configured["ALERT_KINDS"] == "Failed,MaxRuntimeExceeded,Stopped"
+        # Environment values are stored only when the context asks (names always are).
+        assert default["STORE_ENVIRONMENT_VALUES"] == "false"
+        assert configured["STORE_ENVIRONMENT_VALUES"] == "true"
 
 
 def test_reconcile_runs_hourly_with_a_dead_letter_queue(synthesized):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -80,3 +81,26 @@ def test_bad_parameters_are_a_json_400(api: Any, table: str, query: dict[str, st
     status, body = api("/jobs", query)
     assert status == 400
     assert body["message"]
+
+
+def test_a_record_waiting_for_its_description_says_so(api: Any, repository: JobRepository) -> None:
+    # Given one job stored complete and one whose DescribeTrainingJob failed
+    _store_job(repository, "described", "Completed")
+    for snapshot in lifecycle("undescribed", "Failed", creation_ms=BASE_MS + 60_000):
+        normalised = normalise_training_job(snapshot)
+        if normalised.is_terminal:
+            normalised = dataclasses.replace(normalised, enrichment_pending=True)
+        repository.store_snapshot(normalised)
+    # When the API is asked for them, one by one and in a listing
+    records = {name: api(f"/jobs/{name}")[1] for name in ("described", "undescribed")}
+    status, listing = api("/jobs")
+    # Then the record and the summary both say which one is pending
+    assert status == 200
+    assert {name: r["enrichment_pending"] for name, r in records.items()} == {
+        "described": False,
+        "undescribed": True,
+    }
+    assert {i["training_job_name"]: i["enrichment_pending"] for i in listing["items"]} == {
+        "described": False,
+        "undescribed": True,
+    }

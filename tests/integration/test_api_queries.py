@@ -180,6 +180,7 @@ def test_a_summary_carries_what_a_listing_shows(api: SeededApi) -> None:
             "billable_time_in_seconds": failed.record["billable_time_in_seconds"],
             "training_time_in_seconds": failed.record["training_time_in_seconds"],
             "tuning_job_arn": failed.record.get("tuning_job_arn"),
+            "enrichment_pending": False,
         }
     ]
 
@@ -187,7 +188,7 @@ def test_a_summary_carries_what_a_listing_shows(api: SeededApi) -> None:
 def test_one_job_and_its_transitions(api: SeededApi) -> None:
     job = next(job for job in api.jobs if (job.account, job.region) == (ACCOUNT, REGION))
     detail = api.get(f"/jobs/{job.name}")
-    assert (detail.status, detail.body) == (200, job.record)
+    assert (detail.status, detail.body) == (200, {**job.record, "enrichment_pending": False})
     transitions = api.get(f"/jobs/{job.name}/transitions")
     assert transitions.status == 200
     assert transitions.body == {"items": job.record["secondary_status_transitions"]}
@@ -267,7 +268,7 @@ def test_a_bare_name_is_the_home_accounts_job_and_never_another(api: SeededApi) 
     # When it is asked for with its account and region, Then it is that job
     place = {"account": foreign.account, "region": foreign.region}
     detail = api.get(f"/jobs/{foreign.name}", place)
-    assert (detail.status, detail.body) == (200, foreign.record)
+    assert (detail.status, detail.body) == (200, {**foreign.record, "enrichment_pending": False})
     transitions = api.get(f"/jobs/{foreign.name}/transitions", place)
     assert transitions.body == {"items": foreign.record["secondary_status_transitions"]}
     # And a bad account or an unknown parameter is a 400
@@ -284,5 +285,5 @@ def test_same_name_jobs_are_read_apart_by_account(api: SeededApi) -> None:
     # When each is asked for with its own account and region, Then each is its own record
     for job in (first, second):
         response = api.get(f"/jobs/{job.name}", {"account": job.account, "region": job.region})
-        assert response.body == job.record
+        assert response.body == {**job.record, "enrichment_pending": False}
     assert first.record != second.record

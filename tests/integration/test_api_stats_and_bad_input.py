@@ -14,7 +14,7 @@ from jobtracker.record import normalise_training_job
 
 from tests.fixtures.reference import expected_stats
 from tests.fixtures.seeded_api import SeededApi, recorded_dynamodb_calls, seeded_api
-from tests.fixtures.training_jobs import ACCOUNTS, training_job_detail
+from tests.fixtures.training_jobs import ACCOUNTS, training_job_detail, tuning_job_arn
 
 
 @pytest.fixture(scope="module")
@@ -211,3 +211,51 @@ def test_stats_of_one_account_match_the_reference_with_one_query(api: SeededApi)
     together = api.get("/stats", window).body
     assert together["account"] is None
     assert sum(together["counts"].values()) == sum(totals) > 0
+
+
+CALENDAR_EDGES = [
+    {"created_before": "0001-01-01"},
+    {"created_before": "0001-01-29T23:59:59Z"},
+    {"created_before": "0001-01-30"},
+    {"created_after": "0001-01-01", "created_before": "0001-01-01"},
+    {"created_after": "0001-01-01T00:00:00+01:00"},
+    {"created_before": "0001-01-01T00:00:00-14:00"},
+    {"created_after": "9999-12-31"},
+    {"created_before": "9999-12-31"},
+    {"created_after": "9999-12-31T23:59:59.9999Z"},
+    {"created_before": "9999-12-31T23:59:59.9999-00:30"},
+    {"created_after": "9999-12-31T22:00:00-03:00"},
+]
+EDGE_FILTERS = [{}, {"status": "Failed"}, {"tuning_job_arn": tuning_job_arn("hpo-edge")}]
+
+
+@pytest.mark.parametrize("params", CALENDAR_EDGES)
+def test_times_at_the_edges_of_the_calendar_are_never_a_server_error(
+    api: SeededApi, params: dict[str, str]
+) -> None:
+    for path, extra in [("/stats", {})] + [("/jobs", f) for f in EDGE_FILTERS]:
+        response = api.get(path, {**params, **extra})
+        assert response.status in (200, 400), (path, extra, response.body)
+        if response.status == 400:
+            assert "created_" in response.body["message"]
+
+
+def test_a_default_stats_window_off_the_calendar_is_400_and_the_first_it_holds_200(
+    api: SeededApi,
+) -> None:
+    response = api.get("/stats", {"created_before": "0001-01-05"})
+    assert response.status == 400
+    assert "give created_after" in response.body["message"]
+    response = api.get("/stats", {"created_before": "0001-01-30"})
+    assert response.status == 200
+    assert response.body["created_after"] == "0001-01-01T00:00:00.000Z"
+    assert sum(response.body["counts"].values()) == 0
+
+
+def test_a_window_up_to_the_last_day_of_the_calendar_lists_the_newest_jobs(
+    api: SeededApi,
+) -> None:
+    response = api.get("/jobs", {"created_before": "9999-12-31T23:59:59.999Z", "limit": "3"})
+    newest = api.get("/jobs", {"limit": "3"})
+    assert response.status == newest.status == 200
+    assert response.body["items"] == newest.body["items"]

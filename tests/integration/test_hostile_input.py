@@ -24,7 +24,8 @@ from jobtracker.store.models import table_schema
 from jobtracker.store.repository import MAX_RECORD_BYTES, compress_record
 
 from tests.fixtures.delivery import TableContents
-from tests.fixtures.hostile import hostile_bodies
+from tests.fixtures.hostile import SECRET_VALUE, hostile_bodies
+from tests.fixtures.http_events import strict_loads
 from tests.fixtures.lambda_events import LambdaContext, sqs_event
 
 BATCHES = 100
@@ -103,6 +104,9 @@ def test_hostile_batches_fail_exactly_the_invalid_records_with_a_reason(
         stored = contents.jobs.get(name)
         assert stored is not None, name
         assert canonical(stored) == canonical(snapshot.record)
+        # ... as strict JSON, and without the credentials some events carried
+        strict_loads(json.dumps(stored))
+        assert SECRET_VALUE not in canonical(stored)
         # Transition items are keyed by (start, status): the newest snapshot's are all
         # there, as it wrote them; a mutated twin's items with other keys may be too.
         stored_transitions = contents.transitions.get(name, [])

@@ -27,6 +27,12 @@ def pipeline_for(repository: JobRepository, client: Any) -> Pipeline:
     )
 
 
+def completed_event(client: Any, name: str) -> dict[str, Any]:
+    """A job SageMaker can describe, and the detail of its Completed event."""
+    create_job(client, name, created_ms=BASE_MS)
+    return event_detail_of(client.describe_training_job(TrainingJobName=name))
+
+
 def record_of(detail: dict[str, Any]) -> SQSRecord:
     return SQSRecord(sqs_event([event_body(detail)])["Records"][0])
 
@@ -36,8 +42,7 @@ def test_a_terminal_event_is_stored_described_in_two_requests(
 ) -> None:
     # Given a job SageMaker can describe, and its Completed event
     client = sagemaker()
-    create_job(client, "described-job", created_ms=BASE_MS)
-    detail = event_detail_of(client.describe_training_job(TrainingJobName="described-job"))
+    detail = completed_event(client, "described-job")
     detail["Tags"] = {"team": "vision"}
     calls = CallCounter(client)
     ddb_calls.clear()
@@ -88,3 +93,43 @@ def test_a_failed_enrichment_stores_the_event_pending_in_the_same_requests(
     assert record is not None and record["failure_reason"].startswith("AlgorithmError")
     assert "EnrichmentFailures" in metrics.metric_set
     metrics.clear_metrics()
+
+
+def test_a_duplicate_terminal_event_is_not_described_again(
+    repository: JobRepository, ddb_calls: list[str]
+) -> None:
+    # Given a Completed job already stored described from its event
+    client = sagemaker()
+    detail = completed_event(client, "described-twice")
+    pipeline = pipeline_for(repository, client)
+    ingest_module().ingest_record(record_of(detail), pipeline)
+    calls = CallCounter(client)
+    ddb_calls.clear()
+    # When the same event comes again, twice
+    results = [ingest_module().ingest_record(record_of(detail), pipeline) for _ in range(2)]
+    # Then SageMaker is not asked, each copy costs one DynamoDB request, the record stays
+    assert calls.calls == []
+    assert [result.outcome.value for result in results] == ["stale", "stale"]
+    assert len(ddb_calls) == 2
+    record = repository.get_job(home_job("described-twice"))
+    assert record is not None and record["billable_time_in_seconds"] == 1700
+    assert repository.pending_enrichments(10) == []
+
+
+def test_an_older_terminal_event_after_the_description_is_not_described(
+    repository: JobRepository,
+) -> None:
+    # Given a job whose Stopped event was stored described
+    client = sagemaker()
+    stopped = lifecycle("late-copy", "Stopped")
+    create_job(client, "late-copy", created_ms=BASE_MS, status="Stopped")
+    pipeline = pipeline_for(repository, client)
+    ingest_module().ingest_record(record_of(stopped[-1]), pipeline)
+    calls = CallCounter(client)
+    # When its Stopping event arrives late, and the Stopped one again
+    for detail in (stopped[-2], stopped[-1]):
+        ingest_module().ingest_record(record_of(detail), pipeline)
+    # Then neither is described, and the job is still Stopped
+    assert calls.calls == []
+    record = repository.get_job(home_job("late-copy"))
+    assert record is not None and record["training_job_status"] == "Stopped"

@@ -13,11 +13,20 @@ from jobtracker_cli.client import (
     DEFAULT_API_URL,
     ApiClient,
     ApiError,
+    default_api_url,
     is_loopback,
     region_for,
     signed_headers,
 )
-from jobtracker_cli.main import build_parser, parse_since, parse_since_days, run
+from jobtracker_cli.main import (
+    WATCH_SECONDS,
+    build_parser,
+    parse_moment,
+    parse_since,
+    parse_since_days,
+    run,
+)
+from jobtracker_cli.redrive import local_endpoint_url
 
 NOW = datetime(2026, 11, 28, 6, 0, 0, tzinfo=UTC)
 
@@ -211,6 +220,7 @@ def test_ui_takes_the_api_url_before_or_after_the_command(argv: list[str]) -> No
 
 def test_ui_defaults_to_the_local_stack_on_port_8765(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JOBTRACKER_API_URL", raising=False)
+    monkeypatch.delenv("API_PORT", raising=False)
     args = build_parser().parse_args(["ui"])
     assert (args.api_url, args.port) == (DEFAULT_API_URL, 8765)
 
@@ -260,3 +270,149 @@ def test_account_and_region_filter_jobs_and_select_a_job_apart_from_signing() ->
     assert signed_for == ["us-east-1", None, None]
     assert "account: 210987654321 (eu-west-1)" in out.getvalue()
     assert "account 210987654321" in stats_out.getvalue().splitlines()[0]
+
+
+def cli_watching(argv: list[str], api: StubApi, rounds: int) -> tuple[int, str, list[float]]:
+    """Run a --watch command whose `rounds`-th sleep is interrupted, as Ctrl-C does."""
+    out = io.StringIO()
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) == rounds:
+            raise KeyboardInterrupt
+
+    code = run(argv, out=out, client_for=lambda url, region: api, sleep=sleep)
+    return code, out.getvalue(), slept
+
+
+@pytest.mark.parametrize("spelling", ["failed", "FAILED", "Failed", " fAiLeD "])
+def test_status_is_taken_in_any_case_and_sent_as_the_api_spells_it(spelling: str) -> None:
+    api = StubApi({"/jobs": paged_jobs(1)})
+    code, _ = cli(["jobs", "--status", spelling], api)
+    assert code == 0
+    assert api.requests[0][1]["status"] == "Failed"
+
+
+def test_an_unknown_status_names_the_accepted_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli(["jobs", "--status", "broken"], StubApi({}))
+    assert "use one of InProgress, Completed, Failed, Stopping, Stopped" in capsys.readouterr().err
+
+
+def test_until_pairs_with_since_as_a_window() -> None:
+    api = StubApi({"/jobs": paged_jobs(1)})
+    code, _ = cli(["jobs", "--since", "2026-11-01", "--until", "2026-11-07T12:00Z"], api)
+    assert code == 0
+    params = api.requests[0][1]
+    assert (params["created_after"], params["created_before"]) == (
+        "2026-11-01",
+        "2026-11-07T12:00Z",
+    )
+    assert parse_moment("1d", NOW) == "2026-11-27T06:00:00.000Z"
+    with pytest.raises(Exception, match="ISO 8601"):
+        parse_moment("last tuesday", NOW)
+
+
+def test_watch_lists_again_until_interrupted() -> None:
+    # Given a listing that changes between two requests
+    answers = iter([paged_jobs(1), paged_jobs(2), paged_jobs(3)])
+    api = StubApi({"/jobs": lambda params: next(answers)(params)})
+    # When it is watched every 2 s and Ctrl-C comes during the third wait
+    code, out, slept = cli_watching(["jobs", "--watch", "2"], api, rounds=3)
+    # Then it listed three times, waited 2 s between, and ended cleanly
+    assert code == 0
+    assert slept == [2.0, 2.0, 2.0]
+    assert [line for line in out.splitlines() if line.endswith("job(s)")] == [
+        "1 job(s)",
+        "2 job(s)",
+        "3 job(s)",
+    ]
+    assert out.count("(Ctrl-C stops)") == 3
+
+
+def test_watch_without_seconds_takes_the_default() -> None:
+    api = StubApi({"/jobs": paged_jobs(1)})
+    code, _, slept = cli_watching(["jobs", "--watch"], api, rounds=1)
+    assert (code, slept) == (0, [WATCH_SECONDS])
+
+
+def test_a_pending_job_is_marked_in_the_listing() -> None:
+    pending = {**summary(1), "enrichment_pending": True}
+    api = StubApi({"/jobs": {"items": [summary(0), pending], "next_token": None}})
+    code, out = cli(["jobs"], api)
+    lines = out.splitlines()
+    assert code == 0
+    status = lines[0].split().index("STATUS")
+    assert lines[1].split()[status] == "Failed" and lines[2].split()[status] == "Failed*"
+    assert lines[-1].startswith("* enrichment pending")
+
+
+def test_job_shows_what_users_look_for() -> None:
+    name = "resnet50-2026-11-27-10-00-00-000"
+    record = {
+        "training_job_name": name,
+        "training_job_arn": f"arn:aws:sagemaker:eu-west-1:123456789012:training-job/{name}",
+        "training_job_status": "Completed",
+        "secondary_status": "Completed",
+        "creation_time": "2026-11-27T10:00:00.000Z",
+        "final_metric_data_list": [
+            {"metric_name": "val:top1_accuracy", "value": 0.76, "timestamp": "..."},
+            {"metric_name": "train:loss", "value": 0.94, "timestamp": "..."},
+        ],
+        "hyper_parameters": {"lr": "0.1", "epochs": "30"},
+        "tags": [{"key": "team", "value": "vision"}],
+        "model_artifacts": {"s3_model_artifacts": "s3://models/resnet50/output/model.tar.gz"},
+        "enrichment_pending": False,
+    }
+    api = StubApi({f"/jobs/{name}": record, f"/jobs/{name}/transitions": {"items": []}})
+    code, out = cli(["job", name], api)
+    assert code == 0
+    assert "model: s3://models/resnet50/output/model.tar.gz" in out
+    assert "pending" not in out
+    assert out.split("final metrics\n")[1].splitlines()[:2] == [
+        "  val:top1_accuracy  0.76",
+        "  train:loss         0.94",
+    ]
+    assert out.split("hyperparameters\n")[1].splitlines()[:2] == ["  epochs  30", "  lr      0.1"]
+    assert out.split("tags\n")[1].splitlines()[0] == "  team  vision"
+    console = (
+        f"https://eu-west-1.console.aws.amazon.com/sagemaker/home?region=eu-west-1#/jobs/{name}"
+    )
+    assert f"console: {console}" in out
+    assert "logs: https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#" in out
+
+
+def test_a_pending_record_says_so() -> None:
+    record = {
+        "training_job_name": "vanished",
+        "training_job_status": "Failed",
+        "creation_time": "2026-11-27T10:00:00.000Z",
+        "enrichment_pending": True,
+    }
+    api = StubApi({"/jobs/vanished": record, "/jobs/vanished/transitions": {"items": []}})
+    code, out = cli(["job", "vanished"], api)
+    assert code == 0
+    assert "pending: enrichment pending" in out
+    assert "final metrics\n  (none)" in out
+
+
+def test_the_local_stack_is_found_on_its_ports() -> None:
+    assert default_api_url({"API_PORT": "8050"}) == "http://127.0.0.1:8050"
+    assert default_api_url({"API_PORT": "0"}) == "http://127.0.0.1:8000"
+    assert default_api_url({}) == "http://127.0.0.1:8000"
+    assert local_endpoint_url({"AWS_PORT": "4650"}) == "http://127.0.0.1:4650"
+    assert local_endpoint_url({}) == "http://127.0.0.1:4566"
+
+
+def test_watch_with_json_prints_only_json_documents() -> None:
+    api = StubApi({"/jobs": paged_jobs(2)})
+    code, out, _ = cli_watching(["--json", "jobs", "--watch", "1"], api, rounds=2)
+    decoder = json.JSONDecoder()
+    documents, rest = [], out.strip()
+    while rest:
+        document, end = decoder.raw_decode(rest)
+        documents.append(document)
+        rest = rest[end:].strip()
+    assert code == 0
+    assert [len(d["items"]) for d in documents] == [2, 2]

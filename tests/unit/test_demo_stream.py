@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import UTC, datetime
 
+import pytest
 from jobtracker.record import normalise_training_job
+from jobtracker.timestamps import to_epoch_ms
 
-from local.demo import DAY_MS, demo_stream, job_snapshots, job_spec
+from local.demo import (
+    DAY_MS,
+    WORKLOAD_FAILURE_REASONS,
+    JobSpec,
+    demo_stream,
+    final_metrics,
+    instance_types,
+    is_gpu_instance,
+    job_snapshots,
+    job_spec,
+    longest_step_seconds,
+    workload_name,
+)
 
 NOW_MS = 1_795_000_000_000
 STATUSES = {"InProgress", "Stopping", "Completed", "Failed", "Stopped"}
@@ -100,3 +115,98 @@ def test_every_snapshot_of_a_job_is_a_full_snapshot() -> None:
         assert {"TrainingJobName", "CreationTime", "ResourceConfig", "Tags"} <= set(detail)
     assert snapshots[-1]["TrainingJobStatus"] == "Completed"
     assert all(d["TrainingJobStatus"] == "InProgress" for d in snapshots[:-1])
+
+
+# -- a population a user believes -------------------------------------------------------
+
+SEEDS = (2, 3, 11)
+
+
+def _finals(seed: int) -> list[tuple[JobSpec, dict]]:
+    stream = demo_stream(seed=seed, now_ms=NOW_MS)
+    return [(spec, job_snapshots(spec)[-1]) for spec in stream.specs]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_failures_fit_the_instance_and_the_workload(seed: int) -> None:
+    finals = _finals(seed)
+    failed = [(spec, d) for spec, d in finals if d["TrainingJobStatus"] == "Failed"]
+
+    assert failed
+    for spec, detail in failed:
+        reason = detail["FailureReason"]
+        instance = detail["ResourceConfig"]["InstanceType"]
+        if "CUDA" in reason:
+            assert is_gpu_instance(instance), (spec.name, instance)
+        for workload, reasons in WORKLOAD_FAILURE_REASONS.items():
+            if reason in reasons:
+                assert workload_name(spec) == workload, (spec.name, reason)
+    # And the instance type is one the workload runs on, whatever the outcome
+    for spec, detail in finals:
+        project = detail["Tags"]["project"] if isinstance(detail["Tags"], dict) else None
+        assert project in (None, workload_name(spec))
+        assert spec.instance_type in instance_types(spec.workload), spec.name
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_final_metrics_fit_the_outcome(seed: int) -> None:
+    for spec, _ in _finals(seed):
+        metrics = dict(final_metrics(spec))
+        if spec.final_status == "Completed":
+            assert metrics, spec.name
+        else:
+            # A failed job died before reporting; a running one has not finished.
+            assert spec.final_status == "Stopped" or not metrics, spec.name
+    completed = [s for s, _ in _finals(seed) if s.final_status == "Completed"]
+    stopped = [s for s, _ in _finals(seed) if s.final_status == "Stopped"]
+    by_workload = {workload_name(s): dict(final_metrics(s)) for s in completed}
+    for spec in stopped:
+        # A job stopped early scores worse than a finished one (AUC lower, loss higher).
+        good = by_workload.get(workload_name(spec))
+        early = dict(final_metrics(spec))
+        if good and "validation:auc" in early:
+            assert early["validation:auc"] < good["validation:auc"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_tuning_jobs_start_their_training_jobs_minutes_after_they_are_created(
+    seed: int,
+) -> None:
+    children: dict[str, list[JobSpec]] = {}
+    for spec, _ in _finals(seed):
+        if spec.tuning_job_arn:
+            children.setdefault(spec.tuning_job_arn, []).append(spec)
+
+    assert children
+    for arn, specs in children.items():
+        # hyper-parameter-tuning-job/hpo-<yymmdd>-<hhmm>: created that minute
+        stamp = arn.rsplit("/hpo-", 1)[1]
+        tuning_created = datetime.strptime(stamp, "%y%m%d-%H%M").replace(tzinfo=UTC)
+        tuning_ms = int(tuning_created.timestamp() * 1000)
+        for spec in specs:
+            assert tuning_ms <= spec.created_ms <= tuning_ms + 3_600_000, spec.name
+        assert len({spec.workload for spec in specs}) == 1, arn
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_times_fit_the_story(seed: int) -> None:
+    finals = _finals(seed)
+    # A name used in two accounts carries the creation time of only one of its jobs.
+    reused = {n for n, count in Counter(spec.name for spec, _ in finals).items() if count > 1}
+    for spec, _ in finals:
+        snapshots = [normalise_training_job(d) for d in job_snapshots(spec)]
+        last = snapshots[-1]
+        # Nothing has happened after now, and a job ends after it starts
+        assert max(s.last_modified_ms for s in snapshots) <= NOW_MS, spec.name
+        record = last.record
+        start, end = record.get("training_start_time"), record.get("training_end_time")
+        if start and end:
+            assert spec.created_ms <= to_epoch_ms(start) <= to_epoch_ms(end), spec.name
+        if last.status in ("InProgress", "Stopping"):
+            # A running job has been in its current step no longer than that step lasts
+            in_step_s = (NOW_MS - last.last_modified_ms) / 1000
+            assert in_step_s <= longest_step_seconds(last.secondary_status), spec.name
+        if not spec.tuning_job_arn and spec.name not in reused:
+            # SageMaker's generated names carry the creation time
+            created = datetime.fromtimestamp(spec.created_ms / 1000, tz=UTC)
+            assert spec.name.endswith(f"{created:%Y-%m-%d-%H-%M-%S}-{spec.created_ms % 1000:03d}")

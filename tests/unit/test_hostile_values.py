@@ -9,10 +9,12 @@ import pytest
 from jobtracker.aggregates import Contribution
 from jobtracker.errors import MalformedEvent
 from jobtracker.ingest import parse_state_change
+from jobtracker.numbers import fits_dynamodb
 from jobtracker.record import MAX_DEPTH, normalise_training_job
 from jobtracker.store.repository import job_attributes
 
 from tests.fixtures.events import lifecycle, state_change_event
+from tests.fixtures.http_events import strict_loads
 
 
 def _final(name: str = "hostile") -> dict:
@@ -66,7 +68,7 @@ def test_absurd_seconds_count_as_zero_and_never_reach_a_number_attribute(
     attributes = job_attributes(snapshot)
 
     assert contribution.billable_seconds == contribution.training_seconds == 0
-    if (isinstance(seconds, float) and not math.isfinite(seconds)) or abs(seconds) >= 1e126:
+    if not fits_dynamodb(seconds):
         assert attributes["billable_time_in_seconds"] is None
     else:
         assert attributes["billable_time_in_seconds"] == seconds
@@ -83,3 +85,65 @@ def test_a_summary_string_is_cut_in_bytes_to_fit_an_index_key() -> None:
 def test_the_event_envelope_round_trip_still_parses() -> None:
     change = parse_state_change(json.dumps(state_change_event(_final("round-trip"))))
     assert change.snapshot.name == "round-trip"
+
+
+NON_FINITE = ["NaN", "Infinity", "-Infinity", "1e400", "-1e400"]
+
+
+@pytest.mark.parametrize("literal", NON_FINITE)
+def test_non_finite_numbers_become_null_in_the_record_and_its_summaries(literal: str) -> None:
+    # Given an event whose numbers, known and unknown, nested and in user maps, are not finite
+    detail = dict(_final(), HyperParameters={"epochs": "3", "lr": 0.1})
+    body = json.dumps(state_change_event(detail))
+    for key in ('"InstanceCount": 1', '"VolumeSizeInGB": 50', '"lr": 0.1'):
+        assert key in body
+        body = body.replace(key, key.split(":")[0] + ": " + literal)
+    body = body.replace(
+        '"detail": {', f'"detail": {{"Score": {literal}, "BillableTimeInSeconds": {literal}, ', 1
+    )
+    # When it is normalised
+    snapshot = parse_state_change(body).snapshot
+    # Then the record and the summaries hold null, and both are strict JSON
+    record = snapshot.record
+    assert record["resource_config"]["instance_count"] is None
+    assert record["resource_config"]["volume_size_in_gb"] is None
+    assert record["hyper_parameters"]["lr"] is None
+    assert record["score"] is None and record["billable_time_in_seconds"] is None
+    strict_loads(json.dumps(record))
+    attributes = job_attributes(snapshot)
+    assert attributes["instance_count"] is None
+    assert attributes["billable_time_in_seconds"] is None
+
+
+BEYOND_DYNAMODB = [
+    (10**38, "100000000000000000000000000000000000000"),  # 39 digits
+    (-(10**40) - 7, str(-(10**40) - 7)),
+    (123456789012345678901234567890123456789, "123456789012345678901234567890123456789"),
+    (1e-200, "1e-200"),  # below DynamoDB's smallest magnitude, 1E-130
+    (1e126, "1e+126"),  # at its largest exponent plus one
+]
+
+
+@pytest.mark.parametrize(("number", "text"), BEYOND_DYNAMODB)
+def test_numbers_dynamodb_cannot_hold_stay_in_the_record_as_text_and_leave_the_summaries(
+    number: int | float, text: str
+) -> None:
+    detail = dict(_final(), BillableTimeInSeconds=number, Extra={"Count": number})
+    detail["ResourceConfig"] = dict(detail["ResourceConfig"], InstanceCount=number)
+    snapshot = normalise_training_job(json.loads(json.dumps(detail)))
+    assert snapshot.record["billable_time_in_seconds"] == text
+    assert snapshot.record["extra"] == {"count": text}
+    attributes = job_attributes(snapshot)
+    assert attributes["billable_time_in_seconds"] is None
+    assert attributes["instance_count"] is None
+
+
+@pytest.mark.parametrize(
+    "number", [10**38 - 1, -(10**38) + 1, 1e-130, 9.99e125, 0.1, 0.0, -0.0, 2**63, 1764000000000]
+)
+def test_numbers_dynamodb_holds_are_kept_as_numbers(number: int | float) -> None:
+    assert fits_dynamodb(number)
+    detail = dict(_final(), TrainingTimeInSeconds=number)
+    snapshot = normalise_training_job(detail)
+    assert snapshot.record["training_time_in_seconds"] == number
+    assert job_attributes(snapshot)["training_time_in_seconds"] == number

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime
 
-from local.http_adapter import http_api_event, http_response
+from local.http_adapter import http_api_event, http_response, readable_path
 
 NOW = datetime(2026, 11, 28, 5, 0, 0, 123000, tzinfo=UTC)
 
@@ -85,3 +85,11 @@ def test_response_without_status_code_is_a_json_200() -> None:
 def test_base64_response_body_is_decoded() -> None:
     raw = base64.b64encode(b"\x89PNG").decode()
     assert http_response({"statusCode": 200, "body": raw, "isBase64Encoded": True})[2] == b"\x89PNG"
+
+
+def test_the_console_line_shows_a_path_without_its_page_token() -> None:
+    token = "q3lJ" + "x" * 200 + "%3D%3D"
+    path = f"/jobs?status=Failed&created_after=2026-11-01T00%3A00Z&next_token={token}&limit=5"
+    line = readable_path(path)
+    assert line == "/jobs?status=Failed&created_after=2026-11-01T00:00Z&next_token=...&limit=5"
+    assert readable_path("/jobs/my%20job") == "/jobs/my job"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from local.schedule import start_reconciler
+from local.schedule import run_sentence, start_reconciler
 
 MODULE = "local_schedule_test_reconciler"
 
@@ -56,3 +56,27 @@ def test_missing_module_or_handler_is_said_not_raised() -> None:
 
     assert missing is None
     assert "no nope.mod.handler yet" in said[0]
+
+
+def test_a_run_is_told_in_one_sentence() -> None:
+    report = {
+        "listed": 7,
+        "described": 3,
+        "stored": 3,
+        "stale": 4,
+        "quiet": 1,
+        "healed": 1,
+        "abandoned": 0,
+        "unstorable": 0,
+        "alerts": 1,
+        "finished": True,
+        "stopped": None,
+        "watermark": "2026-11-30T10:00:00.000Z",
+    }
+    assert run_sentence(report) == (
+        "7 job(s) listed in SageMaker, 3 described, 3 stored, 4 already up to date, "
+        "1 pending enrichment(s) completed, 1 alert(s) sent; caught up to 2026-11-30T10:00:00.000Z"
+    )
+    stopped = {**report, "stopped": "out of time", "watermark": None}
+    assert run_sentence(stopped).endswith("; stopped early (out of time), the next run resumes")
+    assert "{" not in run_sentence(report)

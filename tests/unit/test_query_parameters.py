@@ -18,6 +18,8 @@ from jobtracker.queries import (
     parse_stats_query,
 )
 
+from tests.fixtures.hostile import calendar_edge_times
+
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/hpo-a"
 TODAY = date(2026, 11, 28)
 
@@ -152,3 +154,42 @@ def test_stats_window_is_whole_days() -> None:
 def test_stats_window_after_today_without_before_is_refused() -> None:
     with pytest.raises(InvalidQuery, match="default: today"):
         parse_stats_query({"created_after": "2027-01-01"}, TODAY)
+
+
+@settings(max_examples=400)
+@given(
+    bounds=st.dictionaries(
+        st.sampled_from(["created_after", "created_before"]), calendar_edge_times(), min_size=1
+    ),
+    extra=st.sampled_from([{}, {"status": "Failed"}, {"tuning_job_arn": ARN}]),
+)
+def test_times_at_the_edges_of_the_calendar_parse_or_are_refused_as_invalid(
+    bounds: dict[str, str], extra: dict[str, str]
+) -> None:
+    # Given a window within days of 0001-01-01 or 9999-12-31 (offsets may leave the calendar)
+    # When it is parsed for either route, Then it parses or is refused with InvalidQuery only
+    try:
+        stats = parse_stats_query(bounds, TODAY)
+    except InvalidQuery as error:
+        assert str(error)
+    else:
+        assert "0001-01-01" <= stats.first_day <= stats.last_day <= "9999-12-31"
+    try:
+        query = parse_job_query({**bounds, **extra})
+    except InvalidQuery as error:
+        assert str(error)
+    else:
+        assert query.window.after is None or query.window.after >= "0001-01-01T00:00:00.000Z"
+
+
+@pytest.mark.parametrize("before", ["0001-01-01", "0001-01-05", "0001-01-29T12:00:00Z"])
+def test_a_default_stats_window_that_would_start_before_the_calendar_is_refused(
+    before: str,
+) -> None:
+    with pytest.raises(InvalidQuery, match="give created_after"):
+        parse_stats_query({"created_before": before}, TODAY)
+
+
+def test_the_first_default_stats_window_the_calendar_holds_starts_on_its_first_day() -> None:
+    query = parse_stats_query({"created_before": "0001-01-30"}, TODAY)
+    assert (query.first_day, query.last_day) == ("0001-01-01", "0001-01-30")

@@ -100,6 +100,8 @@ _SUMMARY_FIELDS = {
 def pack_summary(attributes: Mapping[str, Any]) -> str:
     """A job's summary as the listings return it, from its item's attributes."""
     summary = {field: _whole(attributes.get(name)) for field, name in _SUMMARY_FIELDS.items()}
+    # Not SageMaker's: whether the job still waits for DescribeTrainingJob.
+    summary["enrichment_pending"] = attributes.get("pending") is not None
     return json.dumps(summary, separators=(",", ":"))
 
 

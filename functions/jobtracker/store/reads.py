@@ -38,11 +38,22 @@ class JobReads:
         return cls(define_models(table_name, region, endpoint_url))
 
     def get_job(self, job: JobIdentity) -> dict[str, Any] | None:
+        """The stored record, as the write path normalised it."""
+        item = self._job_item(job)
+        return None if item is None else decompress_record(item.record)
+
+    def get_job_detail(self, job: JobIdentity) -> dict[str, Any] | None:
+        """The record as the API serves it: with whether it waits for DescribeTrainingJob."""
+        item = self._job_item(job)
+        if item is None:
+            return None
+        return {**decompress_record(item.record), "enrichment_pending": item.pending is not None}
+
+    def _job_item(self, job: JobIdentity) -> Any | None:
         try:
-            item = self.models.job.get(job_pk(job), JOB_SK)
+            return self.models.job.get(job_pk(job), JOB_SK)
         except DoesNotExist:
             return None
-        return decompress_record(item.record)
 
     def job_exists(self, job: JobIdentity) -> bool:
         model = self.models.job

@@ -12,6 +12,12 @@ Writing a snapshot takes at most two requests and never reads first:
    nobody applied in between.
 
 A stale or duplicate snapshot stops at step 1 with ConditionalCheckFailed.
+
+A terminal event that DescribeTrainingJob is to complete (`store_described`) is written
+at step 1 as it came, marked pending, and described only once step 1 has taken it: a
+duplicate or older terminal event stops there without calling SageMaker (a terminal
+status never goes back, so a failed condition means the stored job is terminal and at
+least as new). Its description rides on step 2, still two requests in all.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -30,6 +36,7 @@ from pynamodb.transactions import TransactWrite
 
 from jobtracker.aggregates import Contribution, counter_deltas
 from jobtracker.errors import MalformedEvent
+from jobtracker.numbers import fits_dynamodb
 from jobtracker.record import STATUS_RANK, JobIdentity, JobSnapshot, Place, Transition
 from jobtracker.store.keys import (
     JOB_SK,
@@ -137,6 +144,25 @@ class JobRepository(JobReads):
         self._apply(snapshot, old)
         return StoreOutcome.STORED
 
+    def store_described(
+        self, snapshot: JobSnapshot, describe: Callable[[JobSnapshot], JobSnapshot]
+    ) -> tuple[StoreOutcome, JobSnapshot]:
+        """Store a terminal snapshot, completed by `describe` only if it is news.
+
+        Returns the outcome and what was stored: the described snapshot, or the event's
+        own when it was stale (then `describe` was not called).
+        """
+        written = dataclasses.replace(snapshot, enrichment_pending=True)
+        try:
+            old = self._put_job(written)
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return StoreOutcome.STALE, snapshot
+            raise
+        described = describe(snapshot)
+        self._apply(described, old, written=written)
+        return StoreOutcome.STORED, described
+
     def _put_job(self, snapshot: JobSnapshot) -> Any | None:
         job = self.models.job
         key = snapshot.order_key
@@ -148,29 +174,33 @@ class JobRepository(JobReads):
                 & (job.applied_key.does_not_exist() | (job.applied_key != key))
             )
         )
-        actions = [
-            getattr(job, name).set(value) if value is not None else getattr(job, name).remove()
-            for name, value in job_attributes(snapshot).items()
-        ]
         response = job._get_connection().update_item(
             job_pk(snapshot.identity),
             JOB_SK,
-            actions=actions,
+            actions=_attribute_actions(job, snapshot),
             condition=condition,
             return_values="ALL_OLD",
         )
         attributes = response.get("Attributes")
         return job.from_raw_data(attributes) if attributes else None
 
-    def _apply(self, snapshot: JobSnapshot, old: Any | None) -> None:
-        """Bring transitions and counters to this snapshot (step 2 of the write)."""
+    def _apply(
+        self, snapshot: JobSnapshot, old: Any | None, written: JobSnapshot | None = None
+    ) -> None:
+        """Bring transitions and counters to this snapshot (step 2 of the write).
+
+        `written` is what step 1 stored, when it is not `snapshot` itself (a terminal
+        event before its description): step 2 then also replaces the job's attributes.
+        """
         before = _applied_contribution(old)
         after = Contribution.of(snapshot)
         transitions = list(snapshot.transitions)
         in_transaction = transitions[:_TRANSITIONS_PER_TRANSACTION]
         for attempt in range(_CONFLICT_RETRIES):
             try:
-                self._apply_transaction(snapshot, old, before, after, in_transaction)
+                self._apply_transaction(
+                    snapshot, written or snapshot, old, before, after, in_transaction
+                )
                 break
             except TransactWriteError as error:
                 reasons = [r.code for r in (error.cancellation_reasons or []) if r]
@@ -190,6 +220,7 @@ class JobRepository(JobReads):
     def _apply_transaction(
         self,
         snapshot: JobSnapshot,
+        written: JobSnapshot,
         old: Any | None,
         before: Contribution | None,
         after: Contribution,
@@ -203,16 +234,18 @@ class JobRepository(JobReads):
             if previous_key is None
             else job.applied_key == previous_key
         )
+        replaced = [] if written == snapshot else _attribute_actions(job, snapshot)
         with TransactWrite(connection=self._connection) as transaction:
             transaction.update(
                 job(job_pk(snapshot.identity), JOB_SK),
                 actions=[
+                    *replaced,
                     job.applied_key.set(snapshot.order_key),
                     job.applied_status.set(after.status),
                     job.applied_billable.set(after.billable_seconds),
                     job.applied_training.set(after.training_seconds),
                 ],
-                condition=(job.order_key == snapshot.order_key) & applied_unchanged,
+                condition=(job.order_key == written.order_key) & applied_unchanged,
             )
             deltas = counter_deltas(before, after)
             if deltas:
@@ -339,6 +372,13 @@ class JobRepository(JobReads):
         return dataclasses.replace(state, revision=state.revision + 1)
 
 
+def _attribute_actions(job: Any, snapshot: JobSnapshot) -> list[Any]:
+    return [
+        getattr(job, name).set(value) if value is not None else getattr(job, name).remove()
+        for name, value in job_attributes(snapshot).items()
+    ]
+
+
 def _applied_contribution(old: Any | None) -> Contribution | None:
     if old is None or old.applied_key is None:
         return None
@@ -418,12 +458,9 @@ def _text(value: object) -> str | None:
     return value.encode()[:SUMMARY_TEXT_LIMIT].decode(errors="ignore") or None
 
 
-_DYNAMODB_NUMBER_LIMIT = 10**126
-
-
 def _number(value: object) -> int | float | None:
-    """A summary number, if DynamoDB can hold it: magnitude below 1E126, so not infinite,
-    and not NaN (which compares false with everything)."""
+    """A summary number, if DynamoDB can hold it (38 digits, 1E-130 to below 1E126, finite):
+    one it would refuse would fail the whole write, and the event with it."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return value if abs(value) < _DYNAMODB_NUMBER_LIMIT else None
+    return value if fits_dynamodb(value) else None
