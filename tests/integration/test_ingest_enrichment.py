@@ -113,7 +113,7 @@ def test_a_duplicate_terminal_event_is_not_described_again(
     assert len(ddb_calls) == 2
     record = repository.get_job(home_job("described-twice"))
     assert record is not None and record["billable_time_in_seconds"] == 1700
-    assert repository.pending_enrichments(10) == []
+    assert repository.pending_enrichments(HOME, 10) == []
 
 
 def test_an_older_terminal_event_after_the_description_is_not_described(
