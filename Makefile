@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CDK := npx --no-install cdk
-CHROMIUM := /usr/bin/chromium
+# The browser the web view's tests drive; another path works if it is a Chromium too.
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 export PYTHONPATH := $(CURDIR)/functions:$(CURDIR)
 # Node 22+ is supported; Node 20 still works, and jsii's end-of-life banner for it (for 20
@@ -19,10 +21,11 @@ test unit local soak bench: export AWS_DEFAULT_REGION ?= us-east-1
 
 .PHONY: install test lint unit local soak bench synth deploy rehearse clean
 
-install: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
+install: $(STAMP) $(NODE_STAMP)
 
-# The web view's tests drive Debian's chromium through Playwright (whose own browser
-# download cannot work offline). CI runs as root; elsewhere, sudo is asked for.
+# Only the tests need a browser: the web view's tests drive Debian's chromium through
+# Playwright (whose own browser download cannot work offline). CI runs as root;
+# elsewhere, sudo is asked for. `make local` never installs it.
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
@@ -53,7 +56,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy functions
 
-test: lint
+test: lint $(CHROMIUM)
 	$(BIN)/pytest
 
 unit: install

@@ -13,7 +13,7 @@ from typing import Any
 from aws_cdk import aws_logs as logs
 from constructs import Node
 
-# Alert kinds the functions understand (DESIGN.md, "Alerts").
+# Alert kinds the functions understand (docs/design.md, "Alerts").
 ALERT_KINDS = frozenset(
     {"Failed", "MaxRuntimeExceeded", "Stopped", "MaxWaitTimeExceeded", "Interrupted", "Completed"}
 )

@@ -80,7 +80,7 @@ class Storage(Construct):
 
     def _grant(self, function: lambda_.Function, actions: tuple[str, ...]) -> None:
         # Not table.grant_read_data: that also grants Scan and stream reads, which nothing
-        # here uses (DESIGN.md: no Scan anywhere).
+        # here uses (docs/design.md: no Scan anywhere).
         table_arn = self.table.table_arn
         function.add_to_role_policy(
             iam.PolicyStatement(

@@ -155,7 +155,8 @@ class JobSnapshot:
 
     @property
     def version(self) -> tuple[int, int, int]:
-        """DESIGN's version: (last_modified_time, status rank, number of transitions)."""
+        """The version (docs/design.md, "Ordering"): (last_modified_time, status rank,
+        number of transitions)."""
         return (self.last_modified_ms, self.rank, len(self.transitions))
 
     @property

@@ -3,7 +3,7 @@
 The handler never raises; the records it reports failed are exactly the invalid ones,
 each with a logged reason; every valid one is stored and reads back as normalised.
 Validity is decided apart from the handler: the envelope and the normaliser
-(`parse_state_change` raising MalformedEvent) and the item limit of DESIGN.
+(`parse_state_change` raising MalformedEvent) and the item limit of docs/design.md.
 """
 
 from __future__ import annotations

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from types import ModuleType
 from typing import Any
 
+import pytest
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from jobtracker.alerts.alerter import AlertPublishFailed, ExactlyOnceAlerter
 from jobtracker.enrich import SageMakerEnricher
 from jobtracker.ingest import Pipeline
 from jobtracker.observability import metrics
+from jobtracker.store.alert_claims import AlertClaimRepository
 from jobtracker.store.repository import JobRepository
 
+from tests.fixtures.alert_fakes import FakePublisher
 from tests.fixtures.events import BASE_MS, HOME, event_body, home_job, lifecycle
 from tests.fixtures.lambda_events import sqs_event
 from tests.fixtures.sagemaker import CallCounter, create_job, event_detail_of, sagemaker
@@ -133,3 +138,33 @@ def test_an_older_terminal_event_after_the_description_is_not_described(
     assert calls.calls == []
     record = repository.get_job(home_job("late-copy"))
     assert record is not None and record["training_job_status"] == "Stopped"
+
+
+def test_the_redelivery_after_a_failed_publish_alerts_with_the_described_record(
+    repository: JobRepository,
+) -> None:
+    # Given a Failed job SageMaker describes with its billable time and metrics, and an
+    # alert topic that refuses the first publish
+    client = sagemaker()
+    create_job(client, "failed-job", created_ms=BASE_MS, status="Failed", billable_seconds=4242)
+    detail = event_detail_of(client.describe_training_job(TrainingJobName="failed-job"))
+    assert "BillableTimeInSeconds" not in detail
+    publisher = FakePublisher(failures_left=1)
+    alerter = ExactlyOnceAlerter(
+        claims=AlertClaimRepository(repository.config, repository.models),
+        publisher=publisher,
+        stored_record=repository.get_job,
+    )
+    pipeline = dataclasses.replace(pipeline_for(repository, client), alerter=alerter)
+    calls = CallCounter(client)
+    # When its Failed event is ingested: stored described, but the publish fails
+    with pytest.raises(AlertPublishFailed):
+        ingest_module().ingest_record(record_of(detail), pipeline)
+    # And SQS redelivers it: a stale event now, which is not described again
+    ingest_module().ingest_record(record_of(detail), pipeline)
+    # Then the one alert carries what only the description had
+    assert calls.count("DescribeTrainingJob") == 1
+    assert len(publisher.published) == 1
+    body = publisher.published[0].body
+    assert body["billable_time_in_seconds"] == 4242
+    assert "Billable time" in publisher.published[0].text

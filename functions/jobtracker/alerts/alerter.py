@@ -12,14 +12,22 @@ For a snapshot whose own state is of a configured kind (any other costs nothing)
 The claim reads the stored outcome, so a STORED and a STALE outcome take the same path:
 a stale or duplicate event of the job's kind finds the claim sent; an event of another
 kind than the stored job's does not alert.
+
+What the alert says comes from the stored job. After a STORED outcome that is the
+snapshot in hand. After a STALE one that won a claim (the redelivery of an event whose
+publish failed, or a takeover after a holder died) the event is older or poorer than
+what is stored: a terminal event is described only when the store takes it, so the
+billable time, metrics and artifacts are in the stored record, read once (GetItem) for
+this rare case.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind, kind_of
 from jobtracker.alerts.message import AlertMessage, build_alert
@@ -27,6 +35,9 @@ from jobtracker.record import JobIdentity, JobSnapshot
 from jobtracker.store.alert_claims import Claim, ClaimOutcome
 from jobtracker.store.repository import StoreOutcome
 from jobtracker.timestamps import to_epoch_ms
+
+# The stored record of a job, as the write path normalised it; None if none is stored.
+StoredRecord = Callable[[JobIdentity], dict[str, Any] | None]
 
 # Longer than a publish can take with the client's timeouts and retries, so that a live
 # holder is never overtaken; short enough that SQS's next delivery finds it expired.
@@ -72,6 +83,8 @@ class ExactlyOnceAlerter:
     region: str | None = None
     not_before_ms: int | None = None
     clock: Callable[[], float] = field(default=time.time, repr=False)
+    # Without it, a STALE outcome's alert is built from the event itself.
+    stored_record: StoredRecord | None = field(default=None, repr=False)
 
     def alertable_kind(self, snapshot: JobSnapshot) -> AlertKind | None:
         """The kind this snapshot may alert as, before any request."""
@@ -85,7 +98,8 @@ class ExactlyOnceAlerter:
     def alert(self, snapshot: JobSnapshot, outcome: StoreOutcome) -> list[str]:
         """Publish this snapshot's alert if it is due; return the kinds published.
 
-        `outcome` does not change the path: the claim itself checks the stored job.
+        `outcome` does not change the path (the claim itself checks the stored job), only
+        where the message's facts come from (see the module's docstring).
         """
         kind = self.alertable_kind(snapshot)
         if kind is None:
@@ -97,16 +111,23 @@ class ExactlyOnceAlerter:
             raise AlertInFlight(f"{kind.value} alert of {snapshot.identity} is being published")
         if claim.outcome is not ClaimOutcome.CLAIMED:
             return []
-        message = build_alert(snapshot, kind, self.region)
         try:
-            message_id = self.publisher.publish(message)
-        except AlertPublishFailed:
+            stored = snapshot if outcome is StoreOutcome.STORED else self._as_stored(snapshot)
+            message_id = self.publisher.publish(build_alert(stored, kind, self.region))
+        except Exception:
+            # Whatever stopped it (the publish, or reading the stored job), the retry
+            # must find the claim free.
             self.claims.release(claim)
             raise
         # False only if this holder outlived its lease and lost the claim: the alert is
         # out either way, and failing the record now would not recall it.
         self.claims.mark_sent(claim, message_id, self._now_ms())
         return [kind.value]
+
+    def _as_stored(self, snapshot: JobSnapshot) -> JobSnapshot:
+        """The snapshot with the stored job's record: the claim found it of this kind."""
+        record = None if self.stored_record is None else self.stored_record(snapshot.identity)
+        return snapshot if record is None else dataclasses.replace(snapshot, record=record)
 
     def _now_ms(self) -> int:
         return int(self.clock() * 1000)

@@ -9,6 +9,7 @@ from jobtracker.alerts.sns import SnsPublisher, sns_client
 from jobtracker.config import AlertConfig
 from jobtracker.store.alert_claims import AlertClaimRepository
 from jobtracker.store.models import Models
+from jobtracker.store.reads import JobReads
 from jobtracker.store.repository import TableConfig
 
 
@@ -20,6 +21,7 @@ def make_alerter(
         publisher=SnsPublisher(config.topic_arn, sns_client),
         kinds=config.kinds,
         region=table.region,
+        stored_record=JobReads(models).get_job,
     )
 
 
