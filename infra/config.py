@@ -27,6 +27,10 @@ LOG_RETENTION = {
     365: logs.RetentionDays.ONE_YEAR,
 }
 ACCOUNT_ID = re.compile(r"^\d{12}$")
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+# IAM's own rule for role names.
+ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -40,6 +44,9 @@ class StackConfig:
     ops_emails: tuple[str, ...]
     alert_kinds: tuple[str, ...]
     source_accounts: tuple[str, ...]
+    source_regions: tuple[str, ...]
+    organization_id: str
+    member_role_name: str
     archive_retention_days: int
     log_retention_days: int
     log_level: str
@@ -75,6 +82,9 @@ class StackConfig:
             ops_emails=_matching(context, "ops_emails", EMAIL),
             alert_kinds=_kinds(context),
             source_accounts=_matching(context, "source_accounts", ACCOUNT_ID),
+            source_regions=_matching(context, "source_regions", REGION),
+            organization_id=_optional(context, "organization_id", ORGANIZATION_ID),
+            member_role_name=_one(context, "member_role_name", ROLE_NAME),
             archive_retention_days=_positive(context, "archive_retention_days"),
             log_retention_days=_positive(context, "log_retention_days"),
             log_level=str(context["log_level"]).upper(),
@@ -112,6 +122,18 @@ def _matching(context: dict[str, Any], key: str, pattern: re.Pattern[str]) -> tu
     return items
 
 
+def _one(context: dict[str, Any], key: str, pattern: re.Pattern[str]) -> str:
+    value = str(context[key]).strip()
+    if not pattern.match(value):
+        raise ConfigError(f"{key}: not valid: {value!r}")
+    return value
+
+
+def _optional(context: dict[str, Any], key: str, pattern: re.Pattern[str]) -> str:
+    """A value that may be left empty; when given, it must be valid."""
+    return _one(context, key, pattern) if str(context[key]).strip() else ""
+
+
 def _kinds(context: dict[str, Any]) -> tuple[str, ...]:
     kinds = _items(context, "alert_kinds")
     unknown = sorted(set(kinds) - ALERT_KINDS)
@@ -140,3 +162,67 @@ def _positive(context: dict[str, Any], key: str) -> int:
     if number <= 0:
         raise ConfigError(f"{key} must be positive")
     return number
+
+
+STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
+DEFAULT_TRACKER_STACK_NAME = "JobTracker"
+
+
+@dataclass(frozen=True)
+class MemberConfig:
+    """A member account's stack (`-c member=true`): where the tracker is, what to name.
+
+    `tracker_stack_name` names the tracker's stack, whose ingest and reconcile roles are
+    the only ones the member role trusts; `member_role_region` is the one region per
+    account where the (global) IAM role is created, whatever regions the stack goes to.
+    """
+
+    tracker_account: str
+    tracker_region: str
+    tracker_stack_name: str
+    member_role_name: str
+    member_role_region: str
+
+    @classmethod
+    def from_context(cls, node: Node) -> MemberConfig:
+        keys = (
+            "tracker_account",
+            "tracker_region",
+            "tracker_stack_name",
+            "member_role_name",
+            "member_role_region",
+        )
+        return cls.from_mapping({key: node.try_get_context(key) for key in keys})
+
+    @classmethod
+    def from_mapping(cls, context: dict[str, Any]) -> MemberConfig:
+        missing = [key for key in ("tracker_account", "tracker_region") if not context.get(key)]
+        if missing:
+            raise ConfigError(
+                "a member stack needs "
+                + " and ".join(f"-c {key}=..." for key in missing)
+                + " (the tracking account and region)"
+            )
+        tracker_region = _one(context, "tracker_region", REGION)
+        defaults = {
+            "tracker_stack_name": DEFAULT_TRACKER_STACK_NAME,
+            "member_role_region": tracker_region,
+        }
+        given = {**context, **{k: context.get(k) or v for k, v in defaults.items()}}
+        return cls(
+            tracker_account=_one(given, "tracker_account", ACCOUNT_ID),
+            tracker_region=tracker_region,
+            tracker_stack_name=_one(given, "tracker_stack_name", STACK_NAME),
+            member_role_name=_one(given, "member_role_name", ROLE_NAME),
+            member_role_region=_one(given, "member_role_region", REGION),
+        )
+
+
+def is_member(node: Node) -> bool:
+    """`-c member=true` selects the member stack; anything but true/false is an error."""
+    value = node.try_get_context("member")
+    if value in (None, False, "false", ""):
+        return False
+    if value in (True, "true"):
+        return True
+    raise ConfigError(f"member must be true or false, got {value!r}")

@@ -12,6 +12,7 @@ from constructs import Construct
 
 from infra.bundling import ARCHITECTURE, PYTHON_VERSION, RUNTIME, function_code
 from infra.config import StackConfig
+from infra.members import grant_assume_member_roles, tracker_role_path
 from infra.nag import suppress
 
 # Powertools adds the service as a metric dimension: the dashboard and alarms use it too.
@@ -36,7 +37,8 @@ class TrackerFunction(Construct):
     """A function with its own role, log group with retention, tracing and Powertools setup.
 
     The role starts empty: it can write to its own log group and nothing else until a
-    construct grants it what that function needs.
+    construct grants it what that function needs. A function that `reads_members` may
+    assume the member role of each source account, and its role is one they trust.
     """
 
     def __init__(
@@ -47,11 +49,20 @@ class TrackerFunction(Construct):
         settings: FunctionSettings,
         config: StackConfig,
         environment: dict[str, str],
+        reads_members: bool = False,
         reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(self, "Logs", retention=config.log_retention)
-        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            # Member roles trust the roles under this path, and only those (infra/members.py).
+            path=tracker_role_path(Stack.of(self).stack_name) if reads_members else None,
+        )
+        if reads_members:
+            grant_assume_member_roles(self.role, config.source_accounts, config.member_role_name)
         self.log_group.grant_write(self.role)
         self.function = lambda_.Function(
             self,

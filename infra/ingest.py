@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from typing import Any
+
+from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -15,6 +17,7 @@ from infra.alerts import Alerts
 from infra.config import StackConfig
 from infra.event_pattern import EVENT_PATTERN
 from infra.functions import FunctionSettings, TrackerFunction
+from infra.members import default_bus_arn
 from infra.nag import suppress
 from infra.queues import dead_letter_queue, secure_queue
 from infra.storage import Storage
@@ -39,11 +42,16 @@ def event_pattern() -> events.EventPattern:
 
 
 def writer_environment(config: StackConfig, storage: Storage, alerts: Alerts) -> dict[str, str]:
-    """Ingest and reconcile both run normalise -> store -> alert: the same settings."""
+    """Ingest and reconcile both run normalise -> store -> alert: the same settings.
+
+    Both read a member account's jobs through its member role (MEMBER_ACCESS).
+    """
     return {
         "TABLE_NAME": storage.table.table_name,
         "ALERT_TOPIC_ARN": alerts.topic.topic_arn,
         "ALERT_KINDS": ",".join(config.alert_kinds),
+        "MEMBER_ACCESS": "assume-role",
+        "MEMBER_ROLE_NAME": config.member_role_name,
         "STORE_ENVIRONMENT_VALUES": "true" if config.store_environment_values else "false",
     }
 
@@ -67,6 +75,7 @@ ENRICHMENT_ACTIONS = ("sagemaker:DescribeTrainingJob",)
 
 def grant_writer(
     function: lambda_.Function,
+    config: StackConfig,
     storage: Storage,
     alerts: Alerts,
     job_actions: tuple[str, ...] = ENRICHMENT_ACTIONS,
@@ -74,13 +83,19 @@ def grant_writer(
     """What the store-and-alert path needs: the table, the alert topic, job reads."""
     storage.grant_read_write(function)
     alerts.grant_publish(function)
-    grant_training_job_reads(function, job_actions)
+    grant_training_job_reads(function, job_actions, config)
 
 
-def grant_training_job_reads(function: lambda_.Function, actions: tuple[str, ...]) -> None:
-    """Read-only SageMaker actions on this account's and region's training jobs."""
+def grant_training_job_reads(
+    function: lambda_.Function, actions: tuple[str, ...], config: StackConfig
+) -> None:
+    """Read-only SageMaker actions on this account's training jobs: in this region, and
+    in every region when jobs are tracked in others (`source_regions`)."""
     job_arns = Stack.of(function).format_arn(
-        service="sagemaker", resource="training-job", resource_name="*"
+        service="sagemaker",
+        region="*" if config.source_regions else None,
+        resource="training-job",
+        resource_name="*",
     )
     function.add_to_role_policy(iam.PolicyStatement(actions=list(actions), resources=[job_arns]))
     assert function.role is not None
@@ -88,10 +103,12 @@ def grant_training_job_reads(function: lambda_.Function, actions: tuple[str, ...
         function.role,
         "AwsSolutions-IAM5",
         "Training job names are not known at deploy time; the resource is limited to "
-        "training jobs of this account and region, for read-only actions.",
+        "training jobs of this account (and region, unless jobs are tracked in other "
+        "regions), for read-only actions.",
         # With an account and region in the stack's env (every `cdk deploy`), the ARN
         # holds them literally instead of as tokens: both forms are the same finding.
-        r"/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):sagemaker:(<AWS::Region>|[a-z0-9-]+):"
+        # The region is '*' when jobs are tracked in other regions (`source_regions`).
+        r"/^Resource::arn:(<AWS::Partition>|aws[a-z-]*):sagemaker:(<AWS::Region>|[a-z0-9-]+|\*):"
         r"(<AWS::AccountId>|\d{12}):training-job\/\*$/",
     )
 
@@ -122,10 +139,9 @@ class Ingest(Construct):
         self.events_dead_letter_queue = dead_letter_queue(
             self, "EventsDeadLetterQueue", holds="events EventBridge could not deliver"
         )
-        self.member_bus = (
-            self.member_accounts_bus(config.source_accounts) if config.source_accounts else None
-        )
-        self.archives = self.route_events(config)
+        if config.source_accounts or config.organization_id:
+            admit_member_events(self, config)
+        self.archive = self.route_events(config)
 
         self.function = TrackerFunction(
             self,
@@ -133,6 +149,7 @@ class Ingest(Construct):
             settings=INGEST,
             config=config,
             environment=writer_environment(config, storage, alerts),
+            reads_members=True,
             reserved_concurrency=ingest_reserved_concurrency(config),
         ).function
         self.function.add_event_source(
@@ -143,49 +160,75 @@ class Ingest(Construct):
                 max_concurrency=config.ingest_max_concurrency,
             )
         )
-        grant_writer(self.function, storage, alerts)
+        grant_writer(self.function, config, storage, alerts)
 
-    def route_events(self, config: StackConfig) -> dict[str, events.Archive]:
-        """A rule and an archive on the default bus, and on the member accounts' bus if any."""
+    def route_events(self, config: StackConfig) -> events.Archive:
+        """A rule and an archive on the default bus; member accounts forward to it too.
+
+        Neither filters on `account`: a member's events, which keep their account and
+        region, take the same way as this account's.
+        """
         target = targets.SqsQueue(
             self.queue,
             dead_letter_queue=self.events_dead_letter_queue,
             retry_attempts=DELIVERY_RETRIES,
             max_event_age=DELIVERY_MAX_AGE,
         )
-        buses: dict[str, events.IEventBus] = {
-            "": events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
-        }
-        if self.member_bus:
-            buses["MemberAccounts"] = self.member_bus
-        archives = {}
-        for prefix, bus in buses.items():
-            events.Rule(
-                self,
-                f"{prefix}StateChangeRule",
-                event_bus=bus,
-                event_pattern=event_pattern(),
-                targets=[target],
-            )
-            archives[prefix or "Default"] = events.Archive(
-                self,
-                f"{prefix}Archive",
-                source_event_bus=bus,
-                event_pattern=event_pattern(),
-                retention=Duration.days(config.archive_retention_days),
-            )
-        return archives
+        bus = events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
+        events.Rule(
+            self, "StateChangeRule", event_bus=bus, event_pattern=event_pattern(), targets=[target]
+        )
+        return events.Archive(
+            self,
+            "Archive",
+            source_event_bus=bus,
+            event_pattern=event_pattern(),
+            retention=Duration.days(config.archive_retention_days),
+        )
 
-    def member_accounts_bus(self, accounts: tuple[str, ...]) -> events.EventBus:
-        bus = events.EventBus(
-            self, "MemberAccountsBus", description="SageMaker events forwarded by member accounts"
+
+def admit_member_events(scope: Construct, config: StackConfig) -> None:
+    """The default bus accepts PutEvents of SageMaker state changes from the members.
+
+    From the listed accounts, and with `organization_id` from any account of the
+    organization (so an account that StackSets deploys to automatically is heard at
+    once). Only this source and detail type: the default bus is the whole account's.
+    A statement per grant on the default bus's policy, named after the stack, so two
+    trackers in one account do not overwrite each other's.
+    """
+    stack = Stack.of(scope)
+    bus_arn = default_bus_arn(stack.account, stack.region)
+    only_state_changes = {
+        "StringEquals": {
+            "events:source": EVENT_PATTERN["source"],
+            "events:detail-type": EVENT_PATTERN["detail-type"],
+        }
+    }
+    grants: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    if config.source_accounts:
+        principals = [
+            f"arn:{Aws.PARTITION}:iam::{account}:root" for account in config.source_accounts
+        ]
+        grants["Accounts"] = ({"AWS": principals}, only_state_changes)
+    if config.organization_id:
+        in_organization = {"aws:PrincipalOrgID": config.organization_id}
+        grants["Organization"] = (
+            "*",
+            {"StringEquals": {**only_state_changes["StringEquals"], **in_organization}},
         )
-        bus.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="MemberAccountsPutEvents",
-                principals=[iam.AccountPrincipal(account) for account in accounts],
-                actions=["events:PutEvents"],
-                resources=[bus.event_bus_arn],
-            )
+    for name, (principal, condition) in grants.items():
+        statement_id = f"{stack.stack_name[:40]}-Members{name}"
+        events.CfnEventBusPolicy(
+            scope,
+            f"DefaultBusMembers{name}",
+            event_bus_name="default",
+            statement_id=statement_id,
+            statement={
+                "Sid": statement_id,
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "events:PutEvents",
+                "Resource": bus_arn,
+                "Condition": condition,
+            },
         )
-        return bus

@@ -25,6 +25,9 @@ ALERTS_SENT = "AlertsSent"
 ALERT_PUBLISH_FAILURES = "AlertPublishFailures"
 ENRICHMENT_FAILURES = "EnrichmentFailures"
 JOBS_RECONCILED = "JobsReconciled"
+# A member account's jobs could not be read (its role denied, throttled, unreachable):
+# counted by ingest per job left pending, by the reconciler per member it could not walk.
+MEMBER_FAILURES = "MemberFailures"
 # Any one of these is worth a look the same day.
 ALARMED_METRICS = (POISON_EVENTS, ALERT_PUBLISH_FAILURES)
 
@@ -107,6 +110,15 @@ class Monitoring(Construct):
                 threshold=1,
                 description=f"jobtracker reported {metric_name}.",
             )
+        self.alarm(
+            f"{MEMBER_FAILURES}Alarm",
+            tracker_metric(MEMBER_FAILURES),
+            threshold=1,
+            description="A member account's jobs could not be read through its member role: "
+            "they are stored from their events, pending, and retried by the reconciler. "
+            "The functions' logs name the account and the reason (AccessDenied: the member "
+            "stack is missing there, or the account is not in source_accounts).",
+        )
         self.dashboard = self.build_dashboard(api)
 
     def alarm(
@@ -147,6 +159,7 @@ class Monitoring(Construct):
             api.http_api.metric_server_error(period=PERIOD, statistic="Sum", label="API 5xx"),
             tracker_metric(ENRICHMENT_FAILURES),
             tracker_metric(ALERT_PUBLISH_FAILURES),
+            tracker_metric(MEMBER_FAILURES),
         ]
         dashboard = cloudwatch.Dashboard(self, "Dashboard", default_interval=Duration.days(1))
         dashboard.add_widgets(

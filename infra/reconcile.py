@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -12,6 +12,7 @@ from infra.alerts import Alerts
 from infra.config import StackConfig
 from infra.functions import FunctionSettings, TrackerFunction
 from infra.ingest import grant_writer, writer_environment
+from infra.members import LIST_TRAINING_JOBS, LIST_TRAINING_JOBS_REASON
 from infra.nag import suppress
 from infra.queues import dead_letter_queue
 from infra.storage import Storage
@@ -22,6 +23,19 @@ INVOKE_RETRIES = 2
 INVOKE_MAX_AGE = Duration.hours(1)
 # A listed job is described, and its tags listed (DescribeTrainingJob leaves them out).
 RECONCILE_JOB_ACTIONS = ("sagemaker:DescribeTrainingJob", "sagemaker:ListTags")
+
+
+def member_places(config: StackConfig, home_region: str) -> dict[str, str]:
+    """MEMBER_PLACES: the accounts and regions listed besides the tracker's own, each
+    `account:region` (comma-separated), which the reconciler walks as it walks home.
+
+    Every source account in every source region (the tracker's region if none); the
+    tracker's own account in the source regions too, read with its own role.
+    """
+    regions = config.source_regions or (home_region,)
+    places = [f"{account}:{region}" for account in config.source_accounts for region in regions]
+    places += [f"{Aws.ACCOUNT_ID}:{region}" for region in config.source_regions]
+    return {"MEMBER_PLACES": ",".join(places)} if places else {}
 
 
 class Reconcile(Construct):
@@ -44,26 +58,21 @@ class Reconcile(Construct):
                 **writer_environment(config, storage, alerts),
                 "BACKFILL_DAYS": str(config.backfill_days),
                 "ALERT_LOOKBACK_HOURS": str(config.alert_lookback_hours),
+                # Absent with no members: the reconciler walks home only.
+                **member_places(config, Stack.of(self).region),
             },
+            reads_members=True,
         )
         self.function = function.function
-        grant_writer(self.function, storage, alerts, job_actions=RECONCILE_JOB_ACTIONS)
+        grant_writer(self.function, config, storage, alerts, job_actions=RECONCILE_JOB_ACTIONS)
         # Kept apart from the role's other statements so its '*' is reviewed on its own.
         list_jobs = iam.Policy(
             self,
             "ListTrainingJobs",
-            statements=[
-                iam.PolicyStatement(actions=["sagemaker:ListTrainingJobs"], resources=["*"])
-            ],
+            statements=[iam.PolicyStatement(actions=[LIST_TRAINING_JOBS], resources=["*"])],
             roles=[function.role],
         )
-        suppress(
-            list_jobs,
-            "AwsSolutions-IAM5",
-            "sagemaker:ListTrainingJobs supports no resource-level permissions; it reads "
-            "job names and statuses only.",
-            "Resource::*",
-        )
+        suppress(list_jobs, "AwsSolutions-IAM5", LIST_TRAINING_JOBS_REASON, "Resource::*")
 
         self.dead_letter_queue = dead_letter_queue(
             self, "ScheduleDeadLetterQueue", holds="scheduled runs that could not be started"

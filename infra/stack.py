@@ -54,13 +54,8 @@ class JobTrackerStack(Stack):
             "EventDeadLetterQueueUrl": self.ingest.events_dead_letter_queue.queue_url,
             "ScheduleDeadLetterQueueUrl": self.reconcile.dead_letter_queue.queue_url,
             "DashboardName": self.monitoring.dashboard.dashboard_name,
-            **{
-                f"{bus}EventArchiveArn": archive.archive_arn
-                for bus, archive in self.ingest.archives.items()
-            },
+            "DefaultEventArchiveArn": self.ingest.archive.archive_arn,
         }
-        if self.ingest.member_bus:
-            outputs["MemberAccountsBusArn"] = self.ingest.member_bus.event_bus_arn
         for name, value in outputs.items():
             CfnOutput(self, name, value=value)
         if not config.alert_emails and not config.ops_emails:

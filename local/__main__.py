@@ -158,6 +158,9 @@ def start(settings: Settings, stopping: threading.Event) -> Running | None:
 
     # The handlers read their configuration when their module is first imported.
     os.environ.update(handler_environment(resources, os.environ.get("TOKEN_KEY") or _token()))
+    # The reconciler walks the demo's member accounts and regions too, as the stack's
+    # MEMBER_PLACES (source_accounts x source_regions) has it walk a real Organization's.
+    os.environ["MEMBER_PLACES"] = demo.member_places(resources.region)
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     ingest_handler = importlib.import_module("ingest.handler").handler
     api_handler = with_web_view(importlib.import_module("api.handler").handler)

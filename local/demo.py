@@ -35,6 +35,17 @@ PLACES = (
     ("555555555555", "eu-west-1"),
 )
 PUT_EVENTS_CHUNK = 10
+
+
+def member_places(home_region: str) -> str:
+    """MEMBER_PLACES for the demo: every place of PLACES but the tracker's own."""
+    return ",".join(
+        f"{account}:{region}"
+        for account, region in PLACES
+        if (account, region) != (ACCOUNT, home_region)
+    )
+
+
 DAY_MS = 86_400_000
 
 # The forms events are published in (datetime is DescribeTrainingJob's, never an event's).

@@ -28,7 +28,8 @@ ALERTER = configured_alerter(CONFIG.alerts, CONFIG.table, REPOSITORY.models)
 PIPELINE = Pipeline(
     repository=REPOSITORY,
     enricher=SageMakerEnricher(
-        connect=job_clients(CONFIG.home, CONFIG.member_access), redaction=CONFIG.redaction
+        connect=job_clients(CONFIG.home, CONFIG.member_access, CONFIG.member_role_name),
+        redaction=CONFIG.redaction,
     ),
     alerter=ALERTER,
 )
@@ -67,6 +68,10 @@ def ingest_record(record: SQSMessage, pipeline: Pipeline = PIPELINE) -> Pipeline
     outcome = result.outcome
     if result.snapshot.enrichment_pending:
         metrics.add_metric(name="EnrichmentFailures", unit=MetricUnit.Count, value=1)
+        if result.snapshot.account != CONFIG.home.account:
+            # A member's job left pending: its role denied, throttled or unreachable (or
+            # its description lagging); the reconciler retries it in that member's walk.
+            metrics.add_metric(name="MemberFailures", unit=MetricUnit.Count, value=1)
     if outcome is StoreOutcome.STORED:
         metrics.add_metric(name="EventsStored", unit=MetricUnit.Count, value=1)
     else:

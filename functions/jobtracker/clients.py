@@ -19,10 +19,18 @@ _lock = threading.Lock()
 _session: Session | None = None
 
 
-def new_client(service: str, config: Config, region: str | None = None) -> Any:
-    """A client for service; region and endpoint from the environment unless given."""
+def new_client(
+    service: str,
+    config: Config,
+    region: str | None = None,
+    credentials: dict[str, str] | None = None,
+) -> Any:
+    """A client for service; region, endpoint and credentials from the environment unless
+    given (`credentials`: aws_access_key_id, aws_secret_access_key, aws_session_token)."""
     global _session
     with _lock:
         if _session is None:
             _session = get_session()
-        return _session.create_client(service, region_name=region, config=config)
+        return _session.create_client(
+            service, region_name=region, config=config, **(credentials or {})
+        )

@@ -69,6 +69,33 @@ def member_access(env: Mapping[str, str]) -> str:
     return value
 
 
+def member_role_name(env: Mapping[str, str], access: str) -> str:
+    """MEMBER_ROLE_NAME: the member role's name, required to assume it."""
+    from jobtracker.sagemaker import MEMBER_ACCESS_ASSUME_ROLE
+
+    name = env.get("MEMBER_ROLE_NAME", "").strip()
+    if access == MEMBER_ACCESS_ASSUME_ROLE and not name:
+        raise ConfigError(
+            "environment variable MEMBER_ROLE_NAME is required to assume member roles"
+        )
+    return name
+
+
+def member_places(env: Mapping[str, str]) -> tuple[Place, ...]:
+    """MEMBER_PLACES: `account:region,...`, where the reconciler walks besides home."""
+    places = []
+    for item in env.get("MEMBER_PLACES", "").split(","):
+        if not item.strip():
+            continue
+        account, _, region = item.strip().partition(":")
+        if not ACCOUNT.fullmatch(account) or not REGION.fullmatch(region):
+            raise ConfigError(
+                f"environment variable MEMBER_PLACES: {item.strip()!r} is not account:region"
+            )
+        places.append(Place(account, region))
+    return tuple(places)
+
+
 @dataclass(frozen=True)
 class AlertConfig:
     topic_arn: str
@@ -112,16 +139,19 @@ class IngestConfig:
     alerts: AlertConfig | None
     home: Place
     member_access: str = ""
+    member_role_name: str = ""
     redaction: Redaction = REDACT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
         env = os.environ if env is None else env
+        access = member_access(env)
         return cls(
             table=table_config(env),
             alerts=alert_config(env),
             home=home_place(env),
-            member_access=member_access(env),
+            member_access=access,
+            member_role_name=member_role_name(env, access),
             redaction=redaction_config(env),
         )
 
@@ -190,17 +220,23 @@ class ReconcileConfig:
     alert_lookback_hours: int
     home: Place
     member_access: str = ""
+    member_role_name: str = ""
+    # Where the reconciler walks besides home (MEMBER_PLACES).
+    members: tuple[Place, ...] = ()
     redaction: Redaction = REDACT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ReconcileConfig:
         env = os.environ if env is None else env
+        access = member_access(env)
         return cls(
             table=table_config(env),
             alerts=alert_config(env),
             backfill_days=_positive_int(env, "BACKFILL_DAYS", 30),
             alert_lookback_hours=_positive_int(env, "ALERT_LOOKBACK_HOURS", 24),
             home=home_place(env),
-            member_access=member_access(env),
+            member_access=access,
+            member_role_name=member_role_name(env, access),
+            members=member_places(env),
             redaction=redaction_config(env),
         )

@@ -128,9 +128,10 @@ def _version(rank: int, last_modified_ms: int) -> tuple[bool, int, int]:
 class Reconciler:
     """One run per scheduled invocation; `remaining_ms` is the Lambda context's clock.
 
-    It lists the jobs of `home` (the tracker's account and region). `connect(account,
-    region)` gives the SageMaker client of a job's own account and region (pending jobs
-    may be another account's), at the first run, not at import: loading SageMaker's
+    It reconciles one `place`, an account and region (the tracker's own or a member's;
+    jobtracker.reconcile_walk runs one per place), with that place's own watermark,
+    window, retries and pending enrichments. `connect(account, region)` gives the
+    SageMaker client of the place, at the first run, not at import: loading SageMaker's
     service model costs as much as importing boto3.
     """
 
@@ -138,12 +139,12 @@ class Reconciler:
         self,
         connect: SageMakerClients,
         pipeline: Pipeline,
-        home: Place,
+        place: Place,
         settings: ReconcileSettings | None = None,
         clock: Callable[[], int] = epoch_ms,
     ) -> None:
         self.connect = connect
-        self.home = home
+        self.place = place
         self.repository: JobRepository = pipeline.repository
         # The reconciler has just described the job: enriching would describe it again.
         self._alerting = dataclasses.replace(pipeline, enricher=None)
@@ -155,7 +156,7 @@ class Reconciler:
     def run(self, remaining_ms: Callable[[], int]) -> ReconcileReport:
         report = ReconcileReport()
         now = self.clock()
-        state = self.repository.load_reconcile_state()
+        state = self.repository.load_reconcile_state(self.place)
         window = state.window or self._new_window(state.watermark_ms, now)
         run = _Run(self, report, remaining_ms, now, state, window)
         try:
@@ -173,6 +174,11 @@ class Reconciler:
         watermark = run.saved.watermark_ms
         report.watermark = None if watermark is None else iso_from_ms(watermark)
         return report
+
+    def saved_watermark_ms(self) -> int | None:
+        """How far this place has been reconciled (None: never); the walk starts with the
+        places most behind."""
+        return self.repository.load_reconcile_state(self.place).watermark_ms
 
     def _new_window(self, watermark_ms: int | None, now: int) -> ReconcileWindow:
         if watermark_ms is None:
@@ -222,7 +228,10 @@ class _Run:
     # -- pending enrichments ----------------------------------------------------------
 
     def heal_pending(self) -> None:
-        for pending in self.r.repository.pending_enrichments(self.settings.pending_per_run):
+        pending_jobs = self.r.repository.pending_enrichments(
+            self.r.place, self.settings.pending_per_run
+        )
+        for pending in pending_jobs:
             if pending.job in self.described:
                 continue
             self.check_time()
@@ -258,10 +267,10 @@ class _Run:
     def work_through(self) -> None:
         resume = self.window.resume_ms
         created_after = None if resume is None else resume - RESUME_OVERLAP_MS
-        home = self.r.home
+        place = self.r.place
         pages = list_changed_jobs(
-            self.r.connect(home.account, home.region),
-            home,
+            self.r.connect(place.account, place.region),
+            place,
             self.window.since_ms,
             created_after,
             self.settings.page_size,
@@ -362,7 +371,7 @@ class _Run:
     def save(self, state: ReconcileState) -> None:
         """Save `state` as the revision after the one this run loaded or last saved."""
         saved = self.r.repository.save_reconcile_state(
-            dataclasses.replace(state, revision=self.saved.revision)
+            self.r.place, dataclasses.replace(state, revision=self.saved.revision)
         )
         if saved is None:
             raise _Conflict("another run saved first")

@@ -73,7 +73,9 @@ SageMakerClients = Callable[[str, str], Any]
 MEMBER_ACCESS_NONE = ""
 # The emulator's convention (moto): a request's x-moto-account-id header names its account.
 MEMBER_ACCESS_EMULATOR = "emulator-account-header"
-MEMBER_ACCESS_MODES = (MEMBER_ACCESS_NONE, MEMBER_ACCESS_EMULATOR)
+# The deployed stack: the member role of the job's account (jobtracker.member_role).
+MEMBER_ACCESS_ASSUME_ROLE = "assume-role"
+MEMBER_ACCESS_MODES = (MEMBER_ACCESS_NONE, MEMBER_ACCESS_EMULATOR, MEMBER_ACCESS_ASSUME_ROLE)
 EMULATOR_ACCOUNT_HEADER = "x-moto-account-id"
 
 
@@ -91,18 +93,29 @@ class ListedJob:
         return self.job.name
 
 
-def job_clients(home: Place, member_access: str = MEMBER_ACCESS_NONE) -> SageMakerClients:
+def job_clients(
+    home: Place, member_access: str = MEMBER_ACCESS_NONE, member_role_name: str = ""
+) -> SageMakerClients:
     """The SageMaker clients of the tracker's functions, one per (account, region), made
     on first use (loading SageMaker's service model costs as much as importing boto3).
 
     The tracker's own account is read with the function's credentials, in any region.
     Another account needs access to it: without any (`MEMBER_ACCESS` unset), asking is
-    SageMakerUnavailable, so the job is stored from its event and marked pending.
+    SageMakerUnavailable, so the job is stored from its event and marked pending. With
+    `assume-role` it is read through its member role (`member_role_name`), whose clients
+    are kept only as long as their credentials.
     """
     clients: dict[tuple[str, str], Any] = {}
     lock = threading.Lock()
+    members: SageMakerClients | None = None
+    if member_access == MEMBER_ACCESS_ASSUME_ROLE:
+        from jobtracker.member_role import MemberRoleClients, partition_of
+
+        members = MemberRoleClients(member_role_name, partition_of(home.region))
 
     def client_for(account: str, region: str) -> Any:
+        if members is not None and account != home.account:
+            return members(account, region)
         with lock:
             if (account, region) not in clients:
                 clients[account, region] = _new_job_client(home, member_access, account, region)
@@ -225,9 +238,14 @@ def _listed(place: Place, summary: dict[str, Any]) -> ListedJob | None:
     return ListedJob(job, creation_ms, last_modified_ms, rank)
 
 
+def is_throttling(code: str) -> bool:
+    """Whether an AWS error code means "slow down" (each service spells it its own way)."""
+    return code in _THROTTLING
+
+
 def _failure(error: ClientError, call: str) -> SageMakerError:
     code = str(error.response.get("Error", {}).get("Code", ""))
-    if code in _THROTTLING:
+    if is_throttling(code):
         return SageMakerThrottled(f"{call}: {code}")
     return SageMakerUnavailable(f"{call}: {code or error}")
 

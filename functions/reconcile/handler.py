@@ -1,12 +1,16 @@
 """Reconcile: on a schedule, what events missed -> the same store and alert path.
 
-Finishes pending enrichments, lists the jobs SageMaker changed since the watermark,
-describes the new and changed ones and stores them through the ingest Pipeline. Stops
-before the function's timeout and saves its progress; the next run resumes there.
+In each tracked account and region (home, then the members of MEMBER_PLACES, the most
+behind first), finishes pending enrichments, lists the jobs SageMaker changed since that
+place's watermark, describes the new and changed ones and stores them through the
+ingest Pipeline. A member whose SageMaker cannot be read is counted (MemberFailures) and
+skipped until the next run. Stops before the function's timeout and saves its progress;
+the next run resumes there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,7 +18,9 @@ from jobtracker.alerts.wiring import configured_alerter
 from jobtracker.config import ReconcileConfig
 from jobtracker.ingest import Pipeline
 from jobtracker.observability import MetricUnit, logger, metrics, tracer
-from jobtracker.reconcile import DAY_MS, HOUR_MS, Reconciler, ReconcileReport, ReconcileSettings
+from jobtracker.reconcile import DAY_MS, HOUR_MS, Reconciler, ReconcileSettings
+from jobtracker.reconcile_walk import PlaceReconciler, WalkReport, places_to_walk, walk
+from jobtracker.record import Place
 from jobtracker.sagemaker import job_clients
 from jobtracker.store.repository import JobRepository
 
@@ -23,29 +29,45 @@ REPOSITORY = JobRepository(CONFIG.table)
 # The same alerter as ingest: a job the reconciler finds failed alerts once, whichever
 # writer stores it first; the reconciler leaves it out for jobs ended before the lookback.
 ALERTER = configured_alerter(CONFIG.alerts, CONFIG.table, REPOSITORY.models)
-RECONCILER = Reconciler(
-    connect=job_clients(CONFIG.home, CONFIG.member_access),
-    pipeline=Pipeline(repository=REPOSITORY, alerter=ALERTER),
-    home=CONFIG.home,
-    settings=ReconcileSettings(
-        backfill_ms=CONFIG.backfill_days * DAY_MS,
-        alert_lookback_ms=CONFIG.alert_lookback_hours * HOUR_MS,
-        redaction=CONFIG.redaction,
-    ),
+CLIENTS = job_clients(CONFIG.home, CONFIG.member_access, CONFIG.member_role_name)
+PIPELINE = Pipeline(repository=REPOSITORY, alerter=ALERTER)
+SETTINGS = ReconcileSettings(
+    backfill_ms=CONFIG.backfill_days * DAY_MS,
+    alert_lookback_ms=CONFIG.alert_lookback_hours * HOUR_MS,
+    redaction=CONFIG.redaction,
 )
+# One reconciler per account and region: home, then each member (MEMBER_PLACES).
+RECONCILERS = [
+    (place, Reconciler(connect=CLIENTS, pipeline=PIPELINE, place=place, settings=SETTINGS))
+    for place in places_to_walk(CONFIG.home, CONFIG.members)
+]
 
 
-def reconcile(context: LambdaContext, reconciler: Reconciler = RECONCILER) -> ReconcileReport:
-    report = reconciler.run(context.get_remaining_time_in_millis)
+def reconcile(
+    context: LambdaContext, reconcilers: Sequence[tuple[Place, PlaceReconciler]] = RECONCILERS
+) -> WalkReport:
+    walked = walk(CONFIG.home, reconcilers, context.get_remaining_time_in_millis)
+    report = walked.total
     metrics.add_metric(name="JobsReconciled", unit=MetricUnit.Count, value=report.stored)
     metrics.add_metric(name="EnrichmentsHealed", unit=MetricUnit.Count, value=report.healed)
     metrics.add_metric(name="EnrichmentsAbandoned", unit=MetricUnit.Count, value=report.abandoned)
     metrics.add_metric(name="AlertsSent", unit=MetricUnit.Count, value=report.alerts)
+    failed = walked.failed_members
+    metrics.add_metric(name="MemberFailures", unit=MetricUnit.Count, value=len(failed))
+    for place in failed:
+        logger.warning(
+            "member not reconciled; its jobs wait for the next run",
+            extra={
+                "account": place.account,
+                "region": place.region,
+                "reason": walked.places[place].stopped,
+            },
+        )
     if report.stopped:
-        logger.warning("reconcile stopped early; the next run resumes", extra=report.as_dict())
+        logger.warning("reconcile stopped early; the next run resumes", extra=walked.as_dict())
     else:
-        logger.info("reconcile done", extra=report.as_dict())
-    return report
+        logger.info("reconcile done", extra=walked.as_dict())
+    return walked
 
 
 @logger.inject_lambda_context(clear_state=True)

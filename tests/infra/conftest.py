@@ -20,6 +20,8 @@ EVERY_OPTION = {
     "alert_emails": ["ml-platform@example.com", "lead@example.com"],
     "ops_emails": "oncall@example.com",
     "source_accounts": "111111111111,222222222222",
+    "source_regions": "eu-west-1,us-east-1",
+    "organization_id": "o-a1b2c3d4e5",
     "alert_kinds": "Failed,MaxRuntimeExceeded,Stopped",
     "archive_retention_days": 90,
     "store_environment_values": "true",

@@ -17,6 +17,9 @@ def test_defaults_from_cdk_json():
     assert defaults.alert_kinds == ("Failed", "MaxRuntimeExceeded")
     assert defaults.alert_emails == ()
     assert defaults.source_accounts == ()
+    assert defaults.source_regions == ()
+    assert defaults.organization_id == ""
+    assert defaults.member_role_name == "jobtracker-reader"
     assert defaults.reconcile_schedule == "rate(1 hour)"
     assert (defaults.store_environment_values, defaults.ingest_reserve_concurrency) == (
         False,
@@ -37,6 +40,9 @@ def test_command_line_lists_are_comma_separated():
     ("key", "value", "message"),
     [
         ("source_accounts", "12345", "source_accounts"),
+        ("source_regions", "eu-west-1,Frankfurt", "source_regions"),
+        ("organization_id", "my-org", "organization_id"),
+        ("member_role_name", "a role", "member_role_name"),
         ("alert_emails", "not-an-address", "alert_emails"),
         ("alert_kinds", "Failed,Exploded", "Exploded"),
         ("log_retention_days", 31, "log_retention_days"),

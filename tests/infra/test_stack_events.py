@@ -1,4 +1,4 @@
-"""Events in: rule, archive, ingest queue with its DLQ, and the member accounts' bus."""
+"""Events in: rule, archive, ingest queue with its DLQ, and what member accounts may put."""
 
 import pytest
 
@@ -100,27 +100,42 @@ def test_ingest_reserves_as_much_concurrency_as_its_queue_may_start(synthesized,
     assert mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"] == 20
 
 
-def test_without_source_accounts_there_is_no_custom_bus(synthesized):
+def test_without_members_the_default_bus_keeps_its_policy(synthesized):
+    assert synthesized.resources("AWS::Events::EventBusPolicy") == {}
     assert synthesized.resources("AWS::Events::EventBus") == {}
 
 
-def test_source_accounts_get_a_bus_that_accepts_their_events(every_option):
-    (bus_id,) = every_option.resources("AWS::Events::EventBus")
-    policies = every_option.resources("AWS::Events::EventBusPolicy").values()
-    (statement,) = [policy["Properties"]["Statement"] for policy in policies]
-    assert statement["Action"] == "events:PutEvents"
-    principals = statement["Principal"]["AWS"]
-    assert {str(p) for p in principals} == {
+def test_members_may_put_only_sagemaker_state_changes_on_the_default_bus(every_option):
+    # Given source accounts and an organization
+    policies = {
+        policy["Properties"]["StatementId"]: policy["Properties"]
+        for policy in every_option.resources("AWS::Events::EventBusPolicy").values()
+    }
+    # Then the default bus gets a statement for each, named after the stack
+    assert set(policies) == {"JobTracker-MembersAccounts", "JobTracker-MembersOrganization"}
+    assert {p["EventBusName"] for p in policies.values()} == {"default"}
+    accounts = policies["JobTracker-MembersAccounts"]["Statement"]
+    organization = policies["JobTracker-MembersOrganization"]["Statement"]
+    assert {str(p) for p in accounts["Principal"]["AWS"]} == {
         str({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":iam::{a}:root"]]})
         for a in ("111111111111", "222222222222")
     }
-    (rule,) = rules_on(every_option, {"Ref": bus_id})
+    assert organization["Principal"] == "*"
+    assert organization["Condition"]["StringEquals"]["aws:PrincipalOrgID"] == "o-a1b2c3d4e5"
+    for statement in (accounts, organization):
+        assert statement["Effect"] == "Allow"
+        assert statement["Action"] == "events:PutEvents"
+        assert "event-bus/default" in str(statement["Resource"])
+        only = statement["Condition"]["StringEquals"]
+        assert only["events:source"] == EVENT_PATTERN["source"]
+        assert only["events:detail-type"] == EVENT_PATTERN["detail-type"]
+
+
+def test_the_one_rule_and_archive_take_members_events_too(every_option):
+    # Members forward to the default bus; nothing there filters on the event's account
+    (rule,) = rules_on(every_option, "default")
     assert rule["EventPattern"] == EVENT_PATTERN
-    assert rule["Targets"][0]["Arn"] == {
-        "Fn::GetAtt": [queue_id(every_option, "IngestQueue"), "Arn"]
-    }
-    archived = [
-        archive["Properties"]["SourceArn"]
-        for archive in every_option.resources("AWS::Events::Archive").values()
-    ]
-    assert {"Fn::GetAtt": [bus_id, "Arn"]} in archived
+    assert "account" not in rule["EventPattern"]
+    (archive,) = every_option.resources("AWS::Events::Archive").values()
+    assert "account" not in archive["Properties"]["EventPattern"]
+    assert every_option.resources("AWS::Events::EventBus") == {}

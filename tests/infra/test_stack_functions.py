@@ -9,8 +9,16 @@ from infra.reconcile import RECONCILE
 pytestmark = pytest.mark.infra
 
 SETTINGS = {"ingest": INGEST, "api": API, "reconcile": RECONCILE}
+# The writers read member accounts through their member role (tests/infra/test_stack_members.py).
+MEMBERS = {"MEMBER_ACCESS", "MEMBER_ROLE_NAME"}
 ENVIRONMENT = {
-    "ingest": {"TABLE_NAME", "ALERT_TOPIC_ARN", "ALERT_KINDS", "STORE_ENVIRONMENT_VALUES"},
+    "ingest": {
+        "TABLE_NAME",
+        "ALERT_TOPIC_ARN",
+        "ALERT_KINDS",
+        "STORE_ENVIRONMENT_VALUES",
+        *MEMBERS,
+    },
     "api": {"TABLE_NAME", "TOKEN_KEY_SECRET_ARN"},
     "reconcile": {
         "TABLE_NAME",
@@ -19,6 +27,7 @@ ENVIRONMENT = {
         "BACKFILL_DAYS",
         "ALERT_LOOKBACK_HOURS",
         "STORE_ENVIRONMENT_VALUES",
+        *MEMBERS,
     },
 }
 POWERTOOLS = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}

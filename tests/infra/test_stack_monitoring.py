@@ -77,6 +77,14 @@ def test_poison_events_and_failed_alert_publishing_alarm(synthesized):
         assert alarm["Dimensions"] == [{"Name": "service", "Value": "jobtracker"}]
 
 
+def test_member_failures_alarm_and_say_where_to_look(synthesized):
+    alarm = alarm_on(synthesized, "MemberFailures")
+    assert alarm["Namespace"] == "jobtracker"
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "jobtracker"}]
+    assert alarm["Threshold"] == 1
+    assert "source_accounts" in alarm["AlarmDescription"]
+
+
 def test_dashboard_shows_the_tracker_at_a_glance(synthesized):
     (dashboard,) = synthesized.resources("AWS::CloudWatch::Dashboard").values()
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
@@ -92,5 +100,6 @@ def test_dashboard_shows_the_tracker_at_a_glance(synthesized):
         "Errors",
         "5xx",
         "JobsReconciled",
+        "MemberFailures",
     ):
         assert shown in body, shown

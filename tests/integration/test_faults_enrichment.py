@@ -78,7 +78,7 @@ def test_a_throttled_describe_stores_the_event_pending_and_the_reconciler_heals_
     # When the reconciler runs while SageMaker still throttles, then once it answers
     reconciler = Reconciler(
         connect=lambda account, region: client,
-        home=HOME,
+        place=HOME,
         pipeline=Pipeline(
             repository=moto_ingest.module.REPOSITORY, alerter=moto_ingest.module.ALERTER
         ),

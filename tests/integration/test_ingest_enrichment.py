@@ -17,7 +17,7 @@ from jobtracker.store.alert_claims import AlertClaimRepository
 from jobtracker.store.repository import JobRepository
 
 from tests.fixtures.alert_fakes import FakePublisher
-from tests.fixtures.events import BASE_MS, event_body, home_job, lifecycle
+from tests.fixtures.events import BASE_MS, HOME, event_body, home_job, lifecycle
 from tests.fixtures.lambda_events import sqs_event
 from tests.fixtures.sagemaker import CallCounter, create_job, event_detail_of, sagemaker
 
@@ -91,7 +91,9 @@ def test_a_failed_enrichment_stores_the_event_pending_in_the_same_requests(
     # Then the event's snapshot is stored and marked, with no extra DynamoDB request
     assert result.snapshot.enrichment_pending
     assert len(ddb_calls) <= 2
-    assert [pending.job for pending in repository.pending_enrichments(10)] == [home_job("vanished")]
+    assert [pending.job for pending in repository.pending_enrichments(HOME, 10)] == [
+        home_job("vanished")
+    ]
     record = repository.get_job(home_job("vanished"))
     assert record is not None and record["failure_reason"].startswith("AlgorithmError")
     assert "EnrichmentFailures" in metrics.metric_set
@@ -116,7 +118,7 @@ def test_a_duplicate_terminal_event_is_not_described_again(
     assert len(ddb_calls) == 2
     record = repository.get_job(home_job("described-twice"))
     assert record is not None and record["billable_time_in_seconds"] == 1700
-    assert repository.pending_enrichments(10) == []
+    assert repository.pending_enrichments(HOME, 10) == []
 
 
 def test_an_older_terminal_event_after_the_description_is_not_described(

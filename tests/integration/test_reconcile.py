@@ -52,7 +52,7 @@ def make_reconciler(
 ) -> Reconciler:
     return Reconciler(
         connect=lambda account, region: client,
-        home=HOME,
+        place=HOME,
         pipeline=Pipeline(repository=repository, alerter=alerter),
         settings=ReconcileSettings(**settings),
         clock=lambda: now,
@@ -102,7 +102,7 @@ def test_first_run_backfills_the_last_backfill_days(repository: JobRepository, c
     assert record["tags"] == [{"key": "team", "value": "vision"}]
     assert repository.get_job(home_job("a-month-ago")) is not None
     assert repository.get_job(home_job("too-old")) is None
-    assert repository.load_reconcile_state().watermark_ms == NOW
+    assert repository.load_reconcile_state(HOME).watermark_ms == NOW
 
 
 def test_backfill_days_is_configurable(repository: JobRepository, client: Any) -> None:
@@ -129,7 +129,7 @@ def test_a_run_stopped_by_the_deadline_resumes_where_it_stopped(
     assert 0 < first.stored < 6
     done = [name for name in names if repository.get_job(home_job(name)) is not None]
     assert done == names[: first.stored]
-    state = repository.load_reconcile_state()
+    state = repository.load_reconcile_state(HOME)
     assert state.watermark_ms is None
     assert state.window is not None and state.window.resume_ms is not None
     # When the next run has time
@@ -139,11 +139,11 @@ def test_a_run_stopped_by_the_deadline_resumes_where_it_stopped(
     assert second.finished
     assert all(repository.get_job(home_job(name)) is not None for name in names)
     assert counter.count("DescribeTrainingJob") == 6
-    assert repository.load_reconcile_state().watermark_ms == NOW
+    assert repository.load_reconcile_state(HOME).watermark_ms == NOW
     # And a run after that, with nothing changed, describes nothing
     third = run(make_reconciler(repository, client, now=NOW + 2 * HOUR_MS, page_size=2))
     assert third.finished and third.described == 0
-    assert repository.load_reconcile_state().watermark_ms == NOW + 2 * HOUR_MS
+    assert repository.load_reconcile_state(HOME).watermark_ms == NOW + 2 * HOUR_MS
 
 
 def test_only_jobs_changed_since_the_watermark_are_described(
@@ -174,8 +174,10 @@ def test_a_pending_enrichment_is_healed(repository: JobRepository, client: Any) 
     detail = event_detail_of(described)
     detail["Tags"] = {"team": "vision"}
     ingest_pending(repository, detail)
-    assert [p.job for p in repository.pending_enrichments(10)] == [home_job("pending-job")]
-    assert raw_job_item("pending-job")["pending"] == {"S": "enrichment"}
+    assert [p.job for p in repository.pending_enrichments(HOME, 10)] == [home_job("pending-job")]
+    assert raw_job_item("pending-job")["pending"] == {
+        "S": f"enrichment#{HOME.account}#{HOME.region}"
+    }
     stored = repository.get_job(home_job("pending-job"))
     assert stored is not None and "final_metric_data_list" not in stored
     counter = CallCounter(client)
@@ -190,7 +192,7 @@ def test_a_pending_enrichment_is_healed(repository: JobRepository, client: Any) 
         "pending-job/output/model.tar.gz"
     )
     assert record["tags"] == [{"key": "team", "value": "vision"}]
-    assert repository.pending_enrichments(10) == []
+    assert repository.pending_enrichments(HOME, 10) == []
     assert "pending" not in raw_job_item("pending-job")
     assert counter.count("DescribeTrainingJob") == 1
 
@@ -209,7 +211,7 @@ def test_an_older_final_description_leaves_the_stored_job_and_ends_the_wait(
     report = run(early)
     # Then the stored job is not regressed and it stays pending, to be asked again
     assert report.stale == 1 and report.abandoned == 0
-    assert [p.job for p in repository.pending_enrichments(10)] == [home_job("drifted")]
+    assert [p.job for p in repository.pending_enrichments(HOME, 10)] == [home_job("drifted")]
     # When one runs after it has settled
     report = run(make_reconciler(repository, client, now=int(event_lmt) + HOUR_MS))
     # Then the stored job still is the newer event's and no longer waits
@@ -218,7 +220,7 @@ def test_an_older_final_description_leaves_the_stored_job_and_ends_the_wait(
     assert record is not None
     assert record["last_modified_time"] == iso_from_ms(int(event_lmt))
     assert "final_metric_data_list" not in record
-    assert repository.pending_enrichments(10) == []
+    assert repository.pending_enrichments(HOME, 10) == []
     assert job.training_job_status == "Completed"
 
 
@@ -278,14 +280,14 @@ def test_an_alert_that_failed_is_retried_by_the_next_run(
     first = run(make_reconciler(repository, client, alerter=alerter))
     # Then the run stops there, remembering the job, with the job stored
     assert first.stopped is not None and first.stopped.startswith("store or alert failed")
-    assert repository.load_reconcile_state().retry_jobs == (home_job("lost-events"),)
+    assert repository.load_reconcile_state(HOME).retry_jobs == (home_job("lost-events"),)
     assert repository.get_job(home_job("after-it")) is None
     # When the next run comes, Then it alerts and finishes the window
     second = run(make_reconciler(repository, client, now=NOW + HOUR_MS, alerter=alerter))
     assert alerter.alerted == ["lost-events"]
     assert second.finished
     assert repository.get_job(home_job("after-it")) is not None
-    assert repository.load_reconcile_state().retry_jobs == ()
+    assert repository.load_reconcile_state(HOME).retry_jobs == ()
 
 
 def test_alert_lookback_is_configurable(repository: JobRepository, client: Any) -> None:
@@ -317,7 +319,7 @@ def test_a_throttled_describe_stops_the_run_and_the_next_run_succeeds(
         repository.get_job(home_job("first")) is not None
         and repository.get_job(home_job("second")) is None
     )
-    state = repository.load_reconcile_state()
+    state = repository.load_reconcile_state(HOME)
     assert state.watermark_ms is None and state.window is not None
     assert state.window.resume_ms == first["CreationTime"]
     # When SageMaker answers the next run
@@ -341,7 +343,7 @@ def test_a_throttled_describe_stops_the_run_and_the_next_run_succeeds(
     assert report.finished and report.described == 1
     record = repository.get_job(home_job("second"))
     assert record is not None and record["billable_time_in_seconds"] == 240
-    assert repository.load_reconcile_state().watermark_ms == NOW
+    assert repository.load_reconcile_state(HOME).watermark_ms == NOW
 
 
 def test_a_throttled_pending_describe_keeps_it_pending(repository: JobRepository) -> None:
@@ -352,7 +354,7 @@ def test_a_throttled_pending_describe_keeps_it_pending(repository: JobRepository
         stub.add_client_error("describe_training_job", service_error_code="ThrottlingException")
         report = run(make_reconciler(repository, client))
     assert report.stopped == "throttled"
-    assert [p.job for p in repository.pending_enrichments(10)] == [home_job("waiting")]
+    assert [p.job for p in repository.pending_enrichments(HOME, 10)] == [home_job("waiting")]
 
 
 def test_a_job_sagemaker_does_not_know_stops_waiting_once_settled(
@@ -362,19 +364,22 @@ def test_a_job_sagemaker_does_not_know_stops_waiting_once_settled(
     ingest_pending(repository, detail)
     report = run(make_reconciler(repository, client))
     assert report.abandoned == 1
-    assert repository.pending_enrichments(10) == []
+    assert repository.pending_enrichments(HOME, 10) == []
     assert repository.get_job(home_job("unknown-to-sagemaker")) is not None
 
 
 def test_a_concurrent_run_does_not_move_the_watermark_back(repository: JobRepository) -> None:
     # Given two runs that loaded the same state
-    loaded = repository.load_reconcile_state()
-    saved = repository.save_reconcile_state(ReconcileState(watermark_ms=NOW, revision=0))
+    loaded = repository.load_reconcile_state(HOME)
+    saved = repository.save_reconcile_state(HOME, ReconcileState(watermark_ms=NOW, revision=0))
     assert saved is not None and saved.revision == 1
     # When the slower one saves over it, Then it is refused
-    assert repository.save_reconcile_state(ReconcileState(watermark_ms=NOW - 1, revision=0)) is None
+    assert (
+        repository.save_reconcile_state(HOME, ReconcileState(watermark_ms=NOW - 1, revision=0))
+        is None
+    )
     assert loaded.revision == 0
-    assert repository.load_reconcile_state().watermark_ms == NOW
+    assert repository.load_reconcile_state(HOME).watermark_ms == NOW
 
 
 def summary(detail: dict[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ def test_a_failure_whose_events_were_lost_alerts_once(moto_ingest: IngestStack) 
     create_job(client, "old-failure", created_ms=now - 3 * DAY_MS, status="Failed")
     pipeline = moto_ingest.module.PIPELINE
     assert pipeline.alerter is not None
-    reconciler = Reconciler(connect=lambda account, region: client, pipeline=pipeline, home=HOME)
+    reconciler = Reconciler(connect=lambda account, region: client, pipeline=pipeline, place=HOME)
     # When the reconciler runs, twice
     for _ in range(2):
         reconciler.run(CountdownContext(remaining_ms=900_000).get_remaining_time_in_millis)

@@ -72,7 +72,7 @@ def test_any_interleaving_ends_complete(aws: None, operations: list[tuple[str, i
     def reconcile(working: bool) -> None:
         reconciler = Reconciler(
             connect=lambda account, region: client if working else Throttled(),
-            home=HOME,
+            place=HOME,
             pipeline=Pipeline(repository=repository),
             clock=lambda: BASE_MS + DAY_MS,
         )
@@ -92,4 +92,4 @@ def test_any_interleaving_ends_complete(aws: None, operations: list[tuple[str, i
     reconcile(True)
     # Then the job is stored exactly as SageMaker describes it, and nothing is pending
     assert repository.get_job(home_job(name)) == describe_job(client, home_job(name)).record
-    assert repository.pending_enrichments(10) == []
+    assert repository.pending_enrichments(HOME, 10) == []

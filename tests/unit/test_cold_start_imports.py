@@ -26,6 +26,10 @@ ENV = {
     "TABLE_NAME": "jobtracker-jobs",
     "HOME_ACCOUNT": "123456789012",
     "HOME_REGION": "us-east-1",
+    # As deployed: members read through their role (the STS client is made on first use).
+    "MEMBER_ACCESS": "assume-role",
+    "MEMBER_ROLE_NAME": "jobtracker-reader",
+    "MEMBER_PLACES": "111111111111:us-east-1",
     "ALERT_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:jobtracker-alerts",
     "TOKEN_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-AbCdEf",
 }

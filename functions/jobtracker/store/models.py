@@ -42,7 +42,16 @@ TUNING_JOB_INDEX = "by-tuning-job"
 PENDING_INDEX = "by-pending"
 # The value of `pending` on a job whose terminal snapshot still waits for
 # DescribeTrainingJob; absent otherwise, so the pending index holds only those jobs.
+# One value per account and region: the reconciler heals each place's from its own
+# partition, so a member whose role is denied, with any number of jobs waiting, never
+# crowds out another's.
 PENDING_ENRICHMENT = "enrichment"
+
+
+def pending_enrichment(account: str, region: str) -> str:
+    return f"{PENDING_ENRICHMENT}#{account}#{region}"
+
+
 # Name prefix search: partition = the name's first character (one of 62), sort = the name
 # (then account and region: name_sk).
 NAME_INDEX = "by-name"
@@ -147,7 +156,7 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         training_time_in_seconds = NumberAttribute(null=True)
         tuning_job_arn = UnicodeAttribute(null=True)
         managed_spot = BooleanAttribute(null=True)
-        pending = UnicodeAttribute(null=True)  # PENDING_ENRICHMENT or absent
+        pending = UnicodeAttribute(null=True)  # pending_enrichment(...) or absent
         summary = UnicodeAttribute(null=True)  # the listing's JSON (keys.pack_summary)
         # What the transition items and daily aggregates reflect (see repository).
         applied_key = UnicodeAttribute(null=True)
@@ -207,7 +216,8 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         message_id = UnicodeAttribute(null=True)
 
     class ReconcileStateItem(Model):
-        """PK=RECONCILE, SK=WATERMARK: how far the reconciler has listed SageMaker's jobs.
+        """PK=RECONCILE, SK=WATERMARK#<account>#<region>: how far the reconciler has listed
+        SageMaker's jobs in one account and region.
 
         `watermark_ms`: every job modified before it has been reconciled. While a window
         is being worked through, `window_*` hold it and `window_resume_ms` the creation

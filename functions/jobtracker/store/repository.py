@@ -37,7 +37,7 @@ from pynamodb.transactions import TransactWrite
 from jobtracker.aggregates import Contribution, counter_deltas
 from jobtracker.errors import MalformedEvent
 from jobtracker.numbers import fits_dynamodb
-from jobtracker.record import STATUS_RANK, JobIdentity, JobSnapshot, Transition
+from jobtracker.record import STATUS_RANK, JobIdentity, JobSnapshot, Place, Transition
 from jobtracker.store.keys import (
     JOB_SK,
     compress_record,
@@ -52,7 +52,7 @@ from jobtracker.store.keys import (
 )
 from jobtracker.store.keys import TRANSITION_PREFIX as TRANSITION_PREFIX  # re-exported
 from jobtracker.store.keys import decompress_record as decompress_record  # re-exported
-from jobtracker.store.models import PENDING_ENRICHMENT, Models, define_models
+from jobtracker.store.models import Models, define_models, pending_enrichment
 from jobtracker.store.reads import JobReads
 from jobtracker.timestamps import iso_from_ms, to_epoch_ms
 
@@ -65,6 +65,10 @@ _TRANSITIONS_PER_TRANSACTION = 97
 _CONFLICT_RETRIES = 4
 RECONCILE_PK = "RECONCILE"
 WATERMARK_SK = "WATERMARK"
+
+
+def watermark_sk(place: Place) -> str:
+    return f"{WATERMARK_SK}#{place.account}#{place.region}"
 
 
 class StoreOutcome(Enum):
@@ -286,8 +290,9 @@ class JobRepository(JobReads):
             )
         return found
 
-    def pending_enrichments(self, limit: int) -> list[PendingJob]:
-        """Jobs whose terminal snapshot still waits for DescribeTrainingJob (sparse index)."""
+    def pending_enrichments(self, place: Place, limit: int) -> list[PendingJob]:
+        """The jobs of `place` whose terminal snapshot still waits for DescribeTrainingJob
+        (the sparse index, that place's partition)."""
         job = self.models.job
         return [
             PendingJob(
@@ -295,7 +300,9 @@ class JobRepository(JobReads):
                 order_key=item.order_key,
                 last_modified_ms=to_epoch_ms(item.last_modified_time, "last_modified_time"),
             )
-            for item in job.by_pending.query(PENDING_ENRICHMENT, limit=limit)
+            for item in job.by_pending.query(
+                pending_enrichment(place.account, place.region), limit=limit
+            )
         ]
 
     def abandon_enrichment(self, pending: PendingJob) -> bool:
@@ -314,10 +321,11 @@ class JobRepository(JobReads):
             raise
         return True
 
-    def load_reconcile_state(self) -> ReconcileState:
+    def load_reconcile_state(self, place: Place) -> ReconcileState:
+        """The reconciler's progress in `place` (each account and region has its own)."""
         state = self.models.reconcile_state
         try:
-            item = state.get(RECONCILE_PK, WATERMARK_SK, consistent_read=True)
+            item = state.get(RECONCILE_PK, watermark_sk(place), consistent_read=True)
         except DoesNotExist:
             return ReconcileState()
         window = None
@@ -334,7 +342,7 @@ class JobRepository(JobReads):
             revision=int(item.revision),
         )
 
-    def save_reconcile_state(self, state: ReconcileState) -> ReconcileState | None:
+    def save_reconcile_state(self, place: Place, state: ReconcileState) -> ReconcileState | None:
         """Save `state` as the next revision of the one it was made from.
 
         Returns the saved state, or None if another run saved meanwhile (its progress
@@ -344,7 +352,7 @@ class JobRepository(JobReads):
         window = state.window
         item = model(
             RECONCILE_PK,
-            WATERMARK_SK,
+            watermark_sk(place),
             revision=state.revision + 1,
             watermark_ms=state.watermark_ms,
             window_since_ms=None if window is None else window.since_ms,
@@ -429,7 +437,11 @@ def job_attributes(snapshot: JobSnapshot) -> dict[str, Any]:
         "tuning_job_arn": _text(record.get("tuning_job_arn")),
         "managed_spot": record.get("enable_managed_spot_training") is True or None,
         # Rides on the job's own write: stored with the snapshot, removed by the next one.
-        "pending": PENDING_ENRICHMENT if snapshot.enrichment_pending else None,
+        "pending": (
+            pending_enrichment(identity.account, identity.region)
+            if snapshot.enrichment_pending
+            else None
+        ),
     }
     attributes["summary"] = pack_summary(attributes)
     return attributes
