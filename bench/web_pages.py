@@ -16,6 +16,7 @@ import argparse
 import json
 import statistics
 import sys
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -43,13 +44,17 @@ def first_paints(url: str, runs: int) -> dict[str, float]:
 
 def screenshots(url: str, folder: Path) -> list[Path]:
     failed = _get(f"{url}/jobs?status=Failed&limit=1")["items"]
-    name = failed[0]["training_job_name"] if failed else _get(f"{url}/jobs?limit=1")["items"][0]
+    job = failed[0] if failed else _get(f"{url}/jobs?limit=1")["items"][0]
+    # A job is its account, region and name: a member's job is not found by name alone.
+    place = urllib.parse.urlencode(
+        {"name": job["training_job_name"], "account": job["account"], "region": job["region"]}
+    )
     written = []
     with chromium(LAPTOP) as browser:
         page = browser.new_page()
         for file, path, ready, full in (
             ("web-jobs.png", "/", "#jobs tbody tr", False),
-            ("web-job.png", f"/job.html?name={name}", "svg.timeline", True),
+            ("web-job.png", f"/job.html?{place}", "svg.timeline", True),
             ("web-stats.png", "/stats.html", "svg#hours", True),
         ):
             page.goto(f"{url}{path}")
