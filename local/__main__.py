@@ -9,7 +9,6 @@ SIGTERM) stops everything.
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import secrets
 import signal
@@ -316,9 +315,7 @@ def _replay_demo(
             if stopping.wait(0.05):
                 return False
         chunk = stream.details[start : start + demo.PUT_EVENTS_CHUNK]
-        home = [d for d in chunk if demo.place_of(d) == (demo.ACCOUNT, resources.region)]
-        put += demo.put_events(events, home)
-        put += _forward(sqs, resources.queue_url, [d for d in chunk if d not in home])
+        put += demo.deliver(events, sqs, resources.queue_url, resources.region, chunk)
         if time.monotonic() - last_report > PROGRESS_EVERY_SECONDS:
             say(f"demo: {put}/{total} events put, {ingest_log.received} ingested")
             last_report = time.monotonic()
@@ -331,19 +328,6 @@ def _replay_demo(
     places = {(spec.account, spec.region) for spec in stream.specs}
     say(f"demo: jobs in {len({a for a, _ in places})} accounts, {len(places)} account-regions")
     return True
-
-
-def _forward(sqs: Any, queue_url: str, details: list[dict[str, Any]]) -> int:
-    """Member accounts' events, onto the ingest queue as the tracker's bus delivers them."""
-    if details:
-        sqs.send_message_batch(
-            QueueUrl=queue_url,
-            Entries=[
-                {"Id": str(number), "MessageBody": json.dumps(demo.forwarded_event(detail))}
-                for number, detail in enumerate(details)
-            ],
-        )
-    return len(details)
 
 
 def _queue_depth(sqs: Any, url: str) -> int:

@@ -499,6 +499,26 @@ def put_events(events_client: Any, details: Iterable[Any]) -> int:
     return count
 
 
+def deliver(
+    events_client: Any, sqs: Any, queue_url: str, region: str, details: Iterable[Any]
+) -> int:
+    """Each event as the tracker receives it: the tracker's own account's through PutEvents
+    (the rule and the queue), a member's onto the ingest queue as the tracker's bus
+    delivers a forwarded event. Returns how many were delivered."""
+    details = list(details)
+    home = [detail for detail in details if place_of(detail) == (ACCOUNT, region)]
+    members = [detail for detail in details if place_of(detail) != (ACCOUNT, region)]
+    for chunk in _chunks(members, PUT_EVENTS_CHUNK):
+        sqs.send_message_batch(
+            QueueUrl=queue_url,
+            Entries=[
+                {"Id": str(number), "MessageBody": json.dumps(forwarded_event(detail))}
+                for number, detail in enumerate(chunk)
+            ],
+        )
+    return put_events(events_client, home) + len(members)
+
+
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

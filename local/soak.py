@@ -29,14 +29,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobtracker.alerts.kinds import AlertKind, kind_of, parse_kinds
-from jobtracker.record import JobSnapshot
+from jobtracker.record import JobSnapshot, identity_from_arn
 from jobtracker.store.repository import TableConfig
 
 from local import console, demo
 from local.__main__ import Settings, _queue_depth, start
 from local.console import say
 from local.emulator import client
-from tests.fixtures.delivery import TableContents, expected_jobs, mismatches
+from tests.fixtures.delivery import TableContents, expected_jobs, job_key, mismatches
 
 DEFAULT_EVENTS = 10_000
 EVENTS_PER_JOB = 6.6  # after trimming the demo's lifecycles to the count asked for
@@ -103,7 +103,8 @@ def run_soak(events: int, seed: int = 7) -> SoakReport:
         for offset in range(0, len(details), demo.PUT_EVENTS_CHUNK):
             while _queue_depth(sqs, resources.queue_url) > QUEUE_HIGH_WATER:
                 time.sleep(0.02)
-            demo.put_events(events_client, details[offset : offset + demo.PUT_EVENTS_CHUNK])
+            chunk = details[offset : offset + demo.PUT_EVENTS_CHUNK]
+            demo.deliver(events_client, sqs, resources.queue_url, resources.region, chunk)
             if offset and offset % 1_000 == 0:
                 say(f"soak: {offset} put, {running.ingest_log.received} ingested")
         _wait_drained(sqs, resources.queue_url)
@@ -131,7 +132,8 @@ def published_alerts(sqs: Any, queue_url: str) -> Counter[tuple[str, str]]:
     ).get("Messages", []):
         for message in messages:
             body = json.loads(json.loads(message["Body"])["Message"])
-            alerts[(body["training_job_name"], body["alert_kind"])] += 1
+            job = identity_from_arn(body["training_job_arn"], body["training_job_name"])
+            alerts[(job_key(job), body["alert_kind"])] += 1
     return alerts
 
 
