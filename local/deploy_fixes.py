@@ -39,7 +39,7 @@ bucket. Upstream moto, on that path:
   no input transformer (AWS delivers the whole event; the deployed rule has none).
 
 Each fix keeps moto's own code and adds only what is missing. `install` refuses another
-moto version: check each point against it, then update MOTO_VERSION.
+moto version: check each point against it, then update local/moto_fixes.MOTO_VERSION.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ import logging
 from typing import Any
 from urllib.parse import urlparse
 
-import moto
 import moto.cloudformation.models as cloudformation_models
 import moto.cloudformation.parsing as cloudformation_parsing
 import moto.cloudformation.responses as cloudformation_responses
@@ -63,9 +62,10 @@ from moto.events.models import Archive, EventBus, EventsBackend, Rule
 from moto.events.utils import EventTemplateParser
 from moto.sqs.models import Queue
 
-from local import deploy_models  # noqa: F401  (registers the models moto lacks)
-
-MOTO_VERSION = "5.2.5"
+from local import (
+    deploy_models,  # noqa: F401  (registers the models moto lacks)
+    moto_fixes,
+)
 
 _ORIGINAL: dict[str, Any] = {
     "get_stack_from_s3_url": get_stack_from_s3_url,
@@ -223,11 +223,7 @@ def _parse_ssm_parameter(self: Any, value: str, value_type: str) -> Any:
 
 def install() -> None:
     """Apply the fixes to moto in this process (idempotent)."""
-    if moto.__version__ != MOTO_VERSION:
-        raise RuntimeError(
-            f"local/deploy_fixes.py was written for moto {MOTO_VERSION}, not "
-            f"{moto.__version__}: check each fix against it, then update MOTO_VERSION"
-        )
+    moto_fixes.require_written_for("local/deploy_fixes.py")
     cloudformation_models.get_stack_from_s3_url = _stack_from_s3_url  # type: ignore[assignment]
     cloudformation_responses.get_stack_from_s3_url = _stack_from_s3_url  # type: ignore[assignment]
     CloudFormationBackend.execute_change_set = _execute_change_set  # type: ignore[method-assign]

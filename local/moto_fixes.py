@@ -11,8 +11,11 @@ stringifies each element of a list and then the list, so each level of nesting e
 the level below once more and the text doubles: an 81-byte detail of 40 nested lists
 (`"["*40 + "]"*40`) grows towards 2^40 bytes until the process, and with it the worker
 and the API, is killed. EventBridge delivers the detail as it came (JSON); so does the
-fix, in linear time. It is installed only on the moto it was written for (MOTO_VERSION;
-a test says when the installed one differs, so an upgrade is checked again).
+fix, in linear time.
+
+Each fix reaches into moto's internals, so `install` refuses any moto but the one they
+were written for (MOTO_VERSION), with a message that says what to do: an upgrade is
+checked against every fix before it is used.
 """
 
 from __future__ import annotations
@@ -107,12 +110,21 @@ def _stringify(result: Any) -> Any:
     return result
 
 
+def require_written_for(module: str) -> None:
+    """Stop at start, saying why, on a moto that `module`'s fixes were not written for."""
+    if moto.__version__ != MOTO_VERSION:
+        raise RuntimeError(
+            f"{module} was written for moto {MOTO_VERSION}, not {moto.__version__}: "
+            "check each fix against it, then update MOTO_VERSION"
+        )
+
+
 def install() -> None:
     """Apply the fixes to moto in this process (idempotent)."""
+    require_written_for("local/moto_fixes.py")
     dynamodb_models.copy = _copy_module()  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
-    if moto.__version__ == MOTO_VERSION:
-        EventTemplateParser._stringify = staticmethod(_stringify)  # type: ignore[method-assign,assignment]
+    EventTemplateParser._stringify = staticmethod(_stringify)  # type: ignore[method-assign,assignment]
 
 
 def uninstall() -> None:

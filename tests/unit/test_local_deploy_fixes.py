@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import moto
 import pytest
 from moto import mock_aws
 
@@ -104,6 +105,6 @@ def test_a_change_set_is_found_in_its_own_stack_only(aws):
 
 
 def test_the_fixes_refuse_a_moto_they_were_not_checked_against(monkeypatch):
-    monkeypatch.setattr(deploy_fixes.moto, "__version__", "9.9.9")
+    monkeypatch.setattr(moto, "__version__", "9.9.9")
     with pytest.raises(RuntimeError, match=r"written for moto 5\.2\.5"):
         deploy_fixes.install()

@@ -101,6 +101,16 @@ def test_the_fixes_are_for_the_installed_moto() -> None:
     assert moto.__version__ == moto_fixes.MOTO_VERSION
 
 
+def test_the_local_stack_refuses_a_moto_its_fixes_were_not_written_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(moto_fixes.moto, "__version__", "9.9.9")
+    with pytest.raises(
+        RuntimeError, match=r"moto_fixes\.py was written for moto 5\.2\.5, not 9\.9\.9"
+    ):
+        moto_fixes.install()
+
+
 @pytest.fixture
 def events_to_queue() -> Iterator[tuple[Any, Any, str]]:
     """A rule on the default bus sending every aws.sagemaker event to a queue."""
