@@ -17,9 +17,9 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # A region only where nothing real is reached; deploy and synth take the one of the
 # user's AWS profile (or AWS_REGION), as the AWS CLI would.
-test unit local soak bench: export AWS_DEFAULT_REGION ?= us-east-1
+test check unit local soak bench: export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: install test lint unit local soak bench synth deploy rehearse clean
+.PHONY: install test check lint unit local soak bench synth deploy rehearse clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -61,6 +61,11 @@ test: lint $(CHROMIUM)
 
 unit: install
 	$(BIN)/pytest tests/unit
+
+# The developer's loop: lint, types, unit and integration tests (no browser, no local
+# stack, no deploy rehearsal); `make test` runs everything.
+check: lint
+	$(BIN)/pytest tests/unit tests/integration
 
 local: install
 	$(BIN)/python -m local
