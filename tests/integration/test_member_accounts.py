@@ -33,7 +33,7 @@ from jobtracker.store.repository import JobRepository
 
 from tests.fixtures.events import HOME, event_body
 from tests.fixtures.lambda_events import LambdaContext, sqs_event
-from tests.fixtures.sagemaker import event_detail_of
+from tests.fixtures.sagemaker import create_plain_job, event_detail_of
 
 REGION = HOME.region
 MEMBER = Place("111111111111", REGION)
@@ -61,17 +61,7 @@ def sagemaker_of(place: Place) -> Any:
 
 def create_job(place: Place, name: str) -> dict[str, Any]:
     """A Completed job (moto ends them at once) whose artifacts name its account."""
-    client = sagemaker_of(place)
-    client.create_training_job(
-        TrainingJobName=name,
-        AlgorithmSpecification={"TrainingImage": "image:1", "TrainingInputMode": "File"},
-        RoleArn=f"arn:aws:iam::{place.account}:role/SageMakerRole",
-        OutputDataConfig={"S3OutputPath": f"s3://models-{place.account}/"},
-        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        StoppingCondition={"MaxRuntimeInSeconds": 3600},
-    )
-    described: dict[str, Any] = client.describe_training_job(TrainingJobName=name)
-    return described
+    return create_plain_job(sagemaker_of(place), name, place.account)
 
 
 def event_of(place: Place, described: dict[str, Any]) -> SQSRecord:

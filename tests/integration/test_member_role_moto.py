@@ -16,6 +16,8 @@ import pytest
 from botocore.exceptions import ClientError
 from jobtracker.member_role import MemberRoleClients
 
+from tests.fixtures.sagemaker import create_plain_job
+
 REGION = "us-east-1"
 MEMBER = "111111111111"
 OTHER_MEMBER = "222222222222"
@@ -38,17 +40,6 @@ def client_of(account: str | None) -> Any:
     )
 
 
-def create_job(client: Any, name: str, account: str) -> None:
-    client.create_training_job(
-        TrainingJobName=name,
-        AlgorithmSpecification={"TrainingImage": "image:1", "TrainingInputMode": "File"},
-        RoleArn=f"arn:aws:iam::{account}:role/SageMakerRole",
-        OutputDataConfig={"S3OutputPath": f"s3://models-{account}/"},
-        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        StoppingCondition={"MaxRuntimeInSeconds": 3600},
-    )
-
-
 def arn_account(client: Any, name: str) -> str:
     return str(client.describe_training_job(TrainingJobName=name)["TrainingJobArn"].split(":")[4])
 
@@ -58,10 +49,10 @@ def test_each_member_client_reads_its_own_accounts_jobs():
     # Given the same job name in the tracker's account and in two members, and a job
     # only the first member has
     home = client_of(None)
-    create_job(home, "same-name", "123456789012")
+    create_plain_job(home, "same-name", "123456789012")
     for account in (MEMBER, OTHER_MEMBER):
-        create_job(client_of(account), "same-name", account)
-    create_job(client_of(MEMBER), "member-only", MEMBER)
+        create_plain_job(client_of(account), "same-name", account)
+    create_plain_job(client_of(MEMBER), "member-only", MEMBER)
     # When the tracker reads them through each member's role
     clients = MemberRoleClients("jobtracker-reader", "aws")
     member, other = clients(MEMBER, REGION), clients(OTHER_MEMBER, REGION)
