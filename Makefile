@@ -63,7 +63,7 @@ unit: install
 	$(BIN)/pytest tests/unit
 
 # The developer's loop: lint, types, unit and integration tests (no browser, no local
-# stack, no deploy rehearsal); `make test` runs everything.
+# stack, no deploy rehearsal: about half of `make test`'s time); `make test` runs everything.
 check: lint
 	$(BIN)/pytest tests/unit tests/integration
 
