@@ -104,12 +104,13 @@ def run_naive(stream: Stream, endpoint_url: str) -> IngestRun:
 def check_final_states(stream: Stream) -> int:
     """Every job ends as its newest snapshot says, whatever the delivery order."""
     from jobtracker.config import table_config
-    from jobtracker.store.repository import JobRepository
+    from jobtracker.store.reads import JobReads
 
-    repository = JobRepository(table_config())
+    table = table_config()
+    reads = JobReads.for_table(table.table_name, table.region, table.endpoint_url)
     wrong = 0
     for name, snapshots in stream.jobs.items():
-        record = repository.get_job(home_job(name)) or {}
+        record = reads.get_job(home_job(name)) or {}
         newest = snapshots[-1]
         wrong += (record.get("training_job_status"), record.get("secondary_status")) != (
             newest["TrainingJobStatus"],

@@ -18,7 +18,7 @@ from typing import Any
 from jobtracker.aggregates import Contribution, counter_deltas
 from jobtracker.record import JobIdentity, normalise_training_job
 from jobtracker.store import repository
-from jobtracker.store.keys import job_pk, stats_day_sk, stats_pk
+from jobtracker.store.keys import JOB_SK, job_pk, stats_day_sk, stats_pk
 from jobtracker.store.models import Models
 from jobtracker.timestamps import iso_from_ms
 
@@ -131,9 +131,7 @@ def load(models: Models, jobs: list[LoadedJob], report: Callable[[str], None]) -
     days: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     with job_model.batch_write() as batch:
         for count, job in enumerate(jobs, 1):
-            batch.save(
-                job_model(job_pk(job.identity), repository.JOB_SK, **job.attributes, **job.applied)
-            )
+            batch.save(job_model(job_pk(job.identity), JOB_SK, **job.attributes, **job.applied))
             for partition in (stats_pk(job.identity.account), stats_pk(None)):
                 for name, value in job.counters.items():
                     days[partition, job.day][name] += value

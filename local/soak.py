@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobtracker.alerts.kinds import AlertKind, kind_of, parse_kinds
+from jobtracker.config import TableConfig
 from jobtracker.record import JobSnapshot, identity_from_arn
-from jobtracker.store.repository import TableConfig
 
 from local import console, demo
 from local.__main__ import Settings, _queue_depth, start

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind, parse_kinds
 from jobtracker.record import ACCOUNT, REGION, Place
 from jobtracker.redaction import REDACT, Redaction
-from jobtracker.store.repository import TableConfig
 
 # A standard topic: a FIFO one would need a message group and cannot reach email.
 _TOPIC_ARN = re.compile(r"^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
@@ -28,6 +27,15 @@ def _required(env: Mapping[str, str], name: str) -> str:
     if not value:
         raise ConfigError(f"environment variable {name} is required")
     return value
+
+
+@dataclass(frozen=True)
+class TableConfig:
+    """Where the jobs table is: its name, and the region and endpoint to reach it by."""
+
+    table_name: str
+    region: str | None = None
+    endpoint_url: str | None = None
 
 
 def table_config(env: Mapping[str, str] | None = None) -> TableConfig:

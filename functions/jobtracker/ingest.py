@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from jobtracker.errors import MalformedEvent
+from jobtracker.outcomes import StoreOutcome
 from jobtracker.record import JobSnapshot, normalise_training_job
 from jobtracker.redaction import REDACT, Redaction
-from jobtracker.store.repository import JobRepository, StoreOutcome
+from jobtracker.store.repository import JobRepository
 
 SOURCE = "aws.sagemaker"
 DETAIL_TYPE = "SageMaker Training Job State Change"

@@ -14,12 +14,13 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from jobtracker.errors import MalformedEvent
 from jobtracker.ingest import Pipeline
 from jobtracker.observability import logger
+from jobtracker.outcomes import StoreOutcome
 from jobtracker.record import TERMINAL_RANK, JobIdentity, JobSnapshot, Place
 from jobtracker.redaction import REDACT, Redaction
 from jobtracker.sagemaker import (
@@ -32,13 +33,11 @@ from jobtracker.sagemaker import (
     describe_job,
     list_changed_jobs,
 )
-from jobtracker.store.repository import (
-    JobRepository,
-    PendingJob,
+from jobtracker.store.reads import JobReads, PendingJob, StoredVersion
+from jobtracker.store.reconcile_state import (
     ReconcileState,
+    ReconcileStateRepository,
     ReconcileWindow,
-    StoredVersion,
-    StoreOutcome,
 )
 from jobtracker.timestamps import iso_from_ms, to_epoch_ms
 
@@ -79,10 +78,9 @@ class ReconcileReport:
     finished: bool = False
     stopped: str | None = None
     watermark: str | None = None
-    alerted_jobs: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in dataclasses.asdict(self).items() if k != "alerted_jobs"}
+        return dataclasses.asdict(self)
 
 
 class _Stop(Exception):
@@ -132,7 +130,9 @@ class Reconciler:
     jobtracker.reconcile_walk runs one per place), with that place's own watermark,
     window, retries and pending enrichments. `connect(account, region)` gives the
     SageMaker client of the place, at the first run, not at import: loading SageMaker's
-    service model costs as much as importing boto3.
+    service model costs as much as importing boto3. It writes jobs through `pipeline`
+    (and its repository), reads them through `reads`, and keeps its progress in
+    `progress`; both default to the pipeline repository's table.
     """
 
     def __init__(
@@ -142,10 +142,14 @@ class Reconciler:
         place: Place,
         settings: ReconcileSettings | None = None,
         clock: Callable[[], int] = epoch_ms,
+        reads: JobReads | None = None,
+        progress: ReconcileStateRepository | None = None,
     ) -> None:
         self.connect = connect
         self.place = place
-        self.repository: JobRepository = pipeline.repository
+        self.repository = pipeline.repository
+        self.reads = reads or JobReads(pipeline.repository.models)
+        self.progress = progress or ReconcileStateRepository(pipeline.repository.models)
         # The reconciler has just described the job: enriching would describe it again.
         self._alerting = dataclasses.replace(pipeline, enricher=None)
         # Old news stays quiet: jobs that ended before the lookback store without alerts.
@@ -156,7 +160,7 @@ class Reconciler:
     def run(self, remaining_ms: Callable[[], int]) -> ReconcileReport:
         report = ReconcileReport()
         now = self.clock()
-        state = self.repository.load_reconcile_state(self.place)
+        state = self.progress.load(self.place)
         window = state.window or self._new_window(state.watermark_ms, now)
         run = _Run(self, report, remaining_ms, now, state, window)
         try:
@@ -178,7 +182,7 @@ class Reconciler:
     def saved_watermark_ms(self) -> int | None:
         """How far this place has been reconciled (None: never); the walk starts with the
         places most behind."""
-        return self.repository.load_reconcile_state(self.place).watermark_ms
+        return self.progress.load(self.place).watermark_ms
 
     def _new_window(self, watermark_ms: int | None, now: int) -> ReconcileWindow:
         if watermark_ms is None:
@@ -228,9 +232,7 @@ class _Run:
     # -- pending enrichments ----------------------------------------------------------
 
     def heal_pending(self) -> None:
-        pending_jobs = self.r.repository.pending_enrichments(
-            self.r.place, self.settings.pending_per_run
-        )
+        pending_jobs = self.r.reads.pending_enrichments(self.r.place, self.settings.pending_per_run)
         for pending in pending_jobs:
             if pending.job in self.described:
                 continue
@@ -294,7 +296,7 @@ class _Run:
     def work_through_page(self, page: list[ListedJob]) -> None:
         """Reconcile a page's jobs in order, moving the window past each one done."""
         self.report.listed += len(page)
-        stored = self.r.repository.stored_versions(job.job for job in page)
+        stored = self.r.reads.stored_versions(job.job for job in page)
         for listed in page:
             if listed.job not in self.described and is_changed(listed, stored.get(listed.job)):
                 self.check_time()
@@ -343,9 +345,7 @@ class _Run:
             self.report.quiet += quiet
         else:
             self.report.stale += 1
-        if result.alerts:
-            self.report.alerts += len(result.alerts)
-            self.report.alerted_jobs.append(snapshot.name)
+        self.report.alerts += len(result.alerts)
         logger.info(
             "reconciled",
             extra={
@@ -370,7 +370,7 @@ class _Run:
 
     def save(self, state: ReconcileState) -> None:
         """Save `state` as the revision after the one this run loaded or last saved."""
-        saved = self.r.repository.save_reconcile_state(
+        saved = self.r.progress.save(
             self.r.place, dataclasses.replace(state, revision=self.saved.revision)
         )
         if saved is None:

@@ -50,7 +50,6 @@ class WalkReport:
         for place, report in self.places.items():
             for name in _COUNTS:
                 setattr(total, name, getattr(total, name) + getattr(report, name))
-            total.alerted_jobs += report.alerted_jobs
             total.finished = total.finished and report.finished
             if report.stopped:
                 stopped.append(f"{label(place)}: {report.stopped}")

@@ -30,10 +30,6 @@ def iso_from_ms(millis: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis % 1000:03d}Z"
 
 
-def normalise_timestamp(value: object, field: str = "timestamp") -> str:
-    return iso_from_ms(to_epoch_ms(value, field))
-
-
 def _parse(value: object, field: str) -> int:
     if isinstance(value, bool):
         raise MalformedEvent(f"{field}: a boolean is not a timestamp")

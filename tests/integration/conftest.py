@@ -5,7 +5,10 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from jobtracker.store.repository import JobRepository, TableConfig
+from jobtracker.config import TableConfig
+from jobtracker.store.reads import JobReads
+from jobtracker.store.reconcile_state import ReconcileStateRepository
+from jobtracker.store.repository import JobRepository
 from moto import mock_aws
 
 from tests.fixtures.aws import create_table
@@ -28,6 +31,18 @@ def table(aws: None) -> str:
 @pytest.fixture
 def repository(table: str) -> JobRepository:
     return JobRepository(TableConfig(table_name=table, region=os.environ["AWS_REGION"]))
+
+
+@pytest.fixture
+def reads(repository: JobRepository) -> JobReads:
+    """What the api reads, over the repository's table."""
+    return JobReads(repository.models)
+
+
+@pytest.fixture
+def progress(repository: JobRepository) -> ReconcileStateRepository:
+    """The reconciler's progress items, in the repository's table."""
+    return ReconcileStateRepository(repository.models)
 
 
 @pytest.fixture

@@ -7,15 +7,17 @@ from typing import Any
 
 import pytest
 from jobtracker.alerts.kinds import AlertKind
+from jobtracker.config import TableConfig
 from jobtracker.record import JobIdentity, normalise_training_job
 from jobtracker.store.alert_claims import AlertClaimRepository, ClaimOutcome
-from jobtracker.store.repository import JobRepository, TableConfig
+from jobtracker.store.repository import JobRepository
 from moto import mock_aws
 from pynamodb.connection.base import Connection
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
 from tests.fixtures.aws import REGION, TABLE_NAME, clients, create_table
 from tests.fixtures.events import ACCOUNT, BASE_MS, lifecycle
+from tests.fixtures.table import stored_claim
 
 LEASE = 60_000
 NAME = JobIdentity(ACCOUNT, REGION, "job-claims")
@@ -37,7 +39,7 @@ def claims() -> Iterator[AlertClaimRepository]:
 def test_only_the_stored_outcome_can_be_claimed(claims: AlertClaimRepository):
     refused = claims.claim(NAME, AlertKind.MAX_RUNTIME_EXCEEDED, "k", BASE_MS, LEASE)
     assert refused.outcome is ClaimOutcome.NOT_STORED_OUTCOME
-    assert claims.get(NAME, AlertKind.MAX_RUNTIME_EXCEEDED) is None
+    assert stored_claim(claims.models, NAME, AlertKind.MAX_RUNTIME_EXCEEDED) is None
     unknown = JobIdentity(ACCOUNT, REGION, "job-unknown")
     assert claims.claim(unknown, AlertKind.FAILED, "k", BASE_MS, LEASE).outcome is (
         ClaimOutcome.NOT_STORED_OUTCOME
@@ -58,7 +60,7 @@ def test_the_same_name_in_another_account_is_claimed_apart(claims: AlertClaimRep
     jobs.store_snapshot(normalise_training_job(detail, (FOREIGN.account, FOREIGN.region)))
     foreign = claims.claim(FOREIGN, AlertKind.FAILED, "k", BASE_MS + 3, LEASE)
     assert foreign.outcome is ClaimOutcome.CLAIMED
-    assert claims.get(NAME, AlertKind.FAILED)["message_id"] == "message-1"  # type: ignore[index]
+    assert stored_claim(claims.models, NAME, AlertKind.FAILED)["message_id"] == "message-1"  # type: ignore[index]
 
 
 def test_a_claim_is_held_then_sent_for_good(claims: AlertClaimRepository):
@@ -68,7 +70,7 @@ def test_a_claim_is_held_then_sent_for_good(claims: AlertClaimRepository):
         ClaimOutcome.IN_FLIGHT
     )
     assert claims.mark_sent(first, "message-1", BASE_MS + 2) is True
-    stored = claims.get(NAME, AlertKind.FAILED)
+    stored = stored_claim(claims.models, NAME, AlertKind.FAILED)
     assert stored is not None
     assert (stored["state"], stored["message_id"]) == ("sent", "message-1")
     # Sent is for good: not even an expired lease frees it.
@@ -80,7 +82,7 @@ def test_a_claim_is_held_then_sent_for_good(claims: AlertClaimRepository):
 def test_a_released_claim_can_be_taken_again(claims: AlertClaimRepository):
     first = claims.claim(NAME, AlertKind.FAILED, "k", BASE_MS, LEASE)
     assert claims.release(first) is True
-    assert claims.get(NAME, AlertKind.FAILED) is None
+    assert stored_claim(claims.models, NAME, AlertKind.FAILED) is None
     assert claims.claim(NAME, AlertKind.FAILED, "k", BASE_MS + 1, LEASE).outcome is (
         ClaimOutcome.CLAIMED
     )
@@ -131,4 +133,4 @@ def test_a_lasting_conflict_fails_the_record(
     conflicting_transactions(monkeypatch, times=10)
     with pytest.raises(TransactWriteError):
         claims.claim(NAME, AlertKind.FAILED, "k", BASE_MS, LEASE)
-    assert claims.get(NAME, AlertKind.FAILED) is None
+    assert stored_claim(claims.models, NAME, AlertKind.FAILED) is None

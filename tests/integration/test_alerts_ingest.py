@@ -20,12 +20,14 @@ from jobtracker.alerts.alerter import LEASE_MS, AlertPublishFailed
 from jobtracker.alerts.kinds import AlertKind
 from jobtracker.alerts.message import AlertMessage
 from jobtracker.store.alert_claims import ClaimOutcome
+from jobtracker.store.reads import JobReads
 from moto import mock_aws
 
 from tests.fixtures.aws import subscribe_inbox
 from tests.fixtures.events import ENDINGS, event_body, home_job, lifecycle
 from tests.fixtures.ingest_stack import IngestStack, ingest_stack
 from tests.fixtures.lambda_events import deliver
+from tests.fixtures.table import stored_claim
 
 ALL_KINDS = "Failed,MaxRuntimeExceeded,Stopped,MaxWaitTimeExceeded,Interrupted,Completed"
 
@@ -102,18 +104,20 @@ def test_a_failed_publish_is_retried_and_published_once(moto_ingest: IngestStack
     assert moto_ingest.deliver([history[-1], other]) == [history[-1]]
     # Then the job is stored but its claim was released
     assert (
-        moto_ingest.module.REPOSITORY.get_job(home_job("job-flaky"))["training_job_status"]
+        JobReads(moto_ingest.module.REPOSITORY.models).get_job(home_job("job-flaky"))[
+            "training_job_status"
+        ]
         == "Failed"
     )
     claims = moto_ingest.module.ALERTER.claims
-    assert claims.get(home_job("job-flaky"), AlertKind.FAILED) is None
+    assert stored_claim(claims.models, home_job("job-flaky"), AlertKind.FAILED) is None
     # When the topic is back and SQS redelivers the record (now a stale event), twice
     moto_ingest.bring_topic_back()
     assert moto_ingest.deliver([history[-1]]) == []
     assert moto_ingest.deliver([history[-1]]) == []
     # Then exactly one alert went out, and the claim is marked sent
     assert alerts_by_job(moto_ingest) == Counter({("job-flaky", "Failed"): 1})
-    assert claims.get(home_job("job-flaky"), AlertKind.FAILED)["state"] == "sent"
+    assert stored_claim(claims.models, home_job("job-flaky"), AlertKind.FAILED)["state"] == "sent"
 
 
 def test_a_stale_event_of_another_kind_than_the_stored_job_does_not_alert(
@@ -131,7 +135,7 @@ def test_a_stale_event_of_another_kind_than_the_stored_job_does_not_alert(
     # Then the stored outcome decides: only the Completed alert exists
     assert alerts_by_job(every_kind_stack) == Counter({("job-x", "Completed"): 1})
     claims = every_kind_stack.module.ALERTER.claims
-    assert claims.get(home_job("job-x"), AlertKind.MAX_RUNTIME_EXCEEDED) is None
+    assert stored_claim(claims.models, home_job("job-x"), AlertKind.MAX_RUNTIME_EXCEEDED) is None
 
 
 def test_alert_content_and_attributes_as_a_subscriber_receives_them(moto_ingest: IngestStack):
@@ -183,7 +187,7 @@ def test_a_claim_left_by_a_holder_that_died_is_taken_over_after_its_lease(moto_i
     # Then the alert goes out once, and the dead holder can no longer touch the claim
     assert alerts_by_job(moto_ingest) == Counter({("job-orphan", "Failed"): 1})
     assert claims.release(abandoned) is False
-    assert claims.get(home_job("job-orphan"), AlertKind.FAILED)["state"] == "sent"
+    assert stored_claim(claims.models, home_job("job-orphan"), AlertKind.FAILED)["state"] == "sent"
 
 
 def test_a_claim_held_by_a_live_publisher_sends_the_record_back(moto_ingest: IngestStack):

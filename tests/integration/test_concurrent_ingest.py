@@ -14,8 +14,8 @@ from typing import Any
 
 import boto3
 import pytest
+from jobtracker.config import TableConfig
 from jobtracker.store.models import table_schema
-from jobtracker.store.repository import TableConfig
 
 from tests.fixtures.delivery import (
     Redelivery,

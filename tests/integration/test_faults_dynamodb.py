@@ -17,8 +17,8 @@ import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jobtracker.config import TableConfig
 from jobtracker.store.models import table_schema
-from jobtracker.store.repository import TableConfig
 
 from tests.fixtures.delivery import (
     Redelivery,

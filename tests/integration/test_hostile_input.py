@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from jobtracker.errors import MalformedEvent
 from jobtracker.ingest import parse_state_change
 from jobtracker.record import JobSnapshot
+from jobtracker.store.keys import compress_record
 from jobtracker.store.models import table_schema
-from jobtracker.store.repository import MAX_RECORD_BYTES, compress_record
+from jobtracker.store.repository import MAX_RECORD_BYTES
 
 from tests.fixtures.delivery import TableContents
 from tests.fixtures.hostile import SECRET_VALUE, hostile_bodies

@@ -14,6 +14,7 @@ from jobtracker.enrich import SageMakerEnricher
 from jobtracker.ingest import Pipeline
 from jobtracker.observability import metrics
 from jobtracker.store.alert_claims import AlertClaimRepository
+from jobtracker.store.reads import JobReads
 from jobtracker.store.repository import JobRepository
 
 from tests.fixtures.alert_fakes import FakePublisher
@@ -43,7 +44,7 @@ def record_of(detail: dict[str, Any]) -> SQSRecord:
 
 
 def test_a_terminal_event_is_stored_described_in_two_requests(
-    repository: JobRepository, ddb_calls: list[str]
+    repository: JobRepository, reads: JobReads, ddb_calls: list[str]
 ) -> None:
     # Given a job SageMaker can describe, and its Completed event
     client = sagemaker()
@@ -57,7 +58,7 @@ def test_a_terminal_event_is_stored_described_in_two_requests(
     assert calls.calls == ["DescribeTrainingJob"]
     assert len(ddb_calls) <= 2
     assert not result.snapshot.enrichment_pending
-    record = repository.get_job(home_job("described-job"))
+    record = reads.get_job(home_job("described-job"))
     assert record is not None
     assert record["final_metric_data_list"] == [
         {"metric_name": "validation:auc", "value": 0.91, "timestamp": record["training_end_time"]}
@@ -69,18 +70,20 @@ def test_a_terminal_event_is_stored_described_in_two_requests(
     assert record["tags"] == [{"key": "team", "value": "vision"}]
 
 
-def test_events_before_the_end_never_call_sagemaker(repository: JobRepository) -> None:
+def test_events_before_the_end_never_call_sagemaker(
+    repository: JobRepository, reads: JobReads
+) -> None:
     client = sagemaker()
     calls = CallCounter(client)
     for detail in lifecycle("running", "Stopped")[:-1]:
         ingest_module().ingest_record(record_of(detail), pipeline_for(repository, client))
     assert calls.calls == []
-    record = repository.get_job(home_job("running"))
+    record = reads.get_job(home_job("running"))
     assert record is not None and record["training_job_status"] == "Stopping"
 
 
 def test_a_failed_enrichment_stores_the_event_pending_in_the_same_requests(
-    repository: JobRepository, ddb_calls: list[str]
+    repository: JobRepository, reads: JobReads, ddb_calls: list[str]
 ) -> None:
     # Given a Failed event for a job SageMaker cannot describe
     detail = lifecycle("vanished", "Failed")[-1]
@@ -91,17 +94,17 @@ def test_a_failed_enrichment_stores_the_event_pending_in_the_same_requests(
     # Then the event's snapshot is stored and marked, with no extra DynamoDB request
     assert result.snapshot.enrichment_pending
     assert len(ddb_calls) <= 2
-    assert [pending.job for pending in repository.pending_enrichments(HOME, 10)] == [
+    assert [pending.job for pending in reads.pending_enrichments(HOME, 10)] == [
         home_job("vanished")
     ]
-    record = repository.get_job(home_job("vanished"))
+    record = reads.get_job(home_job("vanished"))
     assert record is not None and record["failure_reason"].startswith("AlgorithmError")
     assert "EnrichmentFailures" in metrics.metric_set
     metrics.clear_metrics()
 
 
 def test_a_duplicate_terminal_event_is_not_described_again(
-    repository: JobRepository, ddb_calls: list[str]
+    repository: JobRepository, reads: JobReads, ddb_calls: list[str]
 ) -> None:
     # Given a Completed job already stored described from its event
     client = sagemaker()
@@ -116,13 +119,14 @@ def test_a_duplicate_terminal_event_is_not_described_again(
     assert calls.calls == []
     assert [result.outcome.value for result in results] == ["stale", "stale"]
     assert len(ddb_calls) == 2
-    record = repository.get_job(home_job("described-twice"))
+    record = reads.get_job(home_job("described-twice"))
     assert record is not None and record["billable_time_in_seconds"] == 1700
-    assert repository.pending_enrichments(HOME, 10) == []
+    assert reads.pending_enrichments(HOME, 10) == []
 
 
 def test_an_older_terminal_event_after_the_description_is_not_described(
     repository: JobRepository,
+    reads: JobReads,
 ) -> None:
     # Given a job whose Stopped event was stored described
     client = sagemaker()
@@ -136,12 +140,12 @@ def test_an_older_terminal_event_after_the_description_is_not_described(
         ingest_module().ingest_record(record_of(detail), pipeline)
     # Then neither is described, and the job is still Stopped
     assert calls.calls == []
-    record = repository.get_job(home_job("late-copy"))
+    record = reads.get_job(home_job("late-copy"))
     assert record is not None and record["training_job_status"] == "Stopped"
 
 
 def test_the_redelivery_after_a_failed_publish_alerts_with_the_described_record(
-    repository: JobRepository,
+    repository: JobRepository, reads: JobReads
 ) -> None:
     # Given a Failed job SageMaker describes with its billable time and metrics, and an
     # alert topic that refuses the first publish
@@ -153,7 +157,7 @@ def test_the_redelivery_after_a_failed_publish_alerts_with_the_described_record(
     alerter = ExactlyOnceAlerter(
         claims=AlertClaimRepository(repository.config, repository.models),
         publisher=publisher,
-        stored_record=repository.get_job,
+        stored_record=reads.get_job,
     )
     pipeline = dataclasses.replace(pipeline_for(repository, client), alerter=alerter)
     calls = CallCounter(client)

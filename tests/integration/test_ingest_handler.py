@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from jobtracker.store.repository import JobRepository
+from jobtracker.store.reads import JobReads
 
 from tests.fixtures.events import event_body, home_job, lifecycle, state_change_event
 from tests.fixtures.lambda_events import LambdaContext, sqs_event
@@ -39,7 +39,7 @@ def _poison_bodies() -> dict[str, str]:
 
 
 def test_poison_records_fail_alone_and_the_good_ones_are_stored(
-    ingest: Any, repository: JobRepository, caplog: pytest.LogCaptureFixture
+    ingest: Any, reads: JobReads, caplog: pytest.LogCaptureFixture
 ) -> None:
     good = [event_body(lifecycle(f"good-{i}", "Completed")[-1]) for i in range(3)]
     poison = list(_poison_bodies().values())
@@ -51,7 +51,7 @@ def test_poison_records_fail_alone_and_the_good_ones_are_stored(
     expected = {f"m-{i}" for i, body in enumerate(bodies) if body in poison}
     assert failed == expected
     for i in range(3):
-        job = repository.get_job(home_job(f"good-{i}"))
+        job = reads.get_job(home_job(f"good-{i}"))
         assert job is not None and job["training_job_status"] == "Completed"
     reasons = [r.reason for r in caplog.records if r.getMessage() == "poison event"]
     assert len(reasons) == len(poison)
@@ -66,7 +66,7 @@ def test_a_batch_of_only_poison_never_raises(ingest: Any, table: str) -> None:
 
 
 def test_a_shuffled_batch_with_duplicates_ends_on_the_newest_state(
-    ingest: Any, repository: JobRepository
+    ingest: Any, reads: JobReads
 ) -> None:
     snapshots = lifecycle("shuffled", "Failed")
     bodies = [event_body(s) for s in reversed(snapshots)] + [event_body(snapshots[-1])]
@@ -74,7 +74,7 @@ def test_a_shuffled_batch_with_duplicates_ends_on_the_newest_state(
     response = ingest(sqs_event(bodies), LambdaContext())
 
     assert response["batchItemFailures"] == []
-    job = repository.get_job(home_job("shuffled"))
+    job = reads.get_job(home_job("shuffled"))
     assert job is not None
     assert job["training_job_status"] == "Failed"
     assert len(job["secondary_status_transitions"]) == len(

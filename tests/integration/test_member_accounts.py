@@ -29,6 +29,8 @@ from jobtracker.sagemaker import (
     SageMakerUnavailable,
     job_clients,
 )
+from jobtracker.store.reads import JobReads
+from jobtracker.store.reconcile_state import ReconcileStateRepository
 from jobtracker.store.repository import JobRepository
 
 from tests.fixtures.events import HOME, event_body
@@ -89,8 +91,8 @@ def ingest_module() -> ModuleType:
     return importlib.import_module("ingest.handler")
 
 
-def artifacts(repository: JobRepository, place: Place, name: str) -> str | None:
-    record = repository.get_job(JobIdentity(place.account, place.region, name))
+def artifacts(reads: JobReads, place: Place, name: str) -> str | None:
+    record = reads.get_job(JobIdentity(place.account, place.region, name))
     assert record is not None
     value = record.get("model_artifacts", {}).get("s3_model_artifacts")
     return None if value is None else str(value)
@@ -102,7 +104,7 @@ def clients(aws: None) -> SageMakerClients:
 
 
 def test_enrichment_describes_each_job_in_its_own_account(
-    repository: JobRepository, clients: SageMakerClients
+    repository: JobRepository, reads: JobReads, clients: SageMakerClients
 ) -> None:
     # Given the same job name in the tracker's account and in a member's, both Completed
     home_job, member_job = create_job(HOME, "same-name"), create_job(MEMBER, "same-name")
@@ -113,10 +115,10 @@ def test_enrichment_describes_each_job_in_its_own_account(
         assert not result.snapshot.enrichment_pending
     # Then two records, each completed from its own account's description (the model
     # artifacts, which only DescribeTrainingJob has, are under each account's bucket)
-    assert artifacts(repository, HOME, "same-name") == (
+    assert artifacts(reads, HOME, "same-name") == (
         "s3://models-123456789012/same-name/output/model.tar.gz"
     )
-    assert artifacts(repository, MEMBER, "same-name") == (
+    assert artifacts(reads, MEMBER, "same-name") == (
         "s3://models-111111111111/same-name/output/model.tar.gz"
     )
 
@@ -129,7 +131,7 @@ def test_enrichment_describes_each_job_in_its_own_account(
     ],
 )
 def test_a_member_that_cannot_be_read_gets_its_jobs_stored_pending_and_counted(
-    repository: JobRepository, clients: SageMakerClients, failure: Exception
+    repository: JobRepository, reads: JobReads, clients: SageMakerClients, failure: Exception
 ) -> None:
     # Given a member whose role cannot be assumed, and a member that works
     denied_job, member_job = create_job(DENIED, "train-1"), create_job(MEMBER, "train-1")
@@ -144,14 +146,14 @@ def test_a_member_that_cannot_be_read_gets_its_jobs_stored_pending_and_counted(
     working = ingest_module().ingest_record(event_of(MEMBER, member_job), pipeline)
     # Then the failing member's job is stored from its event, pending, and counted...
     assert denied.snapshot.enrichment_pending
-    assert artifacts(repository, DENIED, "train-1") is None
-    assert [p.job for p in repository.pending_enrichments(DENIED, 10)] == [
+    assert artifacts(reads, DENIED, "train-1") is None
+    assert [p.job for p in reads.pending_enrichments(DENIED, 10)] == [
         JobIdentity(DENIED.account, REGION, "train-1")
     ]
     # ...and the pause after its failure did not keep the other member from being read
     assert not working.snapshot.enrichment_pending
     assert "MemberFailures" not in metrics.metric_set
-    assert artifacts(repository, MEMBER, "train-1") is not None
+    assert artifacts(reads, MEMBER, "train-1") is not None
     assert calls == [DENIED.account, MEMBER.account]
     metrics.clear_metrics()
 
@@ -168,7 +170,10 @@ def reconcilers(
 
 
 def test_the_reconciler_walks_every_member_and_a_failing_one_blocks_no_other(
-    repository: JobRepository, clients: SageMakerClients
+    repository: JobRepository,
+    reads: JobReads,
+    progress: ReconcileStateRepository,
+    clients: SageMakerClients,
 ) -> None:
     # Given jobs only SageMaker knows, in home, a working member, a denied and a
     # throttled one (the same name in all four)
@@ -185,12 +190,12 @@ def test_the_reconciler_walks_every_member_and_a_failing_one_blocks_no_other(
     walked = walk(HOME, reconcilers(repository, connect, places), lambda: FOREVER)
     # Then home and the working member are reconciled, with their own watermarks
     for place in (HOME, MEMBER):
-        assert artifacts(repository, place, "lost-events") == (
+        assert artifacts(reads, place, "lost-events") == (
             f"s3://models-{place.account}/lost-events/output/model.tar.gz"
         )
         assert walked.places[place].finished
-        assert repository.load_reconcile_state(place).watermark_ms is not None
-    assert artifacts(repository, MEMBER, "member-only") is not None
+        assert progress.load(place).watermark_ms is not None
+    assert artifacts(reads, MEMBER, "member-only") is not None
     # And the two failing members are counted, their jobs not stored, no watermark moved
     assert sorted(p.account for p in walked.failed_members) == [
         DENIED.account,
@@ -198,19 +203,19 @@ def test_the_reconciler_walks_every_member_and_a_failing_one_blocks_no_other(
     ]
     assert walked.as_dict()["member_failures"] == 2
     for place in (DENIED, THROTTLED):
-        assert repository.get_job(JobIdentity(place.account, REGION, "lost-events")) is None
-        assert repository.load_reconcile_state(place).watermark_ms is None
+        assert reads.get_job(JobIdentity(place.account, REGION, "lost-events")) is None
+        assert progress.load(place).watermark_ms is None
     # When the members' access works again, the next run reconciles them too
     again = walk(HOME, reconcilers(repository, clients, places), lambda: FOREVER)
     assert again.failed_members == []
     for place in (DENIED, THROTTLED):
-        assert artifacts(repository, place, "lost-events") == (
+        assert artifacts(reads, place, "lost-events") == (
             f"s3://models-{place.account}/lost-events/output/model.tar.gz"
         )
 
 
 def test_a_members_pending_job_is_healed_by_that_members_walk(
-    repository: JobRepository, clients: SageMakerClients
+    repository: JobRepository, reads: JobReads, clients: SageMakerClients
 ) -> None:
     # Given a member's job stored pending while its role was denied
     described = create_job(DENIED, "healed-later")
@@ -227,8 +232,8 @@ def test_a_members_pending_job_is_healed_by_that_members_walk(
     # Then the job is healed in the member's walk, described in the member's account
     assert walked.places[DENIED].healed == 1
     assert walked.places[HOME].healed == 0
-    assert repository.pending_enrichments(DENIED, 10) == []
-    assert artifacts(repository, DENIED, "healed-later") == (
+    assert reads.pending_enrichments(DENIED, 10) == []
+    assert artifacts(reads, DENIED, "healed-later") == (
         "s3://models-222222222222/healed-later/output/model.tar.gz"
     )
 

@@ -10,9 +10,11 @@ from typing import Any
 import boto3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jobtracker.config import TableConfig
 from jobtracker.record import JobIdentity, Place, normalise_training_job
 from jobtracker.store.models import table_schema
-from jobtracker.store.repository import JobRepository, TableConfig
+from jobtracker.store.reads import JobReads
+from jobtracker.store.repository import JobRepository
 from jobtracker.timestamps import iso_from_ms
 
 from tests.fixtures.events import BASE_MS, ENDINGS, HOME, describe_response, event_body, lifecycle
@@ -27,13 +29,13 @@ def _fresh_repository() -> JobRepository:
     return JobRepository(TableConfig(table_name=name, region=os.environ["AWS_REGION"]))
 
 
-def _state(repository: JobRepository, name: str) -> tuple[Any, ...]:
+def _state(reads: JobReads, name: str) -> tuple[Any, ...]:
     counters = [
         {k: v for k, v in day.items() if v}
-        for day in repository.iter_daily_stats("2000-01-01", "2099-12-31")
+        for day in reads.iter_daily_stats("2000-01-01", "2099-12-31")
     ]
     job = JobIdentity(HOME.account, HOME.region, name)
-    return repository.get_job(job), repository.list_transitions(job), counters
+    return reads.get_job(job), reads.list_transitions(job), counters
 
 
 @st.composite
@@ -66,7 +68,9 @@ def test_any_order_with_duplicates_ends_in_the_in_order_state(
         reference.store_snapshot(normalise_training_job(detail))
     for detail in shuffled:
         candidate.store_snapshot(normalise_training_job(detail))
-    assert _state(candidate, "prop-job") == _state(reference, "prop-job")
+    assert _state(JobReads(candidate.models), "prop-job") == _state(
+        JobReads(reference.models), "prop-job"
+    )
 
 
 # -- the same name in two accounts ---------------------------------------------------------
@@ -108,10 +112,10 @@ def test_the_same_name_in_two_accounts_is_two_jobs_whatever_the_order(
         place: lifecycle(name, ending, creation_ms=created[place])
         for place, ending in endings.items()
     }
-    repository = moto_ingest.module.REPOSITORY
+    reads = JobReads(moto_ingest.module.REPOSITORY.models)
     days = {place: iso_from_ms(created[place])[:10] for place in lives}
     scopes = [(place, account) for place in lives for account in (place.account, None)]
-    before = {scope: _counts(repository, days[scope[0]], scope[1]) for scope in scopes}
+    before = {scope: _counts(reads, days[scope[0]], scope[1]) for scope in scopes}
     # When the ingest handler receives them in batches
     bodies = [event_body(lives[place][index], place) for place, index in order]
     moto_ingest.deliver_until_done(bodies)
@@ -119,19 +123,19 @@ def test_the_same_name_in_two_accounts_is_two_jobs_whatever_the_order(
         job = JobIdentity(place.account, place.region, name)
         # Then each account has its own record: its life's last snapshot, from its place
         last = life[-1]
-        record = repository.get_job(job)
+        record = reads.get_job(job)
         assert record is not None
         assert (record["account"], record["region"]) == (place.account, place.region)
         assert record["training_job_status"] == last["TrainingJobStatus"]
         assert record["last_modified_time"] == iso_from_ms(last["LastModifiedTime"])
         # And its own history, transition by transition
-        assert [t["status"] for t in repository.list_transitions(job)] == [
+        assert [t["status"] for t in reads.list_transitions(job)] == [
             t["Status"] for t in last["SecondaryStatusTransitions"]
         ]
         # And its own day (the two are days apart) counts it once, in its account's
         # aggregate and in all accounts'
         for account in (place.account, None):
-            after = _counts(repository, days[place], account)
+            after = _counts(reads, days[place], account)
             added = after - before[place, account]
             assert added == Counter({f"count_{last['TrainingJobStatus']}": 1})
     # And each account's failure alerted exactly once, as its own kind
@@ -149,7 +153,7 @@ def test_the_same_name_in_two_accounts_is_two_jobs_whatever_the_order(
     )
 
 
-def _counts(repository: JobRepository, day: str, account: str | None) -> Counter[str]:
+def _counts(reads: JobReads, day: str, account: str | None) -> Counter[str]:
     """The job counts of one day's aggregate (the table is shared between examples)."""
-    days = list(repository.iter_daily_stats(day, day, account))
+    days = list(reads.iter_daily_stats(day, day, account))
     return Counter({k: v for day in days for k, v in day.items() if k.startswith("count_")})

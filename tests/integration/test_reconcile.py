@@ -11,16 +11,14 @@ import pytest
 from botocore.stub import Stubber
 from jobtracker.enrich import SageMakerEnricher
 from jobtracker.ingest import Pipeline
+from jobtracker.outcomes import StoreOutcome
 from jobtracker.reconcile import DAY_MS, HOUR_MS, Reconciler, ReconcileSettings
 from jobtracker.record import normalise_training_job
 from jobtracker.sagemaker import CLIENT_CONFIG
-from jobtracker.store.repository import (
-    JOB_SK,
-    JobRepository,
-    ReconcileState,
-    StoreOutcome,
-    job_pk,
-)
+from jobtracker.store.keys import JOB_SK, job_pk
+from jobtracker.store.reads import JobReads
+from jobtracker.store.reconcile_state import ReconcileState, ReconcileStateRepository
+from jobtracker.store.repository import JobRepository
 from jobtracker.timestamps import iso_from_ms
 
 from tests.fixtures.events import BASE_MS, HOME, REGION, describe_response, home_job, lifecycle
@@ -83,7 +81,9 @@ def raw_job_item(name: str) -> dict[str, Any]:
     return dict(item["Item"])
 
 
-def test_first_run_backfills_the_last_backfill_days(repository: JobRepository, client: Any) -> None:
+def test_first_run_backfills_the_last_backfill_days(
+    repository: JobRepository, reads: JobReads, progress: ReconcileStateRepository, client: Any
+) -> None:
     # Given jobs that exist only in SageMaker: two within 30 days, one before
     create_job(client, "recent", created_ms=NOW - 2 * DAY_MS)
     create_job(client, "a-month-ago", created_ms=NOW - 29 * DAY_MS)
@@ -93,28 +93,30 @@ def test_first_run_backfills_the_last_backfill_days(repository: JobRepository, c
     # Then the two are stored complete, the old one is left out, and the watermark is set
     assert report.finished and report.stopped is None
     assert (report.listed, report.stored) == (2, 2)
-    record = repository.get_job(home_job("recent"))
+    record = reads.get_job(home_job("recent"))
     assert record is not None
     assert record["training_job_status"] == "Completed"
     assert record["billable_time_in_seconds"] == 1700
     assert record["final_metric_data_list"][0]["metric_name"] == "validation:auc"
     assert record["model_artifacts"]["s3_model_artifacts"].endswith("recent/output/model.tar.gz")
     assert record["tags"] == [{"key": "team", "value": "vision"}]
-    assert repository.get_job(home_job("a-month-ago")) is not None
-    assert repository.get_job(home_job("too-old")) is None
-    assert repository.load_reconcile_state(HOME).watermark_ms == NOW
+    assert reads.get_job(home_job("a-month-ago")) is not None
+    assert reads.get_job(home_job("too-old")) is None
+    assert progress.load(HOME).watermark_ms == NOW
 
 
-def test_backfill_days_is_configurable(repository: JobRepository, client: Any) -> None:
+def test_backfill_days_is_configurable(
+    repository: JobRepository, reads: JobReads, client: Any
+) -> None:
     create_job(client, "two-days-ago", created_ms=NOW - 2 * DAY_MS)
     create_job(client, "ten-days-ago", created_ms=NOW - 10 * DAY_MS)
     run(make_reconciler(repository, client, backfill_ms=5 * DAY_MS))
-    assert repository.get_job(home_job("two-days-ago")) is not None
-    assert repository.get_job(home_job("ten-days-ago")) is None
+    assert reads.get_job(home_job("two-days-ago")) is not None
+    assert reads.get_job(home_job("ten-days-ago")) is None
 
 
 def test_a_run_stopped_by_the_deadline_resumes_where_it_stopped(
-    repository: JobRepository, client: Any
+    repository: JobRepository, reads: JobReads, progress: ReconcileStateRepository, client: Any
 ) -> None:
     # Given six jobs, two per page, and a function with little time left
     names = [f"job-{index}" for index in range(6)]
@@ -127,9 +129,9 @@ def test_a_run_stopped_by_the_deadline_resumes_where_it_stopped(
     # Then it stops before the timeout with its progress saved and the watermark unmoved
     assert first.stopped == "deadline" and not first.finished
     assert 0 < first.stored < 6
-    done = [name for name in names if repository.get_job(home_job(name)) is not None]
+    done = [name for name in names if reads.get_job(home_job(name)) is not None]
     assert done == names[: first.stored]
-    state = repository.load_reconcile_state(HOME)
+    state = progress.load(HOME)
     assert state.watermark_ms is None
     assert state.window is not None and state.window.resume_ms is not None
     # When the next run has time
@@ -137,17 +139,17 @@ def test_a_run_stopped_by_the_deadline_resumes_where_it_stopped(
     second = run(later)
     # Then it finishes the same window: every job described exactly once over both runs
     assert second.finished
-    assert all(repository.get_job(home_job(name)) is not None for name in names)
+    assert all(reads.get_job(home_job(name)) is not None for name in names)
     assert counter.count("DescribeTrainingJob") == 6
-    assert repository.load_reconcile_state(HOME).watermark_ms == NOW
+    assert progress.load(HOME).watermark_ms == NOW
     # And a run after that, with nothing changed, describes nothing
     third = run(make_reconciler(repository, client, now=NOW + 2 * HOUR_MS, page_size=2))
     assert third.finished and third.described == 0
-    assert repository.load_reconcile_state(HOME).watermark_ms == NOW + 2 * HOUR_MS
+    assert progress.load(HOME).watermark_ms == NOW + 2 * HOUR_MS
 
 
 def test_only_jobs_changed_since_the_watermark_are_described(
-    repository: JobRepository, client: Any
+    repository: JobRepository, reads: JobReads, client: Any
 ) -> None:
     # Given a first run done, then one job changing after it
     create_job(client, "steady", created_ms=NOW - 5 * HOUR_MS)
@@ -163,42 +165,44 @@ def test_only_jobs_changed_since_the_watermark_are_described(
     # Then only the changed job is described and stored
     assert counter.count("DescribeTrainingJob") == 1
     assert report.stored == 1
-    record = repository.get_job(home_job("moving"))
+    record = reads.get_job(home_job("moving"))
     assert record is not None and record["training_job_status"] == "Failed"
 
 
-def test_a_pending_enrichment_is_healed(repository: JobRepository, client: Any) -> None:
+def test_a_pending_enrichment_is_healed(
+    repository: JobRepository, reads: JobReads, client: Any
+) -> None:
     # Given a Completed event stored while SageMaker throttled the enrichment
     create_job(client, "pending-job", created_ms=NOW - 3 * HOUR_MS)
     described = client.describe_training_job(TrainingJobName="pending-job")
     detail = event_detail_of(described)
     detail["Tags"] = {"team": "vision"}
     ingest_pending(repository, detail)
-    assert [p.job for p in repository.pending_enrichments(HOME, 10)] == [home_job("pending-job")]
+    assert [p.job for p in reads.pending_enrichments(HOME, 10)] == [home_job("pending-job")]
     assert raw_job_item("pending-job")["pending"] == {
         "S": f"enrichment#{HOME.account}#{HOME.region}"
     }
-    stored = repository.get_job(home_job("pending-job"))
+    stored = reads.get_job(home_job("pending-job"))
     assert stored is not None and "final_metric_data_list" not in stored
     counter = CallCounter(client)
     # When the reconciler runs
     report = run(make_reconciler(repository, client))
     # Then the job is complete, no longer pending, and described once (not again when listed)
     assert report.healed == 1
-    record = repository.get_job(home_job("pending-job"))
+    record = reads.get_job(home_job("pending-job"))
     assert record is not None
     assert record["final_metric_data_list"][0]["value"] == 0.91
     assert record["model_artifacts"]["s3_model_artifacts"].endswith(
         "pending-job/output/model.tar.gz"
     )
     assert record["tags"] == [{"key": "team", "value": "vision"}]
-    assert repository.pending_enrichments(HOME, 10) == []
+    assert reads.pending_enrichments(HOME, 10) == []
     assert "pending" not in raw_job_item("pending-job")
     assert counter.count("DescribeTrainingJob") == 1
 
 
 def test_an_older_final_description_leaves_the_stored_job_and_ends_the_wait(
-    repository: JobRepository, client: Any
+    repository: JobRepository, reads: JobReads, client: Any
 ) -> None:
     # Given a pending Completed event newer than what SageMaker describes
     job = create_job(client, "drifted", created_ms=NOW - 3 * HOUR_MS)
@@ -211,21 +215,21 @@ def test_an_older_final_description_leaves_the_stored_job_and_ends_the_wait(
     report = run(early)
     # Then the stored job is not regressed and it stays pending, to be asked again
     assert report.stale == 1 and report.abandoned == 0
-    assert [p.job for p in repository.pending_enrichments(HOME, 10)] == [home_job("drifted")]
+    assert [p.job for p in reads.pending_enrichments(HOME, 10)] == [home_job("drifted")]
     # When one runs after it has settled
     report = run(make_reconciler(repository, client, now=int(event_lmt) + HOUR_MS))
     # Then the stored job still is the newer event's and no longer waits
     assert report.abandoned == 1
-    record = repository.get_job(home_job("drifted"))
+    record = reads.get_job(home_job("drifted"))
     assert record is not None
     assert record["last_modified_time"] == iso_from_ms(int(event_lmt))
     assert "final_metric_data_list" not in record
-    assert repository.pending_enrichments(HOME, 10) == []
+    assert reads.pending_enrichments(HOME, 10) == []
     assert job.training_job_status == "Completed"
 
 
 def test_a_terminal_job_beats_a_later_stamped_in_progress_snapshot(
-    repository: JobRepository, client: Any
+    repository: JobRepository, reads: JobReads, client: Any
 ) -> None:
     # Given an InProgress event stored with a later time than SageMaker's final state
     create_job(client, "late-stamp", created_ms=NOW - 3 * HOUR_MS, status="Failed")
@@ -235,11 +239,13 @@ def test_a_terminal_job_beats_a_later_stamped_in_progress_snapshot(
     Pipeline(repository=repository).handle(normalise_training_job(in_progress))
     # When reconciled, Then the terminal description wins, by the ordering rule
     run(make_reconciler(repository, client))
-    record = repository.get_job(home_job("late-stamp"))
+    record = reads.get_job(home_job("late-stamp"))
     assert record is not None and record["training_job_status"] == "Failed"
 
 
-def test_old_failures_do_not_alert_recent_ones_do(repository: JobRepository, client: Any) -> None:
+def test_old_failures_do_not_alert_recent_ones_do(
+    repository: JobRepository, reads: JobReads, client: Any
+) -> None:
     # Given failures found by a first run: one ended 3 days ago, one 2 hours ago
     create_job(client, "failed-long-ago", created_ms=NOW - 3 * DAY_MS, status="Failed")
     create_job(client, "failed-lately", created_ms=NOW - 3 * HOUR_MS, status="Failed")
@@ -249,9 +255,9 @@ def test_old_failures_do_not_alert_recent_ones_do(repository: JobRepository, cli
     report = run(make_reconciler(repository, client, alerter=alerter))
     # Then only the recent failure alerts; the old one is stored without a word
     assert alerter.alerted == ["failed-lately"]
-    assert report.alerted_jobs == ["failed-lately"]
+    assert report.alerts == 1
     assert report.quiet == 1
-    old = repository.get_job(home_job("failed-long-ago"))
+    old = reads.get_job(home_job("failed-long-ago"))
     assert old is not None and old["training_job_status"] == "Failed"
     # And a later run alerts no more
     run(make_reconciler(repository, client, now=NOW + HOUR_MS, alerter=alerter))
@@ -271,7 +277,7 @@ class FailingOnceAlerter(RecordingAlerter):
 
 
 def test_an_alert_that_failed_is_retried_by_the_next_run(
-    repository: JobRepository, client: Any
+    repository: JobRepository, reads: JobReads, progress: ReconcileStateRepository, client: Any
 ) -> None:
     # Given a failure found while the alert topic is unreachable
     create_job(client, "lost-events", created_ms=NOW - 3 * HOUR_MS, status="Failed")
@@ -280,14 +286,14 @@ def test_an_alert_that_failed_is_retried_by_the_next_run(
     first = run(make_reconciler(repository, client, alerter=alerter))
     # Then the run stops there, remembering the job, with the job stored
     assert first.stopped is not None and first.stopped.startswith("store or alert failed")
-    assert repository.load_reconcile_state(HOME).retry_jobs == (home_job("lost-events"),)
-    assert repository.get_job(home_job("after-it")) is None
+    assert progress.load(HOME).retry_jobs == (home_job("lost-events"),)
+    assert reads.get_job(home_job("after-it")) is None
     # When the next run comes, Then it alerts and finishes the window
     second = run(make_reconciler(repository, client, now=NOW + HOUR_MS, alerter=alerter))
     assert alerter.alerted == ["lost-events"]
     assert second.finished
-    assert repository.get_job(home_job("after-it")) is not None
-    assert repository.load_reconcile_state(HOME).retry_jobs == ()
+    assert reads.get_job(home_job("after-it")) is not None
+    assert progress.load(HOME).retry_jobs == ()
 
 
 def test_alert_lookback_is_configurable(repository: JobRepository, client: Any) -> None:
@@ -299,6 +305,8 @@ def test_alert_lookback_is_configurable(repository: JobRepository, client: Any) 
 
 def test_a_throttled_describe_stops_the_run_and_the_next_run_succeeds(
     repository: JobRepository,
+    reads: JobReads,
+    progress: ReconcileStateRepository,
 ) -> None:
     # Given SageMaker listing two jobs and throttling the second one's describe
     first = lifecycle("first", "Completed", creation_ms=NOW - 2 * HOUR_MS)[-1]
@@ -316,10 +324,9 @@ def test_a_throttled_describe_stops_the_run_and_the_next_run_succeeds(
     # Then it stops, keeps what it stored and where it got to, and moves no watermark
     assert report.stopped == "throttled"
     assert (
-        repository.get_job(home_job("first")) is not None
-        and repository.get_job(home_job("second")) is None
+        reads.get_job(home_job("first")) is not None and reads.get_job(home_job("second")) is None
     )
-    state = repository.load_reconcile_state(HOME)
+    state = progress.load(HOME)
     assert state.watermark_ms is None and state.window is not None
     assert state.window.resume_ms == first["CreationTime"]
     # When SageMaker answers the next run
@@ -341,12 +348,14 @@ def test_a_throttled_describe_stops_the_run_and_the_next_run_succeeds(
         stub.assert_no_pending_responses()
     # Then the rest is stored, the first not described again, and the window closed
     assert report.finished and report.described == 1
-    record = repository.get_job(home_job("second"))
+    record = reads.get_job(home_job("second"))
     assert record is not None and record["billable_time_in_seconds"] == 240
-    assert repository.load_reconcile_state(HOME).watermark_ms == NOW
+    assert progress.load(HOME).watermark_ms == NOW
 
 
-def test_a_throttled_pending_describe_keeps_it_pending(repository: JobRepository) -> None:
+def test_a_throttled_pending_describe_keeps_it_pending(
+    repository: JobRepository, reads: JobReads
+) -> None:
     detail = lifecycle("waiting", "Failed", creation_ms=NOW - 2 * HOUR_MS)[-1]
     ingest_pending(repository, detail)
     client = boto3.client("sagemaker", region_name=REGION, config=CLIENT_CONFIG)
@@ -354,32 +363,31 @@ def test_a_throttled_pending_describe_keeps_it_pending(repository: JobRepository
         stub.add_client_error("describe_training_job", service_error_code="ThrottlingException")
         report = run(make_reconciler(repository, client))
     assert report.stopped == "throttled"
-    assert [p.job for p in repository.pending_enrichments(HOME, 10)] == [home_job("waiting")]
+    assert [p.job for p in reads.pending_enrichments(HOME, 10)] == [home_job("waiting")]
 
 
 def test_a_job_sagemaker_does_not_know_stops_waiting_once_settled(
-    repository: JobRepository, client: Any
+    repository: JobRepository, reads: JobReads, client: Any
 ) -> None:
     detail = lifecycle("unknown-to-sagemaker", "Completed", creation_ms=NOW - 3 * HOUR_MS)[-1]
     ingest_pending(repository, detail)
     report = run(make_reconciler(repository, client))
     assert report.abandoned == 1
-    assert repository.pending_enrichments(HOME, 10) == []
-    assert repository.get_job(home_job("unknown-to-sagemaker")) is not None
+    assert reads.pending_enrichments(HOME, 10) == []
+    assert reads.get_job(home_job("unknown-to-sagemaker")) is not None
 
 
-def test_a_concurrent_run_does_not_move_the_watermark_back(repository: JobRepository) -> None:
+def test_a_concurrent_run_does_not_move_the_watermark_back(
+    progress: ReconcileStateRepository,
+) -> None:
     # Given two runs that loaded the same state
-    loaded = repository.load_reconcile_state(HOME)
-    saved = repository.save_reconcile_state(HOME, ReconcileState(watermark_ms=NOW, revision=0))
+    loaded = progress.load(HOME)
+    saved = progress.save(HOME, ReconcileState(watermark_ms=NOW, revision=0))
     assert saved is not None and saved.revision == 1
     # When the slower one saves over it, Then it is refused
-    assert (
-        repository.save_reconcile_state(HOME, ReconcileState(watermark_ms=NOW - 1, revision=0))
-        is None
-    )
+    assert progress.save(HOME, ReconcileState(watermark_ms=NOW - 1, revision=0)) is None
     assert loaded.revision == 0
-    assert repository.load_reconcile_state(HOME).watermark_ms == NOW
+    assert progress.load(HOME).watermark_ms == NOW
 
 
 def summary(detail: dict[str, Any]) -> dict[str, Any]:

@@ -12,12 +12,14 @@ import pytest
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jobtracker.config import TableConfig
 from jobtracker.enrich import SageMakerEnricher
 from jobtracker.ingest import Pipeline
 from jobtracker.reconcile import DAY_MS, Reconciler
 from jobtracker.record import normalise_training_job
 from jobtracker.sagemaker import describe_job
-from jobtracker.store.repository import JobRepository, TableConfig
+from jobtracker.store.reads import JobReads
+from jobtracker.store.repository import JobRepository
 from moto import mock_aws
 
 from local.sagemaker_jobs import put_job_in_sagemaker
@@ -64,6 +66,7 @@ def test_any_interleaving_ends_complete(aws: None, operations: list[tuple[str, i
     table = f"jobtracker-prop-{next(_tables)}"
     create_table(boto3.client("dynamodb", region_name=REGION), table)
     repository = JobRepository(TableConfig(table_name=table, region=REGION))
+    reads = JobReads(repository.models)
     name = f"prop-{table.rsplit('-', 1)[-1]}"
     client = sagemaker()
     details = lifecycle(name, ENDING, creation_ms=BASE_MS)
@@ -91,5 +94,5 @@ def test_any_interleaving_ends_complete(aws: None, operations: list[tuple[str, i
     # and a reconcile run finally gets through
     reconcile(True)
     # Then the job is stored exactly as SageMaker describes it, and nothing is pending
-    assert repository.get_job(home_job(name)) == describe_job(client, home_job(name)).record
-    assert repository.pending_enrichments(HOME, 10) == []
+    assert reads.get_job(home_job(name)) == describe_job(client, home_job(name)).record
+    assert reads.pending_enrichments(HOME, 10) == []

@@ -7,8 +7,8 @@ from jobtracker.alerts.alerter import (
     ExactlyOnceAlerter,
 )
 from jobtracker.alerts.kinds import AlertKind
+from jobtracker.outcomes import StoreOutcome
 from jobtracker.record import normalise_training_job
-from jobtracker.store.repository import StoreOutcome
 
 from tests.fixtures.alert_fakes import FakeClaims, FakePublisher
 from tests.fixtures.events import BASE_MS, lifecycle

@@ -68,7 +68,7 @@ def test_handler_import_leaves_out_what_a_cold_start_does_not_need(package: str)
 @pytest.mark.parametrize("package", ["ingest", "reconcile"])
 def test_the_write_path_leaves_out_the_query_side(package: str) -> None:
     loaded = loaded_modules(f"{package}.handler")
-    assert "jobtracker.store.reads" in loaded  # the repository's own reads
+    assert "jobtracker.store.reads" in loaded  # the alerter's and reconciler's reads
     assert not {"jobtracker.queries", "jobtracker.tokens"} & loaded
 
 

@@ -31,9 +31,9 @@ from typing import Any, Protocol
 
 from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind, kind_of
 from jobtracker.alerts.message import AlertMessage, build_alert
+from jobtracker.outcomes import StoreOutcome
 from jobtracker.record import JobIdentity, JobSnapshot
 from jobtracker.store.alert_claims import Claim, ClaimOutcome
-from jobtracker.store.repository import StoreOutcome
 from jobtracker.timestamps import to_epoch_ms
 
 # The stored record of a job, as the write path normalised it; None if none is stored.

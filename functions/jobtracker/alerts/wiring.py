@@ -6,11 +6,10 @@ from typing import Any
 
 from jobtracker.alerts.alerter import ExactlyOnceAlerter
 from jobtracker.alerts.sns import SnsPublisher, sns_client
-from jobtracker.config import AlertConfig
+from jobtracker.config import AlertConfig, TableConfig
 from jobtracker.store.alert_claims import AlertClaimRepository
 from jobtracker.store.models import Models
 from jobtracker.store.reads import JobReads
-from jobtracker.store.repository import TableConfig
 
 
 def make_alerter(

@@ -14,30 +14,33 @@ Its holder then publishes and marks the claim `sent` (one UpdateItem), or releas
 
 from __future__ import annotations
 
-import random
-import time
 import uuid
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from jobtracker.alerts.kinds import AlertKind
+from jobtracker.config import TableConfig
 from jobtracker.record import JobIdentity
+from jobtracker.store.keys import JOB_SK, job_pk
 from jobtracker.store.models import Models
-from jobtracker.store.repository import JOB_SK, TableConfig, job_pk
+from jobtracker.store.retry import doubling_jitter, linear_jitter, with_retries
 from jobtracker.timestamps import iso_from_ms
 
 ALERT_PREFIX = "ALERT#"
 PENDING = "pending"
 SENT = "sent"
-_CONFLICT_RETRIES = 3
-# About 3 s in all: well within the claim's lease.
+# A claim meeting another writer's transaction on the job item (the store's second step,
+# or another claim): tried 3 times in all, then the record fails and SQS brings it back.
+_CONFLICT_ATTEMPTS = 3
+_CONFLICT_BACKOFF = linear_jitter(0.01, 0.05)
+# Marking sent: up to about 3 s of sleeps in all, well within the claim's lease.
 _MARK_ATTEMPTS = 5
+_MARK_BACKOFF = doubling_jitter(0.05, 0.1)
 
 
 class ClaimOutcome(Enum):
@@ -82,25 +85,28 @@ class AlertClaimRepository:
         free = claim.pk.does_not_exist() | (
             (claim.state == PENDING) & (claim.lease_until_ms < now_ms)
         )
-        attempts = 0
-        while True:
-            try:
-                with TransactWrite(connection=self._connection) as transaction:
-                    transaction.condition_check(
-                        job, job_pk(identity), JOB_SK, condition=self._stored_as(kind)
-                    )
-                    transaction.save(item, condition=free, return_values="ALL_OLD")
-                return Claim(ClaimOutcome.CLAIMED, identity, kind, token)
-            except TransactWriteError as error:
-                outcome = _refusal(error)
-                if outcome is not None:
-                    return Claim(outcome, identity, kind, token)
-                # The job item is in another writer's transaction (the store's second
-                # step, or another claim): try again shortly, else fail the record.
-                attempts += 1
-                if not _conflict(error) or attempts == _CONFLICT_RETRIES:
-                    raise
-                time.sleep(random.uniform(0.01, 0.05) * attempts)
+
+        def put_claim() -> None:
+            with TransactWrite(connection=self._connection) as transaction:
+                transaction.condition_check(
+                    job, job_pk(identity), JOB_SK, condition=self._stored_as(kind)
+                )
+                transaction.save(item, condition=free, return_values="ALL_OLD")
+
+        try:
+            with_retries(
+                put_claim,
+                attempts=_CONFLICT_ATTEMPTS,
+                failure=TransactWriteError,
+                retryable=_only_conflicted,
+                backoff=_CONFLICT_BACKOFF,
+            )
+        except TransactWriteError as error:
+            outcome = _refusal(error)
+            if outcome is None:
+                raise
+            return Claim(outcome, identity, kind, token)
+        return Claim(ClaimOutcome.CLAIMED, identity, kind, token)
 
     def mark_sent(self, claim: Claim, message_id: str, now_ms: int) -> bool:
         """Make the claim permanent; False if it is no longer this holder's.
@@ -112,24 +118,24 @@ class AlertClaimRepository:
         """
         item = self.models.alert_claim(job_pk(claim.job), alert_sk(claim.kind))
         model = self.models.alert_claim
-        for attempt in range(1, _MARK_ATTEMPTS + 1):
-            try:
-                item.update(
+        try:
+            with_retries(
+                lambda: item.update(
                     actions=[
                         model.state.set(SENT),
                         model.sent_at.set(iso_from_ms(now_ms)),
                         model.message_id.set(message_id),
                     ],
                     condition=model.claim_token == claim.token,
-                )
-            except UpdateError as error:
-                if error.cause_response_code == "ConditionalCheckFailedException":
-                    return False
-                if attempt < _MARK_ATTEMPTS:
-                    time.sleep(random.uniform(0.05, 0.1) * 2**attempt)
-            else:
-                return True
-        return False
+                ),
+                attempts=_MARK_ATTEMPTS,
+                failure=UpdateError,
+                retryable=_still_held,
+                backoff=_MARK_BACKOFF,
+            )
+        except UpdateError:
+            return False
+        return True
 
     def release(self, claim: Claim) -> bool:
         """Give a pending claim up so that a retry can publish; False if that failed.
@@ -143,14 +149,6 @@ class AlertClaimRepository:
         except DeleteError:
             return False
         return True
-
-    def get(self, job: JobIdentity, kind: AlertKind) -> dict[str, Any] | None:
-        """A claim as stored (for operators and tests)."""
-        try:
-            item = self.models.alert_claim.get(job_pk(job), alert_sk(kind))
-        except DoesNotExist:
-            return None
-        return dict(item.attribute_values)
 
     def _stored_as(self, kind: AlertKind) -> Condition:
         job = self.models.job
@@ -170,11 +168,18 @@ class AlertClaimRepository:
         return condition
 
 
-def _conflict(error: TransactWriteError) -> bool:
-    return any(
+def _only_conflicted(error: TransactWriteError) -> bool:
+    """Cancelled for meeting another transaction, not refused: worth another attempt."""
+    conflicted = any(
         reason and reason.code == "TransactionConflict"
         for reason in error.cancellation_reasons or []
     )
+    return conflicted and _refusal(error) is None
+
+
+def _still_held(error: UpdateError) -> bool:
+    """The mark failed for another reason than the claim having been taken over."""
+    return error.cause_response_code != "ConditionalCheckFailedException"
 
 
 def _refusal(error: TransactWriteError) -> ClaimOutcome | None:

@@ -1,4 +1,6 @@
-"""Reads: one job, its history, index pages and daily statistics. GetItem and Query only.
+"""Reads: one job, its history, index pages and daily statistics for the API; which jobs
+are stored at which version, and which wait for their description, for the reconciler.
+GetItem, BatchGetItem and Query only, never a Scan.
 
 Index pages read exactly what they return: the partition and sort-key range are key
 conditions, never a filter, and a page resumes after the sort key of the previous page's
@@ -7,13 +9,14 @@ last item (an ExclusiveStartKey rebuilt here from that key, never taken from a c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
 from jobtracker.indexes import IndexName, IndexPage, KeyRange
-from jobtracker.record import JobIdentity
+from jobtracker.record import STATUS_RANK, JobIdentity, Place
 from jobtracker.store.keys import (
     DAY_PREFIX,
     JOB_SK,
@@ -26,7 +29,24 @@ from jobtracker.store.keys import (
     stats_pk,
     unpack_summary,
 )
-from jobtracker.store.models import Models, define_models
+from jobtracker.store.models import Models, define_models, pending_enrichment
+from jobtracker.timestamps import to_epoch_ms
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """What the reconciler needs to know of a stored job to tell whether it changed."""
+
+    last_modified_ms: int
+    rank: int
+    enrichment_pending: bool
+
+
+@dataclass(frozen=True)
+class PendingJob:
+    job: JobIdentity
+    order_key: str
+    last_modified_ms: int
 
 
 class JobReads:
@@ -121,6 +141,38 @@ class JobReads:
                 "day": item.sk[len(DAY_PREFIX) :],
                 **{k: int(v) for k, v in counters.items() if k not in ("pk", "sk")},
             }
+
+    def stored_versions(self, jobs: Iterable[JobIdentity]) -> dict[JobIdentity, StoredVersion]:
+        """The stored version of each job that exists: one BatchGetItem per 100."""
+        job = self.models.job
+        keys = [(job_pk(identity), JOB_SK) for identity in sorted(set(jobs))]
+        found: dict[JobIdentity, StoredVersion] = {}
+        if not keys:
+            return found
+        wanted = ["pk", "sk", "job_name", "account", "region"]
+        wanted += ["last_modified_time", "status", "pending"]
+        for item in job.batch_get(keys, attributes_to_get=wanted):
+            found[JobIdentity(item.account, item.region, item.job_name)] = StoredVersion(
+                last_modified_ms=to_epoch_ms(item.last_modified_time, "last_modified_time"),
+                rank=STATUS_RANK.get(item.status, 0),
+                enrichment_pending=item.pending is not None,
+            )
+        return found
+
+    def pending_enrichments(self, place: Place, limit: int) -> list[PendingJob]:
+        """The jobs of `place` whose terminal snapshot still waits for DescribeTrainingJob
+        (the sparse index, that place's partition)."""
+        job = self.models.job
+        return [
+            PendingJob(
+                job=JobIdentity(item.account, item.region, item.job_name),
+                order_key=item.order_key,
+                last_modified_ms=to_epoch_ms(item.last_modified_time, "last_modified_time"),
+            )
+            for item in job.by_pending.query(
+                pending_enrichment(place.account, place.region), limit=limit
+            )
+        ]
 
     def _index(self, name: IndexName) -> tuple[Any, Any]:
         job = self.models.job

@@ -23,21 +23,19 @@ least as new). Its description rides on step 2, still two requests in all.
 from __future__ import annotations
 
 import dataclasses
-import random
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from enum import Enum
+from collections.abc import Callable
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from jobtracker.aggregates import Contribution, counter_deltas
+from jobtracker.config import TableConfig
 from jobtracker.errors import MalformedEvent
 from jobtracker.numbers import fits_dynamodb
-from jobtracker.record import STATUS_RANK, JobIdentity, JobSnapshot, Place, Transition
+from jobtracker.outcomes import StoreOutcome
+from jobtracker.record import JobIdentity, JobSnapshot, Transition
 from jobtracker.store.keys import (
     JOB_SK,
     compress_record,
@@ -50,11 +48,10 @@ from jobtracker.store.keys import (
     stats_pk,
     transition_sk,
 )
-from jobtracker.store.keys import TRANSITION_PREFIX as TRANSITION_PREFIX  # re-exported
-from jobtracker.store.keys import decompress_record as decompress_record  # re-exported
 from jobtracker.store.models import Models, define_models, pending_enrichment
-from jobtracker.store.reads import JobReads
-from jobtracker.timestamps import iso_from_ms, to_epoch_ms
+from jobtracker.store.reads import PendingJob
+from jobtracker.store.retry import linear_jitter, with_retries
+from jobtracker.timestamps import iso_from_ms
 
 # DynamoDB's item limit is 400 KB; leave room for the summary attributes.
 MAX_RECORD_BYTES = 350_000
@@ -62,76 +59,21 @@ SUMMARY_TEXT_LIMIT = 2048
 # A transaction holds at most 100 items: the job, the day's two counters (the account's
 # and all accounts'), and the rest.
 _TRANSITIONS_PER_TRANSACTION = 97
-_CONFLICT_RETRIES = 4
-RECONCILE_PK = "RECONCILE"
-WATERMARK_SK = "WATERMARK"
+# Step 2 meeting another writer's transaction on the same items: tried 4 times in all.
+_CONFLICT_ATTEMPTS = 4
+_CONFLICT_BACKOFF = linear_jitter(0.01, 0.05)
 
 
-def watermark_sk(place: Place) -> str:
-    return f"{WATERMARK_SK}#{place.account}#{place.region}"
+class JobRepository:
+    """The write path of jobs: their items, transitions and day counters.
 
-
-class StoreOutcome(Enum):
-    STORED = "stored"
-    STALE = "stale"
-
-
-@dataclass(frozen=True)
-class TableConfig:
-    table_name: str
-    region: str | None = None
-    endpoint_url: str | None = None
-
-
-@dataclass(frozen=True)
-class StoredVersion:
-    """What the reconciler needs to know of a stored job to tell whether it changed."""
-
-    last_modified_ms: int
-    rank: int
-    enrichment_pending: bool
-
-
-@dataclass(frozen=True)
-class PendingJob:
-    job: JobIdentity
-    order_key: str
-    last_modified_ms: int
-
-
-@dataclass(frozen=True)
-class ReconcileWindow:
-    """Jobs modified after `since_ms` are being listed, oldest created first.
-
-    `until_ms` becomes the watermark once the window is done; `resume_ms` is the
-    creation time the listing got to, None before the first job.
+    Reading is store.reads.JobReads's, over the same `models`.
     """
 
-    since_ms: int
-    until_ms: int
-    resume_ms: int | None = None
-
-
-@dataclass(frozen=True)
-class ReconcileState:
-    watermark_ms: int | None = None
-    window: ReconcileWindow | None = None
-    # Jobs whose store or alert failed in a run: the next run redoes them first.
-    retry_jobs: tuple[JobIdentity, ...] = ()
-    revision: int = 0
-
-
-class JobRepository(JobReads):
-    """The write path, and (inherited) every read."""
-
     def __init__(self, config: TableConfig, models: Models | None = None) -> None:
-        super().__init__(
-            models or define_models(config.table_name, config.region, config.endpoint_url)
-        )
+        self.models = models or define_models(config.table_name, config.region, config.endpoint_url)
         self.config = config
         self._connection = Connection(region=config.region, host=config.endpoint_url)
-
-    # -- writes -----------------------------------------------------------------------
 
     def store_snapshot(self, snapshot: JobSnapshot) -> StoreOutcome:
         """Store the snapshot if it is newer than the stored job; never regress."""
@@ -196,21 +138,21 @@ class JobRepository(JobReads):
         after = Contribution.of(snapshot)
         transitions = list(snapshot.transitions)
         in_transaction = transitions[:_TRANSITIONS_PER_TRANSACTION]
-        for attempt in range(_CONFLICT_RETRIES):
-            try:
-                self._apply_transaction(
+        try:
+            with_retries(
+                lambda: self._apply_transaction(
                     snapshot, written or snapshot, old, before, after, in_transaction
-                )
-                break
-            except TransactWriteError as error:
-                reasons = [r.code for r in (error.cancellation_reasons or []) if r]
-                if "ConditionalCheckFailed" in reasons:
-                    # A newer snapshot took the job meanwhile; its writer applies it.
-                    return
-                if "TransactionConflict" in reasons and attempt + 1 < _CONFLICT_RETRIES:
-                    time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
-                    continue
-                raise
+                ),
+                attempts=_CONFLICT_ATTEMPTS,
+                failure=TransactWriteError,
+                retryable=_only_conflicted,
+                backoff=_CONFLICT_BACKOFF,
+            )
+        except TransactWriteError as error:
+            if "ConditionalCheckFailed" in _cancellation_codes(error):
+                # A newer snapshot took the job meanwhile; its writer applies it.
+                return
+            raise
         overflow = transitions[_TRANSITIONS_PER_TRANSACTION:]
         if overflow:
             with self.models.transition.batch_write() as batch:
@@ -271,40 +213,6 @@ class JobRepository(JobReads):
             status_message=transition.status_message,
         )
 
-    # -- the reconciler's bookkeeping ----------------------------------------------
-
-    def stored_versions(self, jobs: Iterable[JobIdentity]) -> dict[JobIdentity, StoredVersion]:
-        """The stored version of each job that exists: one BatchGetItem per 100."""
-        job = self.models.job
-        keys = [(job_pk(identity), JOB_SK) for identity in sorted(set(jobs))]
-        found: dict[JobIdentity, StoredVersion] = {}
-        if not keys:
-            return found
-        wanted = ["pk", "sk", "job_name", "account", "region"]
-        wanted += ["last_modified_time", "status", "pending"]
-        for item in job.batch_get(keys, attributes_to_get=wanted):
-            found[JobIdentity(item.account, item.region, item.job_name)] = StoredVersion(
-                last_modified_ms=to_epoch_ms(item.last_modified_time, "last_modified_time"),
-                rank=STATUS_RANK.get(item.status, 0),
-                enrichment_pending=item.pending is not None,
-            )
-        return found
-
-    def pending_enrichments(self, place: Place, limit: int) -> list[PendingJob]:
-        """The jobs of `place` whose terminal snapshot still waits for DescribeTrainingJob
-        (the sparse index, that place's partition)."""
-        job = self.models.job
-        return [
-            PendingJob(
-                job=JobIdentity(item.account, item.region, item.job_name),
-                order_key=item.order_key,
-                last_modified_ms=to_epoch_ms(item.last_modified_time, "last_modified_time"),
-            )
-            for item in job.by_pending.query(
-                pending_enrichment(place.account, place.region), limit=limit
-            )
-        ]
-
     def abandon_enrichment(self, pending: PendingJob) -> bool:
         """Unmark a job SageMaker cannot complete, if it still holds the same snapshot."""
         job = self.models.job
@@ -321,55 +229,15 @@ class JobRepository(JobReads):
             raise
         return True
 
-    def load_reconcile_state(self, place: Place) -> ReconcileState:
-        """The reconciler's progress in `place` (each account and region has its own)."""
-        state = self.models.reconcile_state
-        try:
-            item = state.get(RECONCILE_PK, watermark_sk(place), consistent_read=True)
-        except DoesNotExist:
-            return ReconcileState()
-        window = None
-        if item.window_since_ms is not None and item.window_until_ms is not None:
-            window = ReconcileWindow(
-                since_ms=int(item.window_since_ms),
-                until_ms=int(item.window_until_ms),
-                resume_ms=None if item.window_resume_ms is None else int(item.window_resume_ms),
-            )
-        return ReconcileState(
-            watermark_ms=None if item.watermark_ms is None else int(item.watermark_ms),
-            window=window,
-            retry_jobs=tuple(JobIdentity.parse(text) for text in item.retry_names or ()),
-            revision=int(item.revision),
-        )
 
-    def save_reconcile_state(self, place: Place, state: ReconcileState) -> ReconcileState | None:
-        """Save `state` as the next revision of the one it was made from.
+def _cancellation_codes(error: TransactWriteError) -> list[str]:
+    return [reason.code for reason in error.cancellation_reasons or [] if reason]
 
-        Returns the saved state, or None if another run saved meanwhile (its progress
-        stands; this run's is dropped rather than moving the watermark back).
-        """
-        model = self.models.reconcile_state
-        window = state.window
-        item = model(
-            RECONCILE_PK,
-            watermark_sk(place),
-            revision=state.revision + 1,
-            watermark_ms=state.watermark_ms,
-            window_since_ms=None if window is None else window.since_ms,
-            window_until_ms=None if window is None else window.until_ms,
-            window_resume_ms=None if window is None else window.resume_ms,
-            retry_names=[str(job) for job in state.retry_jobs] or None,
-        )
-        condition = (
-            model.pk.does_not_exist() if state.revision == 0 else model.revision == state.revision
-        )
-        try:
-            item.save(condition=condition)
-        except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return None
-            raise
-        return dataclasses.replace(state, revision=state.revision + 1)
+
+def _only_conflicted(error: TransactWriteError) -> bool:
+    """Cancelled for meeting another transaction, not because the job moved on."""
+    codes = _cancellation_codes(error)
+    return "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes
 
 
 def _attribute_actions(job: Any, snapshot: JobSnapshot) -> list[Any]:
