@@ -19,7 +19,7 @@ from jobtracker.errors import MalformedEvent
 from jobtracker.ingest import Pipeline, PipelineResult, parse_state_change
 from jobtracker.observability import MetricUnit, logger, metrics, tracer
 from jobtracker.outcomes import StoreOutcome
-from jobtracker.sagemaker import job_clients
+from jobtracker.sagemaker_clients import job_clients
 from jobtracker.sqs_batch import PartialBatchResponse, SQSMessage, process_partial_batch
 from jobtracker.store.repository import JobRepository
 
