@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bench.calls import recording
-from tests.fixtures.lambda_events import LambdaContext, http_request
+from synthetic.lambda_events import LambdaContext, http_request
 
 PAGE_LIMIT = 100
 PAGES = 3

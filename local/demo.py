@@ -20,7 +20,7 @@ from typing import Any
 
 from jobtracker.timestamps import to_epoch_ms
 
-from tests.fixtures.events import TagForm, TimeForm, time_value
+from synthetic.events import TagForm, TimeForm, time_value
 
 SOURCE = "aws.sagemaker"
 DETAIL_TYPE = "SageMaker Training Job State Change"

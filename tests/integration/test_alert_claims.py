@@ -14,8 +14,8 @@ from moto import mock_aws
 from pynamodb.connection.base import Connection
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
+from synthetic.events import ACCOUNT, BASE_MS, lifecycle
 from tests.fixtures.aws import REGION, TABLE_NAME, clients, create_table
-from tests.fixtures.events import ACCOUNT, BASE_MS, lifecycle
 
 LEASE = 60_000
 NAME = JobIdentity(ACCOUNT, REGION, "job-claims")

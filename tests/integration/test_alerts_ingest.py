@@ -22,10 +22,10 @@ from jobtracker.alerts.message import AlertMessage
 from jobtracker.store.alert_claims import ClaimOutcome
 from moto import mock_aws
 
+from synthetic.events import ENDINGS, event_body, home_job, lifecycle
+from synthetic.lambda_events import deliver
 from tests.fixtures.aws import subscribe_inbox
-from tests.fixtures.events import ENDINGS, event_body, home_job, lifecycle
 from tests.fixtures.ingest_stack import IngestStack, ingest_stack
-from tests.fixtures.lambda_events import deliver
 
 ALL_KINDS = "Failed,MaxRuntimeExceeded,Stopped,MaxWaitTimeExceeded,Interrupted,Completed"
 

@@ -17,7 +17,8 @@ import pytest
 from jobtracker.store.models import table_schema
 from jobtracker.store.repository import TableConfig
 
-from tests.fixtures.delivery import (
+from synthetic.events import ENDINGS, describe_response, event_body, lifecycle
+from synthetic.expected import (
     Redelivery,
     TableContents,
     cold_start_handler,
@@ -25,7 +26,6 @@ from tests.fixtures.delivery import (
     mismatches,
 )
 from tests.fixtures.emulator import emulator
-from tests.fixtures.events import ENDINGS, describe_response, event_body, lifecycle
 from tests.fixtures.threads import all_at_once
 
 THREADS = 8

@@ -20,14 +20,14 @@ from hypothesis import strategies as st
 from jobtracker.store.models import table_schema
 from jobtracker.store.repository import TableConfig
 
-from tests.fixtures.delivery import (
+from synthetic.events import describe_response, event_body, lifecycle
+from synthetic.expected import (
     Redelivery,
     TableContents,
     cold_start_handler,
     expected_jobs,
     mismatches,
 )
-from tests.fixtures.events import describe_response, event_body, lifecycle
 from tests.fixtures.faults import Fault, FaultInjector, injecting_faults, writes_of_job
 
 # Jobs of every ending, one still running, one spot job described after it ended

@@ -23,10 +23,10 @@ from jobtracker.record import JobSnapshot
 from jobtracker.store.models import table_schema
 from jobtracker.store.repository import MAX_RECORD_BYTES, compress_record
 
-from tests.fixtures.delivery import TableContents
+from synthetic.expected import TableContents
+from synthetic.lambda_events import LambdaContext, sqs_event
 from tests.fixtures.hostile import SECRET_VALUE, hostile_bodies
 from tests.fixtures.http_events import strict_loads
-from tests.fixtures.lambda_events import LambdaContext, sqs_event
 
 BATCHES = 100
 BATCH_SIZE = 10

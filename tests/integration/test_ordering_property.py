@@ -15,7 +15,7 @@ from jobtracker.store.models import table_schema
 from jobtracker.store.repository import JobRepository, TableConfig
 from jobtracker.timestamps import iso_from_ms
 
-from tests.fixtures.events import BASE_MS, ENDINGS, HOME, describe_response, event_body, lifecycle
+from synthetic.events import BASE_MS, ENDINGS, HOME, describe_response, event_body, lifecycle
 from tests.fixtures.ingest_stack import IngestStack
 
 

@@ -23,7 +23,7 @@ from jobtracker.store.repository import (
 )
 from jobtracker.timestamps import iso_from_ms
 
-from tests.fixtures.events import BASE_MS, HOME, REGION, describe_response, home_job, lifecycle
+from synthetic.events import BASE_MS, HOME, REGION, describe_response, home_job, lifecycle
 from tests.fixtures.sagemaker import (
     CallCounter,
     CountdownContext,

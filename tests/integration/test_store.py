@@ -9,7 +9,7 @@ import pytest
 from jobtracker.record import normalise_training_job
 from jobtracker.store.repository import JobRepository, StoreOutcome
 
-from tests.fixtures.events import describe_response, home_job, lifecycle
+from synthetic.events import describe_response, home_job, lifecycle
 
 
 def _store(repository: JobRepository, detail: dict[str, Any]) -> StoreOutcome:
