@@ -23,8 +23,8 @@ from jobtracker.store.alert_claims import ClaimOutcome
 from moto import mock_aws
 
 from synthetic.events import ENDINGS, event_body, home_job, lifecycle
-from synthetic.lambda_events import deliver
 from tests.fixtures.aws import subscribe_inbox
+from tests.fixtures.delivery import deliver
 from tests.fixtures.ingest_stack import IngestStack, ingest_stack
 
 ALL_KINDS = "Failed,MaxRuntimeExceeded,Stopped,MaxWaitTimeExceeded,Interrupted,Completed"

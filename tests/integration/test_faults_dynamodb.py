@@ -21,13 +21,8 @@ from jobtracker.store.models import table_schema
 from jobtracker.store.repository import TableConfig
 
 from synthetic.events import describe_response, event_body, lifecycle
-from synthetic.expected import (
-    Redelivery,
-    TableContents,
-    cold_start_handler,
-    expected_jobs,
-    mismatches,
-)
+from synthetic.expected import TableContents, expected_jobs, mismatches
+from tests.fixtures.delivery import Redelivery, cold_start_handler
 from tests.fixtures.faults import Fault, FaultInjector, injecting_faults, writes_of_job
 
 # Jobs of every ending, one still running, one spot job described after it ended
