@@ -4,7 +4,7 @@ The demo population of `make local`: jobs of every outcome with varied step dura
 spot interruptions and restarts, tuning jobs, over the last ~60 days. A job is a
 `JobSpec`; `job_snapshots` gives the `detail` of every event SageMaker would publish for
 it, one full snapshot per secondary status change, in the published forms (the
-`TimeForm`s and `TagForm`s of tests/fixtures/events.py, transitions with or without
+`TimeForm`s and `TagForm`s of synthetic/events.py, transitions with or without
 `EndTime`). `put_events` is the one PutEvents path, for the replay and the e2e tests.
 """
 
