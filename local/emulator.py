@@ -14,7 +14,7 @@ from typing import Any
 
 import boto3
 from jobtracker.alerts.kinds import DEFAULT_KINDS
-from jobtracker.sagemaker import MEMBER_ACCESS_EMULATOR, in_emulator_account
+from jobtracker.sagemaker_clients import MEMBER_ACCESS_EMULATOR, in_emulator_account
 from jobtracker.store.models import table_schema
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.server import ThreadedMotoServer

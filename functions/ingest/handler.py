@@ -28,7 +28,7 @@ from jobtracker.names import (
     STALE_EVENTS,
 )
 from jobtracker.observability import MetricUnit, logger, metrics, tracer
-from jobtracker.sagemaker import job_clients
+from jobtracker.sagemaker_clients import job_clients
 from jobtracker.sqs_batch import PartialBatchResponse, SQSMessage, process_partial_batch
 from jobtracker.store.repository import JobRepository, StoreOutcome
 

@@ -28,7 +28,7 @@ from jobtracker.observability import MetricUnit, logger, metrics, tracer
 from jobtracker.reconcile import DAY_MS, HOUR_MS, Reconciler, ReconcileSettings
 from jobtracker.reconcile_walk import PlaceReconciler, WalkReport, places_to_walk, walk
 from jobtracker.record import Place
-from jobtracker.sagemaker import job_clients
+from jobtracker.sagemaker_clients import job_clients
 from jobtracker.store.repository import JobRepository
 
 CONFIG = ReconcileConfig.from_env()
