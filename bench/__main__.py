@@ -183,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     phases = set(args.only.split(","))
 
+    from jobtracker.alerts.kinds import DEFAULT_KINDS
+
     from bench.emulator import create_resources, emulator
 
     results: dict[str, Any] = {}
@@ -194,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         with emulator() as endpoint_url:
             settings.apply(endpoint_url)
             os.environ["ALERT_TOPIC_ARN"] = create_resources(endpoint_url)
-            os.environ["ALERT_KINDS"] = "Failed,MaxRuntimeExceeded"
+            os.environ["ALERT_KINDS"] = ",".join(kind.value for kind in DEFAULT_KINDS)
             if "ingest" in phases:
                 results.update(ingest_figures(endpoint_url, args.events))
             if "reads" in phases:

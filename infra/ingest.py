@@ -12,6 +12,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+from jobtracker.sagemaker_clients import MEMBER_ACCESS_ASSUME_ROLE
 
 from infra.alerts import Alerts
 from infra.config import StackConfig
@@ -50,7 +51,7 @@ def writer_environment(config: StackConfig, storage: Storage, alerts: Alerts) ->
         "TABLE_NAME": storage.table.table_name,
         "ALERT_TOPIC_ARN": alerts.topic.topic_arn,
         "ALERT_KINDS": ",".join(config.alert_kinds),
-        "MEMBER_ACCESS": "assume-role",
+        "MEMBER_ACCESS": MEMBER_ACCESS_ASSUME_ROLE,
         "MEMBER_ROLE_NAME": config.member_role_name,
         "STORE_ENVIRONMENT_VALUES": "true" if config.store_environment_values else "false",
     }

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from jobtracker.names import EVENT_DETAIL_TYPE as DETAIL_TYPE
+from jobtracker.names import EVENT_SOURCE as SOURCE
 from jobtracker.timestamps import to_epoch_ms
 
 from synthetic.events import TagForm, TimeForm, time_value
 
-SOURCE = "aws.sagemaker"
-DETAIL_TYPE = "SageMaker Training Job State Change"
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 # Where the demo's jobs run: the tracker's own account (and region), and two member

@@ -58,7 +58,7 @@ def member_access(env: Mapping[str, str]) -> str:
     Unset: it is not (a foreign job is stored from its event, marked pending).
     `emulator-account-header`: the emulator's (moto's) way, on the local stack only.
     """
-    from jobtracker.sagemaker import MEMBER_ACCESS_MODES
+    from jobtracker.sagemaker_clients import MEMBER_ACCESS_MODES
 
     value = env.get("MEMBER_ACCESS", "").strip()
     if value not in MEMBER_ACCESS_MODES:
@@ -71,7 +71,7 @@ def member_access(env: Mapping[str, str]) -> str:
 
 def member_role_name(env: Mapping[str, str], access: str) -> str:
     """MEMBER_ROLE_NAME: the member role's name, required to assume it."""
-    from jobtracker.sagemaker import MEMBER_ACCESS_ASSUME_ROLE
+    from jobtracker.sagemaker_clients import MEMBER_ACCESS_ASSUME_ROLE
 
     name = env.get("MEMBER_ROLE_NAME", "").strip()
     if access == MEMBER_ACCESS_ASSUME_ROLE and not name:

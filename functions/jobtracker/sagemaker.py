@@ -7,8 +7,7 @@ botocore's exceptions.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +15,6 @@ from typing import Any
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from jobtracker.clients import new_client
 from jobtracker.errors import MalformedEvent
 from jobtracker.record import STATUS_RANK, JobIdentity, JobSnapshot, Place, normalise_training_job
 from jobtracker.redaction import REDACT, Redaction
@@ -67,16 +65,9 @@ class SageMakerUnavailable(SageMakerError):
 
 
 # The one seam between jobtracker and SageMaker's accounts: (account, region) -> a client
-# that reads that account's jobs in that region, or SageMakerUnavailable.
+# that reads that account's jobs in that region, or SageMakerUnavailable. Made by
+# jobtracker.sagemaker_clients.job_clients.
 SageMakerClients = Callable[[str, str], Any]
-# MEMBER_ACCESS values: how a client reaches another account than the tracker's own.
-MEMBER_ACCESS_NONE = ""
-# The emulator's convention (moto): a request's x-moto-account-id header names its account.
-MEMBER_ACCESS_EMULATOR = "emulator-account-header"
-# The deployed stack: the member role of the job's account (jobtracker.member_role).
-MEMBER_ACCESS_ASSUME_ROLE = "assume-role"
-MEMBER_ACCESS_MODES = (MEMBER_ACCESS_NONE, MEMBER_ACCESS_EMULATOR, MEMBER_ACCESS_ASSUME_ROLE)
-EMULATOR_ACCOUNT_HEADER = "x-moto-account-id"
 
 
 @dataclass(frozen=True)
@@ -91,56 +82,6 @@ class ListedJob:
     @property
     def name(self) -> str:
         return self.job.name
-
-
-def job_clients(
-    home: Place, member_access: str = MEMBER_ACCESS_NONE, member_role_name: str = ""
-) -> SageMakerClients:
-    """The SageMaker clients of the tracker's functions, one per (account, region), made
-    on first use (loading SageMaker's service model costs as much as importing boto3).
-
-    The tracker's own account is read with the function's credentials, in any region.
-    Another account needs access to it: without any (`MEMBER_ACCESS` unset), asking is
-    SageMakerUnavailable, so the job is stored from its event and marked pending. With
-    `assume-role` it is read through its member role (`member_role_name`), whose clients
-    are kept only as long as their credentials.
-    """
-    clients: dict[tuple[str, str], Any] = {}
-    lock = threading.Lock()
-    members: SageMakerClients | None = None
-    if member_access == MEMBER_ACCESS_ASSUME_ROLE:
-        from jobtracker.member_role import MemberRoleClients, partition_of
-
-        members = MemberRoleClients(member_role_name, partition_of(home.region))
-
-    def client_for(account: str, region: str) -> Any:
-        if members is not None and account != home.account:
-            return members(account, region)
-        with lock:
-            if (account, region) not in clients:
-                clients[account, region] = _new_job_client(home, member_access, account, region)
-            return clients[account, region]
-
-    return client_for
-
-
-def _new_job_client(home: Place, member_access: str, account: str, region: str) -> Any:
-    if account == home.account:
-        return new_client("sagemaker", CLIENT_CONFIG, region)
-    if member_access == MEMBER_ACCESS_EMULATOR:
-        client = new_client("sagemaker", CLIENT_CONFIG, region)
-        client.meta.events.register("before-sign", in_emulator_account(account))
-        return client
-    raise SageMakerUnavailable(f"no access to account {account} (it is not this tracker's)")
-
-
-def in_emulator_account(account: str) -> Callable[..., None]:
-    """A botocore before-sign hook that sends a request to `account` of the emulator."""
-
-    def add_header(request: Any, **_: Any) -> None:
-        request.headers[EMULATOR_ACCOUNT_HEADER] = account
-
-    return add_header
 
 
 def describe_job(
@@ -177,19 +118,10 @@ def describe_job(
 
 
 def _list_tags(client: Any, arn: str) -> list[dict[str, str]]:
-    tags: list[dict[str, str]] = []
-    request: dict[str, Any] = {"ResourceArn": arn, "MaxResults": 100}
-    while True:
-        try:
-            page = client.list_tags(**request)
-        except ClientError as error:
-            raise _failure(error, f"ListTags {arn}") from None
-        except BotoCoreError as error:
-            raise SageMakerUnavailable(f"ListTags {arn}: {error}") from None
-        tags.extend(page.get("Tags", []))
-        if not page.get("NextToken"):
-            return tags
-        request["NextToken"] = page["NextToken"]
+    pages = client.get_paginator("list_tags").paginate(
+        ResourceArn=arn, PaginationConfig={"PageSize": 100}
+    )
+    return [tag for page in _pages(pages, f"ListTags {arn}") for tag in page.get("Tags", [])]
 
 
 def list_changed_jobs(
@@ -204,23 +136,30 @@ def list_changed_jobs(
         "LastModifiedTimeAfter": _datetime(since_ms),
         "SortBy": "CreationTime",
         "SortOrder": "Ascending",
-        "MaxResults": page_size,
+        "PaginationConfig": {"PageSize": page_size},
     }
     if created_after_ms is not None:
         request["CreationTimeAfter"] = _datetime(created_after_ms)
-    token: str | None = None
-    while True:
-        try:
-            page = client.list_training_jobs(**request, **({"NextToken": token} if token else {}))
-        except ClientError as error:
-            raise _failure(error, "ListTrainingJobs") from None
-        except BotoCoreError as error:
-            raise SageMakerUnavailable(f"ListTrainingJobs: {error}") from None
+    pages = client.get_paginator("list_training_jobs").paginate(**request)
+    for page in _pages(pages, "ListTrainingJobs"):
         summaries = page.get("TrainingJobSummaries", [])
         yield [job for job in (_listed(place, summary) for summary in summaries) if job]
-        token = page.get("NextToken")
-        if not token:
+
+
+def _pages(pages: Iterable[dict[str, Any]], call: str) -> Iterator[dict[str, Any]]:
+    """A botocore paginator's pages, its failures as SageMaker errors (each page is a
+    request, so any of them can fail)."""
+    iterator = iter(pages)
+    while True:
+        try:
+            page = next(iterator)
+        except StopIteration:
             return
+        except ClientError as error:
+            raise _failure(error, call) from None
+        except BotoCoreError as error:
+            raise SageMakerUnavailable(f"{call}: {error}") from None
+        yield page
 
 
 def _listed(place: Place, summary: dict[str, Any]) -> ListedJob | None:

@@ -22,13 +22,8 @@ from jobtracker.observability import metrics
 from jobtracker.reconcile import Reconciler, ReconcileSettings
 from jobtracker.reconcile_walk import walk
 from jobtracker.record import JobIdentity, Place
-from jobtracker.sagemaker import (
-    MEMBER_ACCESS_ASSUME_ROLE,
-    SageMakerClients,
-    SageMakerThrottled,
-    SageMakerUnavailable,
-    job_clients,
-)
+from jobtracker.sagemaker import SageMakerClients, SageMakerThrottled, SageMakerUnavailable
+from jobtracker.sagemaker_clients import MEMBER_ACCESS_ASSUME_ROLE, job_clients
 from jobtracker.store.repository import JobRepository
 
 from synthetic.events import HOME, event_body

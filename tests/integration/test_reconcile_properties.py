@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jobtracker.enrich import SageMakerEnricher
@@ -30,14 +30,18 @@ STEPS = len(lifecycle("any", ENDING))
 _tables = itertools.count()
 
 
-class Throttled:
-    """A SageMaker client that throttles every call."""
+def throttled_client() -> Any:
+    """A SageMaker client that throttles every call, as the service answers it: a botocore
+    client (so paginators work as in production) whose requests all come back 400
+    ThrottlingException without leaving the process."""
+    client = boto3.client("sagemaker", region_name=REGION)
 
-    def __getattr__(self, operation: str) -> Any:
-        def throttled(**_: Any) -> Any:
-            raise ClientError({"Error": {"Code": "ThrottlingException"}}, operation)
+    def throttle(**_: Any) -> tuple[Any, dict[str, Any]]:
+        answer = {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}
+        return SimpleNamespace(status_code=400, headers={}), answer
 
-        return throttled
+    client.meta.events.register("before-call.sagemaker.*", throttle)
+    return client
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +75,7 @@ def test_any_interleaving_ends_complete(aws: None, operations: list[tuple[str, i
 
     def reconcile(working: bool) -> None:
         reconciler = Reconciler(
-            connect=lambda account, region: client if working else Throttled(),
+            connect=lambda account, region: client if working else throttled_client(),
             place=HOME,
             pipeline=Pipeline(repository=repository),
             clock=lambda: BASE_MS + DAY_MS,
@@ -82,7 +86,7 @@ def test_any_interleaving_ends_complete(aws: None, operations: list[tuple[str, i
     for kind, index, working in operations:
         if kind == "event":
             enricher = SageMakerEnricher(
-                connect=lambda account, region, w=working: client if w else Throttled()
+                connect=lambda account, region, w=working: client if w else throttled_client()
             )
             pipeline = Pipeline(repository=repository, enricher=enricher)
             pipeline.handle(normalise_training_job(details[index]))

@@ -6,10 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 from jobtracker.record import Place
-from jobtracker.sagemaker import (
+from jobtracker.sagemaker import SageMakerUnavailable
+from jobtracker.sagemaker_clients import (
     EMULATOR_ACCOUNT_HEADER,
     MEMBER_ACCESS_EMULATOR,
-    SageMakerUnavailable,
     in_emulator_account,
     job_clients,
 )
