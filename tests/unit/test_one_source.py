@@ -32,10 +32,11 @@ from jobtracker.store.models import PENDING_INDEX
 from jobtracker_cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED = ("functions", "infra", "jobtracker_cli", "local", "bench", "app.py")
-# The SageMaker simulators write events and jobs as SageMaker does: its statuses and
-# secondary statuses (which share words with the alert kinds) are their subject.
-SIMULATORS = ("local/demo.py", "local/sagemaker_jobs.py")
+SCANNED = ("functions", "infra", "jobtracker_cli", "local", "bench", "synthetic", "app.py")
+# The SageMaker simulators (the demo, the emulated jobs, the synthetic events) write events
+# and jobs as SageMaker does: its statuses and secondary statuses (which share words with
+# the alert kinds) are their subject.
+SIMULATORS = ("local/demo.py", "local/sagemaker_jobs.py", "synthetic/events.py")
 NAMES = "functions/jobtracker/names.py"
 KINDS = "functions/jobtracker/alerts/kinds.py"
 
