@@ -81,6 +81,7 @@ def read_figures(job_count: int, stream_jobs: int, transitions_of: list[str]) ->
     from bench.load import LAST_DAY_MS, build_jobs, load
     from bench.reads import read_figures as measure_reads
     from bench.reads import stats_timing
+    from synthetic.events import HOME
 
     jobs = build_jobs(job_count, workers=os.cpu_count() or 1, report=progress)
     config = table_config()
@@ -92,7 +93,7 @@ def read_figures(job_count: int, stream_jobs: int, transitions_of: list[str]) ->
     del jobs
     progress(f"{job_count:,} jobs loaded: list queries through the api handler")
     with tables_frozen():
-        figures = measure_reads(last_day, tuning, "bert-", transitions_of)
+        figures = measure_reads(last_day, tuning, "bert-", transitions_of, HOME.account)
         progress("GET /stats over 30 days")
         stats = stats_timing(last_day, in_window)
     return {
@@ -183,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     phases = set(args.only.split(","))
 
+    from jobtracker.alerts.kinds import DEFAULT_KINDS
+
     from bench.emulator import create_resources, emulator
 
     results: dict[str, Any] = {}
@@ -194,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         with emulator() as endpoint_url:
             settings.apply(endpoint_url)
             os.environ["ALERT_TOPIC_ARN"] = create_resources(endpoint_url)
-            os.environ["ALERT_KINDS"] = "Failed,MaxRuntimeExceeded"
+            os.environ["ALERT_KINDS"] = ",".join(kind.value for kind in DEFAULT_KINDS)
             if "ingest" in phases:
                 results.update(ingest_figures(endpoint_url, args.events))
             if "reads" in phases:

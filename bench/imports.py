@@ -32,6 +32,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from jobtracker.alerts.kinds import DEFAULT_KINDS
+
 HANDLERS = ("ingest", "api", "reconcile")
 # What the Lambda Python runtime provides besides the standard library.
 RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil", "six.py")
@@ -55,7 +57,7 @@ LAMBDA_ENV = {
     "HOME_ACCOUNT": "123456789012",
     "HOME_REGION": "us-east-1",
     "ALERT_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:jobtracker-alerts",
-    "ALERT_KINDS": "Failed,MaxRuntimeExceeded",
+    "ALERT_KINDS": ",".join(kind.value for kind in DEFAULT_KINDS),
     "TOKEN_KEY_SECRET_ARN": (
         "arn:aws:secretsmanager:us-east-1:123456789012:secret:jobtracker-page-token-AbCdEf"
     ),

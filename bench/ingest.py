@@ -18,8 +18,8 @@ from bench.calls import CallLog, recording
 from bench.emulator import client
 from bench.settings import NAIVE_TABLE_NAME
 from bench.stream import Stream
-from tests.fixtures.events import home_job
-from tests.fixtures.lambda_events import LambdaContext, sqs_event
+from synthetic.events import home_job
+from synthetic.lambda_events import LambdaContext, sqs_event
 
 BATCH_SIZE = 10  # the ingest event source's batch size (infra/ingest.py)
 

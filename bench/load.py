@@ -22,7 +22,7 @@ from jobtracker.store.keys import JOB_SK, job_pk, stats_day_sk, stats_pk
 from jobtracker.store.models import Models
 from jobtracker.timestamps import iso_from_ms
 
-from tests.fixtures.events import BASE_MS, lifecycle
+from synthetic.events import BASE_MS, lifecycle
 
 DAY_MS = 86_400_000
 # The loaded jobs end the day before the ingest stream starts, so that the stream's own

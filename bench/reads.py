@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bench.calls import recording
-from tests.fixtures.lambda_events import LambdaContext, http_request
+from synthetic.lambda_events import LambdaContext, http_request
 
 PAGE_LIMIT = 100
 PAGES = 3
@@ -59,14 +59,14 @@ def list_figure(query: dict[str, str], matches: Callable[[dict[str, Any]], bool]
         for _ in range(PAGES):
             status, body = call_api("/jobs", params)
             if status != 200:
-                return ReadFigure(0, 0, {}, f"GET /jobs {query} answered {status}: {body}")
+                return ReadFigure(0, 0, {}, problem=f"GET /jobs {query} answered {status}: {body}")
             returned.extend(body["items"])
             if not body.get("next_token"):
                 break
             params = {**params, "next_token": body["next_token"]}
     wrong = [item.get("training_job_name") for item in returned if not matches(item)]
     if wrong:
-        return ReadFigure(0, 0, {}, f"GET /jobs {query} does not filter (e.g. {wrong[0]})")
+        return ReadFigure(0, 0, {}, problem=f"GET /jobs {query} does not filter (e.g. {wrong[0]})")
     return ReadFigure(
         len(returned), calls.scanned, calls.of_service("dynamodb"), dict(calls.scanned_by_index)
     )
@@ -78,7 +78,9 @@ def transitions_figure(names: list[str]) -> ReadFigure:
         for name in names:
             status, body = call_api(f"/jobs/{name}/transitions")
             if status != 200:
-                return ReadFigure(0, 0, {}, f"GET /jobs/{name}/transitions answered {status}")
+                return ReadFigure(
+                    0, 0, {}, problem=f"GET /jobs/{name}/transitions answered {status}"
+                )
             returned += len(body["items"])
     return ReadFigure(
         returned, calls.scanned, calls.of_service("dynamodb"), dict(calls.scanned_by_index)
@@ -86,7 +88,7 @@ def transitions_figure(names: list[str]) -> ReadFigure:
 
 
 def read_figures(
-    last_day: date, tuning_job_arn: str, prefix: str, job_names: list[str]
+    last_day: date, tuning_job_arn: str, prefix: str, job_names: list[str], account: str
 ) -> dict[str, ReadFigure]:
     window_after = (last_day - timedelta(days=60)).isoformat() + "T00:00:00Z"
     window_before = (last_day - timedelta(days=53)).isoformat() + "T00:00:00Z"
@@ -105,6 +107,13 @@ def read_figures(
         "by_prefix": list_figure(
             {"name_prefix": prefix},
             lambda item: item["training_job_name"].startswith(prefix),
+        ),
+        "by_account": list_figure(
+            {"account": account}, lambda item: item.get("account") == account
+        ),
+        "by_account_status": list_figure(
+            {"account": account, "status": "Failed"},
+            lambda item: item.get("account") == account and item["training_job_status"] == "Failed",
         ),
         "transitions": transitions_figure(job_names),
     }

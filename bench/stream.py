@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fixtures.events import BASE_MS, event_body, lifecycle
+from synthetic.events import BASE_MS, event_body, lifecycle
 
 # Most jobs complete; some fail, are stopped or time out; some are still running.
 ENDINGS = (

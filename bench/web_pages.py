@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.fixtures.browser import LAPTOP, chromium
+from local.browser import LAPTOP, chromium
 
 PAINT = """() => Object.fromEntries(performance.getEntriesByType('paint')
     .map(entry => [entry.name, entry.startTime]))"""

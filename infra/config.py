@@ -12,11 +12,10 @@ from typing import Any
 
 from aws_cdk import aws_logs as logs
 from constructs import Node
+from jobtracker.alerts.kinds import AlertKind
 
 # Alert kinds the functions understand (docs/design.md, "Alerts").
-ALERT_KINDS = frozenset(
-    {"Failed", "MaxRuntimeExceeded", "Stopped", "MaxWaitTimeExceeded", "Interrupted", "Completed"}
-)
+ALERT_KINDS = frozenset(kind.value for kind in AlertKind)
 # CloudWatch Logs accepts only these retention periods; these are the ones offered here.
 LOG_RETENTION = {
     7: logs.RetentionDays.ONE_WEEK,

@@ -9,6 +9,16 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+from jobtracker.names import (
+    ALERT_PUBLISH_FAILURES,
+    ALERTS_SENT,
+    ENRICHMENT_FAILURES,
+    EVENTS_STORED,
+    JOBS_RECONCILED,
+    MEMBER_FAILURES,
+    POISON_EVENTS,
+    STALE_EVENTS,
+)
 
 from infra.api import Api
 from infra.config import StackConfig
@@ -17,17 +27,6 @@ from infra.ingest import Ingest
 from infra.reconcile import Reconcile
 
 PERIOD = Duration.minutes(5)
-# What the functions emit (namespace "jobtracker", dimension service).
-EVENTS_STORED = "EventsStored"
-STALE_EVENTS = "StaleEvents"
-POISON_EVENTS = "PoisonEvents"
-ALERTS_SENT = "AlertsSent"
-ALERT_PUBLISH_FAILURES = "AlertPublishFailures"
-ENRICHMENT_FAILURES = "EnrichmentFailures"
-JOBS_RECONCILED = "JobsReconciled"
-# A member account's jobs could not be read (its role denied, throttled, unreachable):
-# counted by ingest per job left pending, by the reconciler per member it could not walk.
-MEMBER_FAILURES = "MemberFailures"
 # Any one of these is worth a look the same day.
 ALARMED_METRICS = (POISON_EVENTS, ALERT_PUBLISH_FAILURES)
 

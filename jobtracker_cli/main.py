@@ -17,6 +17,9 @@ from jobtracker_cli.client import ApiClient, ApiError, default_api_url
 from jobtracker_cli.redrive import add_redrive_command, run_redrive
 from jobtracker_cli.ui import add_ui_command, run_ui
 
+# The API's statuses (jobtracker.names.STATUSES), which this command, installed on its
+# own, does not ship: tests/unit/test_one_source.py holds the two equal. In the order its
+# help has always listed them.
 STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")
 _SINCE = re.compile(r"^([0-9]+)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

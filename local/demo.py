@@ -4,7 +4,7 @@ The demo population of `make local`: jobs of every outcome with varied step dura
 spot interruptions and restarts, tuning jobs, over the last ~60 days. A job is a
 `JobSpec`; `job_snapshots` gives the `detail` of every event SageMaker would publish for
 it, one full snapshot per secondary status change, in the published forms (the
-`TimeForm`s and `TagForm`s of tests/fixtures/events.py, transitions with or without
+`TimeForm`s and `TagForm`s of synthetic/events.py, transitions with or without
 `EndTime`). `put_events` is the one PutEvents path, for the replay and the e2e tests.
 """
 
@@ -18,12 +18,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from jobtracker.names import EVENT_DETAIL_TYPE as DETAIL_TYPE
+from jobtracker.names import EVENT_SOURCE as SOURCE
 from jobtracker.timestamps import to_epoch_ms
 
-from tests.fixtures.events import TagForm, TimeForm, time_value
+from synthetic.events import TagForm, TimeForm, time_value
 
-SOURCE = "aws.sagemaker"
-DETAIL_TYPE = "SageMaker Training Job State Change"
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 # Where the demo's jobs run: the tracker's own account (and region), and two member

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from jobtracker.alerts.kinds import DEFAULT_KINDS
 from jobtracker.sagemaker_clients import MEMBER_ACCESS_EMULATOR, in_emulator_account
 from jobtracker.store.models import table_schema
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -192,7 +193,7 @@ def handler_environment(resources: LocalResources, token_key: str) -> dict[str, 
         "HOME_REGION": resources.region,
         "MEMBER_ACCESS": MEMBER_ACCESS_EMULATOR,
         "ALERT_TOPIC_ARN": resources.topic_arn,
-        "ALERT_KINDS": "Failed,MaxRuntimeExceeded",
+        "ALERT_KINDS": ",".join(kind.value for kind in DEFAULT_KINDS),
         "TOKEN_KEY": token_key,
         "POWERTOOLS_SERVICE_NAME": "jobtracker",
         "POWERTOOLS_METRICS_NAMESPACE": "jobtracker-local",

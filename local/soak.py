@@ -36,7 +36,7 @@ from local import console, demo
 from local.__main__ import Settings, _queue_depth, start
 from local.console import say
 from local.emulator import client
-from tests.fixtures.delivery import TableContents, expected_jobs, job_key, mismatches
+from synthetic.expected import TableContents, expected_jobs, job_key, mismatches
 
 DEFAULT_EVENTS = 10_000
 EVENTS_PER_JOB = 6.6  # after trimming the demo's lifecycles to the count asked for

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from local.polling import PollingThread
-from tests.fixtures.lambda_events import LambdaContext
+from synthetic.lambda_events import LambdaContext
 
 BATCH_SIZE = 10
 FUNCTION_NAME = "jobtracker-local-ingest"

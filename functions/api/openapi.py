@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from jobtracker.names import ENRICHMENT_PENDING, STATUSES
 from jobtracker.queries import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     NAME_PREFIX,
-    STATUSES,
     SUPPORTED_COMBINATIONS,
     TUNING_JOB_ARN,
 )
@@ -124,7 +124,7 @@ def _schemas() -> dict[str, Any]:
         "billable_time_in_seconds": _NULLABLE_NUMBER,
         "training_time_in_seconds": _NULLABLE_NUMBER,
         "tuning_job_arn": _NULLABLE_TEXT,
-        "enrichment_pending": _ENRICHMENT_PENDING,
+        ENRICHMENT_PENDING: _ENRICHMENT_PENDING,
     }
     counts = {
         "type": "object",
@@ -161,7 +161,7 @@ def _schemas() -> dict[str, Any]:
                 "training_job_status",
                 "creation_time",
                 "last_modified_time",
-                "enrichment_pending",
+                ENRICHMENT_PENDING,
             ],
             "properties": {
                 "training_job_name": {"type": "string"},
@@ -170,7 +170,7 @@ def _schemas() -> dict[str, Any]:
                 "training_job_status": {"type": "string", "enum": list(STATUSES)},
                 "creation_time": _TIME,
                 "last_modified_time": _TIME,
-                "enrichment_pending": _ENRICHMENT_PENDING,
+                ENRICHMENT_PENDING: _ENRICHMENT_PENDING,
             },
             "additionalProperties": True,
         },

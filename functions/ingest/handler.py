@@ -17,6 +17,16 @@ from jobtracker.config import IngestConfig
 from jobtracker.enrich import SageMakerEnricher
 from jobtracker.errors import MalformedEvent
 from jobtracker.ingest import Pipeline, PipelineResult, parse_state_change
+from jobtracker.names import (
+    ALERT_PUBLISH_FAILURES,
+    ALERTS_SENT,
+    ENRICHMENT_FAILURES,
+    ENRICHMENT_PENDING,
+    EVENTS_STORED,
+    MEMBER_FAILURES,
+    POISON_EVENTS,
+    STALE_EVENTS,
+)
 from jobtracker.observability import MetricUnit, logger, metrics, tracer
 from jobtracker.outcomes import StoreOutcome
 from jobtracker.sagemaker_clients import job_clients
@@ -42,7 +52,7 @@ def ingest_record(record: SQSMessage, pipeline: Pipeline = PIPELINE) -> Pipeline
         change = parse_state_change(record.body, CONFIG.redaction)
     except MalformedEvent as error:
         logger.error("poison event", extra={"reason": str(error), "message_id": record.message_id})
-        metrics.add_metric(name="PoisonEvents", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=POISON_EVENTS, unit=MetricUnit.Count, value=1)
         raise
     logger.set_correlation_id(change.event_id)
     snapshot = change.snapshot
@@ -53,11 +63,11 @@ def ingest_record(record: SQSMessage, pipeline: Pipeline = PIPELINE) -> Pipeline
         result = pipeline.handle(change.snapshot)
     except MalformedEvent as error:
         logger.error("event cannot be stored", extra={"reason": str(error)})
-        metrics.add_metric(name="PoisonEvents", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=POISON_EVENTS, unit=MetricUnit.Count, value=1)
         raise
     except AlertPublishFailed as error:
         logger.error("alert not published, will retry", extra={"reason": str(error)})
-        metrics.add_metric(name="AlertPublishFailures", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=ALERT_PUBLISH_FAILURES, unit=MetricUnit.Count, value=1)
         raise
     except AlertInFlight as error:
         logger.warning(
@@ -68,28 +78,28 @@ def ingest_record(record: SQSMessage, pipeline: Pipeline = PIPELINE) -> Pipeline
         logger.remove_keys(["training_job_name", "account", "region"])
     outcome = result.outcome
     if result.snapshot.enrichment_pending:
-        metrics.add_metric(name="EnrichmentFailures", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=ENRICHMENT_FAILURES, unit=MetricUnit.Count, value=1)
         if result.snapshot.account != CONFIG.home.account:
             # A member's job left pending: its role denied, throttled or unreachable (or
             # its description lagging); the reconciler retries it in that member's walk.
-            metrics.add_metric(name="MemberFailures", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=MEMBER_FAILURES, unit=MetricUnit.Count, value=1)
     if outcome is StoreOutcome.STORED:
-        metrics.add_metric(name="EventsStored", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=EVENTS_STORED, unit=MetricUnit.Count, value=1)
     else:
-        metrics.add_metric(name="StaleEvents", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=STALE_EVENTS, unit=MetricUnit.Count, value=1)
     logger.info(
         "snapshot " + outcome.value,
         extra={
             "status": result.snapshot.status,
             "order_key": result.snapshot.order_key,
-            "enrichment_pending": result.snapshot.enrichment_pending,
+            ENRICHMENT_PENDING: result.snapshot.enrichment_pending,
         },
     )
     for kind in result.alerts:
         logger.info(
             "alert published", extra={"alert_kind": kind, "training_job_name": change.snapshot.name}
         )
-        metrics.add_metric(name="AlertsSent", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=ALERTS_SENT, unit=MetricUnit.Count, value=1)
     return result
 
 

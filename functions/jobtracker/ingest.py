@@ -8,13 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from jobtracker.errors import MalformedEvent
+from jobtracker.names import EVENT_DETAIL_TYPE, EVENT_SOURCE
 from jobtracker.outcomes import StoreOutcome
 from jobtracker.record import JobSnapshot, normalise_training_job
 from jobtracker.redaction import REDACT, Redaction
 from jobtracker.store.repository import JobRepository
-
-SOURCE = "aws.sagemaker"
-DETAIL_TYPE = "SageMaker Training Job State Change"
 
 
 @dataclass(frozen=True)
@@ -27,7 +25,7 @@ def parse_state_change(body: str | Mapping[str, Any], redaction: Redaction = RED
     """Parse an EventBridge event (as SQS delivers it: a JSON string) into a snapshot."""
     event = _json_object(body)
     source, detail_type = event.get("source"), event.get("detail-type")
-    if source != SOURCE or detail_type != DETAIL_TYPE:
+    if source != EVENT_SOURCE or detail_type != EVENT_DETAIL_TYPE:
         raise MalformedEvent(
             f"not a training job state change (source={str(source)[:40]!r}, "
             f"detail-type={str(detail_type)[:60]!r})"

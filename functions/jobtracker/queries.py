@@ -33,17 +33,16 @@ from typing import Any, Protocol
 
 from jobtracker.errors import InvalidQuery, UnknownJob
 from jobtracker.indexes import IndexName, IndexPage, KeyRange
+from jobtracker.names import STATUSES
 from jobtracker.record import (
     ACCOUNT,
     REGION,
-    STATUS_RANK,
     JobIdentity,
     Place,
     is_training_job_name,
 )
 from jobtracker.tokens import Cursor, PageTokens
 
-STATUSES = tuple(STATUS_RANK)
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 STATS_DEFAULT_DAYS = 30

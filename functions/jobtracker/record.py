@@ -16,12 +16,20 @@ from typing import Any, TypeGuard
 
 from jobtracker.casing import snake_case
 from jobtracker.errors import MalformedEvent
+from jobtracker.names import COMPLETED, FAILED, IN_PROGRESS, STOPPED, STOPPING
 from jobtracker.numbers import record_number
 from jobtracker.redaction import REDACT, Redaction
 from jobtracker.timestamps import iso_from_ms, to_epoch_ms
 
-STATUS_RANK = {"InProgress": 0, "Stopping": 1, "Completed": 2, "Failed": 2, "Stopped": 2}
 TERMINAL_RANK = 2
+# A status's place in the order key (docs/design.md, "Ordering"); its keys in names.STATUSES' order.
+STATUS_RANK = {
+    IN_PROGRESS: 0,
+    STOPPING: 1,
+    COMPLETED: TERMINAL_RANK,
+    FAILED: TERMINAL_RANK,
+    STOPPED: TERMINAL_RANK,
+}
 # The TrainingJob type nests five levels deep; DynamoDB's own limit for a document is 32.
 # Deeper input is garbage, and recursing through it would exhaust the stack.
 MAX_DEPTH = 32

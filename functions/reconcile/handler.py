@@ -17,6 +17,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtracker.alerts.wiring import configured_alerter
 from jobtracker.config import ReconcileConfig
 from jobtracker.ingest import Pipeline
+from jobtracker.names import (
+    ALERTS_SENT,
+    ENRICHMENTS_ABANDONED,
+    ENRICHMENTS_HEALED,
+    JOBS_RECONCILED,
+    MEMBER_FAILURES,
+)
 from jobtracker.observability import MetricUnit, logger, metrics, tracer
 from jobtracker.reconcile import DAY_MS, HOUR_MS, Reconciler, ReconcileSettings
 from jobtracker.reconcile_walk import PlaceReconciler, WalkReport, places_to_walk, walk
@@ -48,12 +55,12 @@ def reconcile(
 ) -> WalkReport:
     walked = walk(CONFIG.home, reconcilers, context.get_remaining_time_in_millis)
     report = walked.total
-    metrics.add_metric(name="JobsReconciled", unit=MetricUnit.Count, value=report.stored)
-    metrics.add_metric(name="EnrichmentsHealed", unit=MetricUnit.Count, value=report.healed)
-    metrics.add_metric(name="EnrichmentsAbandoned", unit=MetricUnit.Count, value=report.abandoned)
-    metrics.add_metric(name="AlertsSent", unit=MetricUnit.Count, value=report.alerts)
+    metrics.add_metric(name=JOBS_RECONCILED, unit=MetricUnit.Count, value=report.stored)
+    metrics.add_metric(name=ENRICHMENTS_HEALED, unit=MetricUnit.Count, value=report.healed)
+    metrics.add_metric(name=ENRICHMENTS_ABANDONED, unit=MetricUnit.Count, value=report.abandoned)
+    metrics.add_metric(name=ALERTS_SENT, unit=MetricUnit.Count, value=report.alerts)
     failed = walked.failed_members
-    metrics.add_metric(name="MemberFailures", unit=MetricUnit.Count, value=len(failed))
+    metrics.add_metric(name=MEMBER_FAILURES, unit=MetricUnit.Count, value=len(failed))
     for place in failed:
         logger.warning(
             "member not reconciled; its jobs wait for the next run",

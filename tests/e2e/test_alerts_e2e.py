@@ -10,8 +10,8 @@ import pytest
 
 from local.demo import put_events
 from local.emulator import QUEUE_NAME, TOPIC_NAME
+from synthetic.events import lifecycle
 from tests.fixtures.aws import AlertInbox, subscribe_inbox
-from tests.fixtures.events import lifecycle
 
 from .conftest import LocalStack
 from .test_local_stack_e2e import HOUR_MS, eventually, get, now_ms, unique_name

@@ -12,7 +12,7 @@ from botocore.config import Config
 
 from local.demo import put_events_entry
 from local.emulator import DLQ_NAME
-from tests.fixtures.events import lifecycle
+from synthetic.events import lifecycle
 from tests.fixtures.http_events import strict_loads
 
 from .conftest import LocalStack, running_local_stack

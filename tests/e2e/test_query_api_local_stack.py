@@ -35,7 +35,7 @@ from schemathesis.checks import (
 )
 
 from local.demo import put_events
-from tests.fixtures.events import lifecycle
+from synthetic.events import lifecycle
 from tests.fixtures.hostile import calendar_edge_times
 from tests.fixtures.http_events import strict_loads
 

@@ -34,9 +34,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from playwright.sync_api import expect
 
+from local.browser import WatchedPage, chromium
 from local.demo import put_events
-from tests.fixtures.browser import WatchedPage, chromium
-from tests.fixtures.events import lifecycle
+from synthetic.events import lifecycle
 
 from .conftest import LocalStack
 

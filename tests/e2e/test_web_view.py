@@ -19,9 +19,9 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from local.browser import PHONE, WatchedPage, chromium
 from local.demo import put_events
-from tests.fixtures.browser import PHONE, WatchedPage, chromium
-from tests.fixtures.events import ACCOUNT, REGION, base_detail, lifecycle
+from synthetic.events import ACCOUNT, REGION, base_detail, lifecycle
 
 from .conftest import LocalStack
 

@@ -15,8 +15,8 @@ from moto import mock_aws
 from pynamodb.connection.base import Connection
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
+from synthetic.events import ACCOUNT, BASE_MS, lifecycle
 from tests.fixtures.aws import REGION, TABLE_NAME, clients, create_table
-from tests.fixtures.events import ACCOUNT, BASE_MS, lifecycle
 from tests.fixtures.table import stored_claim
 
 LEASE = 60_000

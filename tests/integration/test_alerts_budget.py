@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from tests.fixtures.events import event_body, lifecycle
+from synthetic.events import event_body, lifecycle
 from tests.fixtures.ingest_stack import IngestStack
 
 # How jobs end in a busy account, per 20 jobs.

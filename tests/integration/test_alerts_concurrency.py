@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from synthetic.events import event_body, lifecycle
 from tests.fixtures.emulator import emulator
-from tests.fixtures.events import event_body, lifecycle
 from tests.fixtures.ingest_stack import IngestStack, ingest_stack
 from tests.fixtures.threads import all_at_once
 

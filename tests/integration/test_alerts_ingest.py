@@ -23,10 +23,10 @@ from jobtracker.store.alert_claims import ClaimOutcome
 from jobtracker.store.reads import JobReads
 from moto import mock_aws
 
+from synthetic.events import ENDINGS, event_body, home_job, lifecycle
 from tests.fixtures.aws import subscribe_inbox
-from tests.fixtures.events import ENDINGS, event_body, home_job, lifecycle
+from tests.fixtures.delivery import deliver
 from tests.fixtures.ingest_stack import IngestStack, ingest_stack
-from tests.fixtures.lambda_events import deliver
 from tests.fixtures.table import stored_claim
 
 ALL_KINDS = "Failed,MaxRuntimeExceeded,Stopped,MaxWaitTimeExceeded,Interrupted,Completed"

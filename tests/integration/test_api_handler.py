@@ -10,8 +10,8 @@ import pytest
 from jobtracker.record import normalise_training_job
 from jobtracker.store.repository import JobRepository
 
-from tests.fixtures.events import BASE_MS, lifecycle
-from tests.fixtures.lambda_events import LambdaContext, http_request
+from synthetic.events import BASE_MS, lifecycle
+from synthetic.lambda_events import LambdaContext, http_request
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from jobtracker.queries import parse_job_query
 from jobtracker.timestamps import iso_from_ms
 
-from tests.fixtures.events import ACCOUNT, REGION
+from synthetic.events import ACCOUNT, REGION
 from tests.fixtures.reference import STATUSES, expected_listing, listed_key
 from tests.fixtures.seeded_api import SeededApi, recorded_dynamodb_calls, seeded_api
 from tests.fixtures.training_jobs import ACCOUNTS, REGIONS, tuning_job_arn

@@ -11,7 +11,7 @@ import pytest
 from jobtracker.ingest import parse_state_change
 from jobtracker.store.keys import JOB_SK, compress_record, job_pk
 
-from tests.fixtures.events import lifecycle, state_change_event
+from synthetic.events import lifecycle, state_change_event
 from tests.fixtures.seeded_api import SeededApi, seeded_api
 
 NON_FINITE = {"Score": "NaN", "Loss": "Infinity", "Gain": "-Infinity", "Huge": "1e400"}

@@ -17,15 +17,10 @@ import pytest
 from jobtracker.config import TableConfig
 from jobtracker.store.models import table_schema
 
-from tests.fixtures.delivery import (
-    Redelivery,
-    TableContents,
-    cold_start_handler,
-    expected_jobs,
-    mismatches,
-)
+from synthetic.events import ENDINGS, describe_response, event_body, lifecycle
+from synthetic.expected import TableContents, expected_jobs, mismatches
+from tests.fixtures.delivery import Redelivery, cold_start_handler
 from tests.fixtures.emulator import emulator
-from tests.fixtures.events import ENDINGS, describe_response, event_body, lifecycle
 from tests.fixtures.threads import all_at_once
 
 THREADS = 8

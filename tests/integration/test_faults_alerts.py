@@ -20,15 +20,10 @@ import pytest
 from jobtracker.alerts.alerter import LEASE_MS
 from jobtracker.alerts.kinds import DEFAULT_KINDS, kind_of
 
+from synthetic.events import ENDINGS, event_body, lifecycle
+from synthetic.expected import TableContents, expected_jobs, mismatches
 from tests.fixtures.aws import TABLE_NAME
-from tests.fixtures.delivery import (
-    Redelivery,
-    TableContents,
-    batch_handler,
-    expected_jobs,
-    mismatches,
-)
-from tests.fixtures.events import ENDINGS, event_body, lifecycle
+from tests.fixtures.delivery import Redelivery, batch_handler
 from tests.fixtures.faults import Fault, FaultInjector, injecting_faults
 from tests.fixtures.ingest_stack import IngestStack
 

@@ -20,14 +20,9 @@ from hypothesis import strategies as st
 from jobtracker.config import TableConfig
 from jobtracker.store.models import table_schema
 
-from tests.fixtures.delivery import (
-    Redelivery,
-    TableContents,
-    cold_start_handler,
-    expected_jobs,
-    mismatches,
-)
-from tests.fixtures.events import describe_response, event_body, lifecycle
+from synthetic.events import describe_response, event_body, lifecycle
+from synthetic.expected import TableContents, expected_jobs, mismatches
+from tests.fixtures.delivery import Redelivery, cold_start_handler
 from tests.fixtures.faults import Fault, FaultInjector, injecting_faults, writes_of_job
 
 # Jobs of every ending, one still running, one spot job described after it ended

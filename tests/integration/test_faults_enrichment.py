@@ -15,9 +15,10 @@ import pytest
 from jobtracker.ingest import Pipeline
 from jobtracker.reconcile import HOUR_MS, Reconciler
 
+from synthetic.events import HOME, event_body, lifecycle
+from synthetic.expected import TableContents
 from tests.fixtures.aws import TABLE_NAME
-from tests.fixtures.delivery import Redelivery, TableContents
-from tests.fixtures.events import HOME, event_body, lifecycle
+from tests.fixtures.delivery import Redelivery
 from tests.fixtures.faults import Fault, FaultInjector, injecting_faults
 from tests.fixtures.ingest_stack import IngestStack
 from tests.fixtures.sagemaker import create_job, event_detail_of, sagemaker

@@ -24,10 +24,10 @@ from jobtracker.store.keys import compress_record
 from jobtracker.store.models import table_schema
 from jobtracker.store.repository import MAX_RECORD_BYTES
 
-from tests.fixtures.delivery import TableContents
+from synthetic.expected import TableContents
+from synthetic.lambda_events import LambdaContext, sqs_event
 from tests.fixtures.hostile import SECRET_VALUE, hostile_bodies
 from tests.fixtures.http_events import strict_loads
-from tests.fixtures.lambda_events import LambdaContext, sqs_event
 
 BATCHES = 100
 BATCH_SIZE = 10

@@ -17,9 +17,9 @@ from jobtracker.store.alert_claims import AlertClaimRepository
 from jobtracker.store.reads import JobReads
 from jobtracker.store.repository import JobRepository
 
+from synthetic.events import BASE_MS, HOME, event_body, home_job, lifecycle
+from synthetic.lambda_events import sqs_event
 from tests.fixtures.alert_fakes import FakePublisher
-from tests.fixtures.events import BASE_MS, HOME, event_body, home_job, lifecycle
-from tests.fixtures.lambda_events import sqs_event
 from tests.fixtures.sagemaker import CallCounter, create_job, event_detail_of, sagemaker
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from jobtracker.store.reads import JobReads
 
-from tests.fixtures.events import event_body, home_job, lifecycle, state_change_event
-from tests.fixtures.lambda_events import LambdaContext, sqs_event
+from synthetic.events import event_body, home_job, lifecycle, state_change_event
+from synthetic.lambda_events import LambdaContext, sqs_event
 
 
 @pytest.fixture

@@ -28,8 +28,8 @@ from jobtracker.store.reads import JobReads
 from jobtracker.store.reconcile_state import ReconcileStateRepository
 from jobtracker.store.repository import JobRepository
 
-from tests.fixtures.events import HOME, event_body
-from tests.fixtures.lambda_events import LambdaContext, sqs_event
+from synthetic.events import HOME, event_body
+from synthetic.lambda_events import LambdaContext, sqs_event
 from tests.fixtures.sagemaker import create_plain_job, event_detail_of
 
 REGION = HOME.region

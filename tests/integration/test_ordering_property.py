@@ -17,7 +17,7 @@ from jobtracker.store.reads import JobReads
 from jobtracker.store.repository import JobRepository
 from jobtracker.timestamps import iso_from_ms
 
-from tests.fixtures.events import BASE_MS, ENDINGS, HOME, describe_response, event_body, lifecycle
+from synthetic.events import BASE_MS, ENDINGS, HOME, describe_response, event_body, lifecycle
 from tests.fixtures.ingest_stack import IngestStack
 
 

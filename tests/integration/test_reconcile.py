@@ -21,7 +21,7 @@ from jobtracker.store.reconcile_state import ReconcileState, ReconcileStateRepos
 from jobtracker.store.repository import JobRepository
 from jobtracker.timestamps import iso_from_ms
 
-from tests.fixtures.events import BASE_MS, HOME, REGION, describe_response, home_job, lifecycle
+from synthetic.events import BASE_MS, HOME, REGION, describe_response, home_job, lifecycle
 from tests.fixtures.sagemaker import (
     CallCounter,
     CountdownContext,

@@ -6,7 +6,7 @@ from collections import Counter
 
 from jobtracker.reconcile import DAY_MS, HOUR_MS, Reconciler, epoch_ms
 
-from tests.fixtures.events import HOME, event_body
+from synthetic.events import HOME, event_body
 from tests.fixtures.ingest_stack import IngestStack
 from tests.fixtures.sagemaker import CountdownContext, create_job, event_detail_of, sagemaker
 

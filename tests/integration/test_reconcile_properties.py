@@ -23,8 +23,8 @@ from jobtracker.store.repository import JobRepository
 from moto import mock_aws
 
 from local.sagemaker_jobs import put_job_in_sagemaker
+from synthetic.events import BASE_MS, HOME, REGION, home_job, lifecycle
 from tests.fixtures.aws import create_table
-from tests.fixtures.events import BASE_MS, HOME, REGION, home_job, lifecycle
 from tests.fixtures.sagemaker import CountdownContext, sagemaker
 
 ENDING = "MaxRuntimeExceeded"

@@ -14,10 +14,10 @@ from botocore.exceptions import ClientError
 
 from jobtracker_cli.main import run
 from jobtracker_cli.redrive import redrive
-from tests.fixtures.delivery import TableContents
-from tests.fixtures.events import event_body, lifecycle
+from synthetic.events import event_body, lifecycle
+from synthetic.expected import TableContents
+from synthetic.lambda_events import LambdaContext
 from tests.fixtures.faults import Fault, FaultInjector, injecting_faults
-from tests.fixtures.lambda_events import LambdaContext
 
 MAX_RECEIVE_COUNT = 3
 
@@ -125,7 +125,7 @@ def test_a_failing_send_deletes_nothing_from_the_dlq(queues: dict, faults: Fault
 
 def _deliver_until_empty(sqs: Any, queue_url: str, handler: Any) -> None:
     """The Lambda event source: receive, invoke, delete what succeeded, until empty."""
-    from tests.fixtures.lambda_events import sqs_record
+    from synthetic.lambda_events import sqs_record
 
     while messages := sqs.receive_message(
         QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]

@@ -11,7 +11,7 @@ from jobtracker.record import normalise_training_job
 from jobtracker.store.reads import JobReads
 from jobtracker.store.repository import JobRepository
 
-from tests.fixtures.events import describe_response, home_job, lifecycle
+from synthetic.events import describe_response, home_job, lifecycle
 
 
 def _store(repository: JobRepository, detail: dict[str, Any]) -> StoreOutcome:

@@ -16,7 +16,7 @@ from jobtracker.alerts.message import (
 )
 from jobtracker.record import normalise_training_job
 
-from tests.fixtures.events import ARN_PREFIX, lifecycle
+from synthetic.events import ARN_PREFIX, lifecycle
 
 NAME = "resnet50-finetune-2025-10-09"
 

@@ -10,8 +10,8 @@ from jobtracker.alerts.kinds import AlertKind
 from jobtracker.outcomes import StoreOutcome
 from jobtracker.record import normalise_training_job
 
+from synthetic.events import BASE_MS, lifecycle
 from tests.fixtures.alert_fakes import FakeClaims, FakePublisher
-from tests.fixtures.events import BASE_MS, lifecycle
 
 MINUTE = 60_000
 

@@ -12,8 +12,8 @@ from jobtracker.enrich import SageMakerEnricher, newest_of
 from jobtracker.record import JobSnapshot, normalise_training_job
 from jobtracker.sagemaker import CLIENT_CONFIG, SageMakerUnavailable
 
-from tests.fixtures.events import describe_response as described
-from tests.fixtures.events import lifecycle
+from synthetic.events import describe_response as described
+from synthetic.events import lifecycle
 
 NAME = "resnet-50-train"
 

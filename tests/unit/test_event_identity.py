@@ -9,7 +9,7 @@ from jobtracker.errors import MalformedEvent
 from jobtracker.ingest import parse_state_change
 from jobtracker.record import JobIdentity, normalise_training_job
 
-from tests.fixtures.events import lifecycle, state_change_event
+from synthetic.events import lifecycle, state_change_event
 
 
 def event(**envelope: object) -> str:

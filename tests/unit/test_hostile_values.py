@@ -13,7 +13,7 @@ from jobtracker.numbers import fits_dynamodb
 from jobtracker.record import MAX_DEPTH, normalise_training_job
 from jobtracker.store.repository import job_attributes
 
-from tests.fixtures.events import lifecycle, state_change_event
+from synthetic.events import lifecycle, state_change_event
 from tests.fixtures.http_events import strict_loads
 
 

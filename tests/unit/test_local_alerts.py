@@ -9,7 +9,7 @@ from jobtracker.alerts.message import build_alert
 from jobtracker.record import normalise_training_job
 
 from local.alerts import alert_lines
-from tests.fixtures.events import lifecycle
+from synthetic.events import lifecycle
 
 
 def test_alert_prints_kind_subject_and_text_body() -> None:

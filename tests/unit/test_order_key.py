@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jobtracker.record import JobSnapshot, normalise_training_job
 
-from tests.fixtures.events import BASE_MS, describe_response, lifecycle
+from synthetic.events import BASE_MS, describe_response, lifecycle
 
 
 def _snapshot(detail: dict[str, Any]) -> JobSnapshot:

@@ -9,7 +9,7 @@ from jobtracker.casing import snake_case
 from jobtracker.errors import MalformedEvent
 from jobtracker.record import normalise_training_job
 
-from tests.fixtures.events import (
+from synthetic.events import (
     FULL_TRAINING_JOB,
     TagForm,
     TimeForm,

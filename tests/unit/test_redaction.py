@@ -16,7 +16,7 @@ from jobtracker.record import normalise_training_job
 from jobtracker.redaction import REDACTED, SECRET_KEY, Redaction
 from jobtracker.sagemaker import describe_job
 
-from tests.fixtures.events import ACCOUNT, REGION, lifecycle, state_change_event
+from synthetic.events import ACCOUNT, REGION, lifecycle, state_change_event
 
 SECRET = "hunter2-s3cr3t"
 ENVIRONMENT = {"WANDB_API_KEY": SECRET, "NCCL_DEBUG": "INFO", "HF_HOME": "/opt/hf"}

@@ -6,7 +6,7 @@ from typing import Any
 
 from jobtracker.sqs_batch import SQSMessage, process_partial_batch
 
-from tests.fixtures.lambda_events import sqs_event
+from synthetic.lambda_events import sqs_event
 
 
 class RecordingLogger:

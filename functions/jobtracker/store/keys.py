@@ -11,6 +11,7 @@ import zlib
 from collections.abc import Mapping
 from typing import Any
 
+from jobtracker.names import ENRICHMENT_PENDING
 from jobtracker.record import JobIdentity, Transition
 from jobtracker.timestamps import iso_from_ms
 
@@ -101,7 +102,7 @@ def pack_summary(attributes: Mapping[str, Any]) -> str:
     """A job's summary as the listings return it, from its item's attributes."""
     summary = {field: _whole(attributes.get(name)) for field, name in _SUMMARY_FIELDS.items()}
     # Not SageMaker's: whether the job still waits for DescribeTrainingJob.
-    summary["enrichment_pending"] = attributes.get("pending") is not None
+    summary[ENRICHMENT_PENDING] = attributes.get("pending") is not None
     return json.dumps(summary, separators=(",", ":"))
 
 

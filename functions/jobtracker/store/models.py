@@ -21,13 +21,15 @@ from pynamodb.attributes import (
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
+from jobtracker.indexes import IndexName
+from jobtracker.names import STATUSES
+
 # What a job listing shows, packed into one attribute (`summary`, see keys.pack_summary):
 # every list index projects only it, so a listing reads each item once and never goes
 # back to the table, and eight list indexes stay far within DynamoDB's limit of 100
 # projected attributes per table (seventeen separate ones would need 136).
 SUMMARY_ATTRIBUTES = ["summary"]
 
-STATUSES = ("InProgress", "Stopping", "Completed", "Failed", "Stopped")
 STATS_COUNTERS = (
     *(f"count_{status}" for status in STATUSES),
     "billable_seconds",
@@ -36,9 +38,8 @@ STATS_COUNTERS = (
     "spot_training_seconds",
 )
 
-STATUS_INDEX = "by-status"
-MONTH_INDEX = "by-month"
-TUNING_JOB_INDEX = "by-tuning-job"
+# The list indexes are named by IndexName (what the queries choose among); this one only
+# the reconciler reads.
 PENDING_INDEX = "by-pending"
 # The value of `pending` on a job whose terminal snapshot still waits for
 # DescribeTrainingJob; absent otherwise, so the pending index holds only those jobs.
@@ -50,18 +51,6 @@ PENDING_ENRICHMENT = "enrichment"
 
 def pending_enrichment(account: str, region: str) -> str:
     return f"{PENDING_ENRICHMENT}#{account}#{region}"
-
-
-# Name prefix search: partition = the name's first character (one of 62), sort = the name
-# (then account and region: name_sk).
-NAME_INDEX = "by-name"
-# One account's jobs, and one account's in one region (its "place"), newest first: by
-# themselves and by status. Partition = "<account>", "<account>#<status>",
-# "<account>#<region>", "<account>#<region>#<status>"; sort = created_sk.
-ACCOUNT_INDEX = "by-account"
-ACCOUNT_STATUS_INDEX = "by-account-status"
-PLACE_INDEX = "by-place"
-PLACE_STATUS_INDEX = "by-place-status"
 
 
 @dataclass(frozen=True)
@@ -92,13 +81,13 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
             {"index_name": name, "projection": IncludeProjection(SUMMARY_ATTRIBUTES)},
         )
 
-    def by_creation(name: str, partition: str) -> Any:
+    def by_creation(index: IndexName, partition: str) -> Any:
         """A list index: one partition per value of `partition`, newest first in it."""
         return type(
-            name,
+            index.value,
             (GlobalSecondaryIndex,),
             {
-                "Meta": index_meta(name),
+                "Meta": index_meta(index.value),
                 partition: UnicodeAttribute(hash_key=True),
                 "created_sk": UnicodeAttribute(range_key=True),
             },
@@ -117,8 +106,10 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         )
         pending = UnicodeAttribute(hash_key=True)
 
+    # Name prefix search: partition = the name's first character (one of 62), sort = the
+    # name (then account and region: name_sk).
     class ByName(GlobalSecondaryIndex[Any]):
-        Meta = index_meta(NAME_INDEX)
+        Meta = index_meta(IndexName.NAME.value)
         name_shard = UnicodeAttribute(hash_key=True)
         name_sk = UnicodeAttribute(range_key=True)
 
@@ -164,15 +155,18 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         applied_billable = NumberAttribute(null=True)
         applied_training = NumberAttribute(null=True)
 
-        by_status = by_creation(STATUS_INDEX, "status")()
-        by_month = by_creation(MONTH_INDEX, "creation_month")()
-        by_tuning_job = by_creation(TUNING_JOB_INDEX, "tuning_job_arn")()
+        by_status = by_creation(IndexName.STATUS, "status")()
+        by_month = by_creation(IndexName.MONTH, "creation_month")()
+        by_tuning_job = by_creation(IndexName.TUNING_JOB, "tuning_job_arn")()
         by_pending = ByPending()
         by_name = ByName()
-        by_account = by_creation(ACCOUNT_INDEX, "account")()
-        by_account_status = by_creation(ACCOUNT_STATUS_INDEX, "account_status")()
-        by_place = by_creation(PLACE_INDEX, "place")()
-        by_place_status = by_creation(PLACE_STATUS_INDEX, "place_status")()
+        # One account's jobs, and one account's in one region (its "place"), newest first:
+        # by themselves and by status. Partition = "<account>", "<account>#<status>",
+        # "<account>#<region>", "<account>#<region>#<status>"; sort = created_sk.
+        by_account = by_creation(IndexName.ACCOUNT, "account")()
+        by_account_status = by_creation(IndexName.ACCOUNT_STATUS, "account_status")()
+        by_place = by_creation(IndexName.PLACE, "place")()
+        by_place_status = by_creation(IndexName.PLACE_STATUS, "place_status")()
 
     class TransitionItem(Model):
         """PK=JOB#<account>#<region>#<name>, SK=TRANSITION#<start_time>#<status>."""

@@ -16,6 +16,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from jobtracker.indexes import IndexName, IndexPage, KeyRange
+from jobtracker.names import ENRICHMENT_PENDING
 from jobtracker.record import STATUS_RANK, JobIdentity, Place
 from jobtracker.store.keys import (
     DAY_PREFIX,
@@ -67,7 +68,7 @@ class JobReads:
         item = self._job_item(job)
         if item is None:
             return None
-        return {**decompress_record(item.record), "enrichment_pending": item.pending is not None}
+        return {**decompress_record(item.record), ENRICHMENT_PENDING: item.pending is not None}
 
     def _job_item(self, job: JobIdentity) -> Any | None:
         try:
