@@ -15,7 +15,7 @@ from jobtracker.outcomes import StoreOutcome
 from jobtracker.reconcile import DAY_MS, HOUR_MS, Reconciler, ReconcileSettings
 from jobtracker.record import normalise_training_job
 from jobtracker.sagemaker import CLIENT_CONFIG
-from jobtracker.store.keys import JOB_SK, job_pk
+from jobtracker.store.keys import JOB_SK, job_pk, unpack_summary
 from jobtracker.store.reads import JobReads
 from jobtracker.store.reconcile_state import ReconcileState, ReconcileStateRepository
 from jobtracker.store.repository import JobRepository
@@ -224,7 +224,11 @@ def test_an_older_final_description_leaves_the_stored_job_and_ends_the_wait(
     assert record is not None
     assert record["last_modified_time"] == iso_from_ms(int(event_lmt))
     assert "final_metric_data_list" not in record
+    detail = reads.get_job_detail(home_job("drifted"))
+    assert detail is not None and detail["enrichment_pending"] is False
     assert reads.pending_enrichments(HOME, 10) == []
+    # And the listings say so too: the summary the indexes carry is rewritten with it
+    assert unpack_summary(raw_job_item("drifted")["summary"]["S"])["enrichment_pending"] is False
     assert job.training_job_status == "Completed"
 
 

@@ -106,6 +106,13 @@ def pack_summary(attributes: Mapping[str, Any]) -> str:
     return json.dumps(summary, separators=(",", ":"))
 
 
+def summary_no_longer_pending(text: str) -> str:
+    """The packed summary of a job whose wait for DescribeTrainingJob was given up."""
+    summary = unpack_summary(text)
+    summary[ENRICHMENT_PENDING] = False
+    return json.dumps(summary, separators=(",", ":"))
+
+
 def _whole(value: object) -> object:
     """1800.0 seconds as 1800, as DynamoDB's numbers read back."""
     return int(value) if isinstance(value, float) and value.is_integer() else value

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from jobtracker.aggregates import Contribution, counter_deltas
@@ -46,6 +46,7 @@ from jobtracker.store.keys import (
     pack_summary,
     stats_day_sk,
     stats_pk,
+    summary_no_longer_pending,
     transition_sk,
 )
 from jobtracker.store.models import Models, define_models, pending_enrichment
@@ -214,13 +215,32 @@ class JobRepository:
         )
 
     def abandon_enrichment(self, pending: PendingJob) -> bool:
-        """Unmark a job SageMaker cannot complete, if it still holds the same snapshot."""
+        """Unmark a job SageMaker cannot complete, if it still holds the same snapshot.
+
+        The listings' packed summary says whether a job is pending too, so it is read
+        (one GetItem: a rare path) and written back without the mark, in the same
+        conditional update.
+        """
         job = self.models.job
+        try:
+            item = job.get(
+                job_pk(pending.job),
+                JOB_SK,
+                consistent_read=True,
+                attributes_to_get=["order_key", "summary"],
+            )
+        except DoesNotExist:
+            return False
+        if item.order_key != pending.order_key:
+            return False
+        actions = [job.pending.remove()]
+        if item.summary:
+            actions.append(job.summary.set(summary_no_longer_pending(item.summary)))
         try:
             job._get_connection().update_item(
                 job_pk(pending.job),
                 JOB_SK,
-                actions=[job.pending.remove()],
+                actions=actions,
                 condition=(job.order_key == pending.order_key) & job.pending.exists(),
             )
         except UpdateError as error:
