@@ -33,6 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from jobtracker.alerts.kinds import DEFAULT_KINDS
+from jobtracker.names import METRICS_NAMESPACE, SERVICE_NAME
 
 HANDLERS = ("ingest", "api", "reconcile")
 # What the Lambda Python runtime provides besides the standard library.
@@ -50,8 +51,8 @@ LAMBDA_ENV = {
     "LANG": "en_US.UTF-8",
     "TZ": ":UTC",
     # What infra/functions.py and the function constructs set.
-    "POWERTOOLS_SERVICE_NAME": "jobtracker",
-    "POWERTOOLS_METRICS_NAMESPACE": "jobtracker",
+    "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+    "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
     "LOG_LEVEL": "INFO",
     "TABLE_NAME": "jobtracker-JobsTable",
     "HOME_ACCOUNT": "123456789012",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from jobtracker.names import METRICS_NAMESPACE, SERVICE_NAME
+
 TABLE_NAME = "jobtracker-bench"
 NAIVE_TABLE_NAME = "jobtracker-bench-naive"
 REGION = "us-east-1"
@@ -21,8 +23,8 @@ BENCH_ENV = {
     "TABLE_NAME": TABLE_NAME,
     "HOME_ACCOUNT": "123456789012",
     "HOME_REGION": REGION,
-    "POWERTOOLS_SERVICE_NAME": "jobtracker",
-    "POWERTOOLS_METRICS_NAMESPACE": "jobtracker",
+    "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+    "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
     # No X-Ray daemon here: in-process figures run untraced (the import figures do not).
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_DEV": "false",

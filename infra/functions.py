@@ -9,15 +9,15 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+from jobtracker.names import METRICS_NAMESPACE, SERVICE_NAME
 
 from infra.bundling import ARCHITECTURE, PYTHON_VERSION, RUNTIME, function_code
 from infra.config import StackConfig
 from infra.members import grant_assume_member_roles, tracker_role_path
 from infra.nag import suppress
 
-# Powertools adds the service as a metric dimension: the dashboard and alarms use it too.
-SERVICE_NAME = "jobtracker"
-METRICS_NAMESPACE = "jobtracker"
+# Powertools adds the service (SERVICE_NAME) as a metric dimension: the dashboard and
+# alarms use it too.
 
 
 @dataclass(frozen=True)

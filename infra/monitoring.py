@@ -16,13 +16,14 @@ from jobtracker.names import (
     EVENTS_STORED,
     JOBS_RECONCILED,
     MEMBER_FAILURES,
+    METRICS_NAMESPACE,
     POISON_EVENTS,
+    SERVICE_NAME,
     STALE_EVENTS,
 )
 
 from infra.api import Api
 from infra.config import StackConfig
-from infra.functions import METRICS_NAMESPACE, SERVICE_NAME
 from infra.ingest import Ingest
 from infra.reconcile import Reconcile
 

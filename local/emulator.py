@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 from jobtracker.alerts.kinds import DEFAULT_KINDS
+from jobtracker.names import SERVICE_NAME
 from jobtracker.sagemaker_clients import MEMBER_ACCESS_EMULATOR, in_emulator_account
 from jobtracker.store.models import table_schema
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -195,7 +196,7 @@ def handler_environment(resources: LocalResources, token_key: str) -> dict[str, 
         "ALERT_TOPIC_ARN": resources.topic_arn,
         "ALERT_KINDS": ",".join(kind.value for kind in DEFAULT_KINDS),
         "TOKEN_KEY": token_key,
-        "POWERTOOLS_SERVICE_NAME": "jobtracker",
+        "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": "jobtracker-local",
         # Offline: no X-Ray daemon. Metrics stay on, as deployed: with
         # POWERTOOLS_METRICS_DISABLED, Powertools 3.37 never clears them and dumps them

@@ -31,6 +31,11 @@ ENRICHMENT_PENDING = "enrichment_pending"
 EVENT_SOURCE = "aws.sagemaker"
 EVENT_DETAIL_TYPE = "SageMaker Training Job State Change"
 
+# The functions' service name (their logs' `service`, their metrics' dimension) and the
+# CloudWatch namespace of their metrics, as the stack sets them.
+SERVICE_NAME = "jobtracker"
+METRICS_NAMESPACE = "jobtracker"
+
 # The metrics the functions emit (the stack sets their namespace and service dimension),
 # and the alarms and dashboard read.
 EVENTS_STORED = "EventsStored"
