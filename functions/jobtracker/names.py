@@ -26,6 +26,10 @@ STATUSES = (IN_PROGRESS, STOPPING, COMPLETED, FAILED, STOPPED)
 # snapshot"). The API serves it and the ingest function logs it under this name.
 ENRICHMENT_PENDING = "enrichment_pending"
 
+# Where SageMaker writes a training job's logs (one stream per instance, `<job>/algo-N-...`):
+# alerts, the CLI and the web view link there.
+TRAINING_JOB_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
+
 # The EventBridge event every job change arrives as: the rule's pattern and the parser's
 # check.
 EVENT_SOURCE = "aws.sagemaker"

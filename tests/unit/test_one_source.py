@@ -63,6 +63,12 @@ SINGLE_NAMES = (
     ),
     # Not a listing's index: only the store's reconcile reads use it.
     Vocabulary("index name", frozenset({PENDING_INDEX}), ("functions/jobtracker/store/models.py",)),
+    # The CLI, installed without the domain package, keeps its own (held equal below).
+    Vocabulary(
+        "SageMaker log group",
+        frozenset({names.TRAINING_JOB_LOG_GROUP}),
+        (NAMES, "jobtracker_cli/main.py"),
+    ),
     # The CLI reads it from the API's JSON by name, as it reads every other field.
     Vocabulary(
         "record and summary field",
@@ -139,6 +145,7 @@ def test_no_shared_name_is_written_outside_its_home() -> None:
         ('ALERT_KINDS = "Failed,MaxRuntimeExceeded"', ["alert kind list"]),
         ('metrics.add_metric(name="EventsStored")', ["metric name 'EventsStored'"]),
         ('index = "by-place-status"', ["index name 'by-place-status'"]),
+        ('group = "/aws/sagemaker/TrainingJobs"', ["SageMaker log group"]),
         ('pattern = {"detail-type": ["SageMaker Training Job State Change"]}', ["event source"]),
         ('if status == "Failed": pass', []),
     ],
@@ -189,6 +196,12 @@ def test_no_other_web_script_lists_statuses() -> None:
                     if not declared or (script.name, declared.group(1)) not in mirrors:
                         found.append(f"{script.name}: {line.strip()}")
     assert found == []
+
+
+def test_the_cli_and_web_view_link_the_logs_alerts_link() -> None:
+    assert cli.TRAINING_LOG_GROUP == names.TRAINING_JOB_LOG_GROUP
+    script = (ROOT / "jobtracker_cli" / "web" / "job.js").read_text()
+    assert f'const LOG_GROUP = "{names.TRAINING_JOB_LOG_GROUP}";' in script
 
 
 def test_the_stack_default_alert_kinds_are_the_functions_default() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from jobtracker.alerts.kinds import AlertKind
 from jobtracker.errors import MalformedEvent
+from jobtracker.names import TRAINING_JOB_LOG_GROUP
 from jobtracker.record import JobSnapshot
 from jobtracker.timestamps import to_epoch_ms
 
@@ -24,7 +25,6 @@ SUBJECT_LIMIT = 99  # SNS: "less than 100 characters"
 PUBLISH_BYTES_LIMIT = 250_000
 ATTRIBUTE_VALUE_LIMIT = 256
 TRUNCATION_MARKER = " [truncated]"
-LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 # Protocols that receive the JSON body; every other one (email) gets the text body.
 MACHINE_PROTOCOLS = ("sqs", "lambda", "http", "https")
 
@@ -117,7 +117,7 @@ def console_url(name: str, region: str, partition: str = "aws") -> str:
 def logs_url(name: str, region: str, partition: str = "aws") -> str:
     """The job's log streams: the CloudWatch console's fragment escapes `/` `?` `=` as $.."""
     domain = _CONSOLE_DOMAINS.get(partition, _CONSOLE_DOMAINS["aws"])
-    group = LOG_GROUP.replace("/", "$252F")
+    group = TRAINING_JOB_LOG_GROUP.replace("/", "$252F")
     return (
         f"https://{region}.{domain}/cloudwatch/home?region={region}"
         f"#logsV2:log-groups/log-group/{group}$3FlogStreamNameFilter$3D{name}"
@@ -254,7 +254,7 @@ def text_body(body: dict[str, Any]) -> str:
     ]
     if body["console_url"]:
         lines += ["", f"Job in the SageMaker console: {body['console_url']}"]
-        lines += [f"Logs ({LOG_GROUP}, streams {name}/*): {body['logs_url']}"]
+        lines += [f"Logs ({TRAINING_JOB_LOG_GROUP}, streams {name}/*): {body['logs_url']}"]
     if body["truncated"]:
         lines += ["", f"Shortened here: {', '.join(body['truncated'])} (full record in the API)."]
     return "\n".join(lines) + "\n"
