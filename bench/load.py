@@ -93,7 +93,7 @@ def build_job(index: int, seed: int = 11) -> LoadedJob:
         detail["BillableTimeInSeconds"] = seconds // 3 if spec["spot"] else seconds
     snapshot = normalise_training_job(detail)
     contribution = Contribution.of(snapshot)
-    attributes = repository.job_attributes(snapshot)
+    attributes = repository.stored_attributes(snapshot)
     return LoadedJob(
         identity=snapshot.identity,
         attributes=attributes,
@@ -106,7 +106,7 @@ def build_job(index: int, seed: int = 11) -> LoadedJob:
         day=iso_from_ms(snapshot.creation_ms)[:10],
         counters=counter_deltas(None, contribution),
         tuning_job_arn=attributes.get("tuning_job_arn"),
-        creation_time=attributes["creation_time"],
+        creation_time=iso_from_ms(snapshot.creation_ms),
     )
 
 

@@ -103,14 +103,24 @@ def pack_summary(attributes: Mapping[str, Any]) -> str:
     summary = {field: _whole(attributes.get(name)) for field, name in _SUMMARY_FIELDS.items()}
     # Not SageMaker's: whether the job still waits for DescribeTrainingJob.
     summary[ENRICHMENT_PENDING] = attributes.get("pending") is not None
-    return json.dumps(summary, separators=(",", ":"))
+    return _packed(summary)
 
 
 def summary_no_longer_pending(text: str) -> str:
     """The packed summary of a job whose wait for DescribeTrainingJob was given up."""
     summary = unpack_summary(text)
     summary[ENRICHMENT_PENDING] = False
-    return json.dumps(summary, separators=(",", ":"))
+    return _packed(summary)
+
+
+def _packed(summary: Mapping[str, Any]) -> str:
+    """Without its empty fields: the summary is written to the job item and to every list
+    index at each change, and a job's nulls are a sixth of it (unpack_summary puts them
+    back)."""
+    return json.dumps(
+        {field: value for field, value in summary.items() if value is not None},
+        separators=(",", ":"),
+    )
 
 
 def _whole(value: object) -> object:
@@ -119,5 +129,9 @@ def _whole(value: object) -> object:
 
 
 def unpack_summary(text: str) -> dict[str, Any]:
-    summary: dict[str, Any] = json.loads(text)
-    return summary
+    """Every summary field, in order, null where the packed summary leaves it out (and
+    whatever else an older summary holds)."""
+    packed: dict[str, Any] = json.loads(text)
+    summary: dict[str, Any] = {field: packed.pop(field, None) for field in _SUMMARY_FIELDS}
+    summary[ENRICHMENT_PENDING] = packed.pop(ENRICHMENT_PENDING, False)
+    return {**summary, **packed}

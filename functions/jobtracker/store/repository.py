@@ -23,7 +23,9 @@ least as new). Its description rides on step 2, still two requests in all.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import hashlib
+import json
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -49,7 +51,7 @@ from jobtracker.store.keys import (
     summary_no_longer_pending,
     transition_sk,
 )
-from jobtracker.store.models import Models, define_models, pending_enrichment
+from jobtracker.store.models import SUMMARY_ONLY, Models, define_models, pending_enrichment
 from jobtracker.store.reads import PendingJob
 from jobtracker.store.retry import linear_jitter, with_retries
 from jobtracker.timestamps import iso_from_ms
@@ -137,12 +139,18 @@ class JobRepository:
         """
         before = _applied_contribution(old)
         after = Contribution.of(snapshot)
-        transitions = list(snapshot.transitions)
+        transitions = unwritten_transitions(
+            snapshot.transitions, old.applied_history if old is not None else None
+        )
         in_transaction = transitions[:_TRANSITIONS_PER_TRANSACTION]
+        # The batch write of an overflow is not part of the transaction: a history that
+        # needs one is left unmarked, so that the next snapshot writes it whole again.
+        fits = len(transitions) <= _TRANSITIONS_PER_TRANSACTION
+        history = history_mark(snapshot.transitions) if fits else None
         try:
             with_retries(
                 lambda: self._apply_transaction(
-                    snapshot, written or snapshot, old, before, after, in_transaction
+                    snapshot, written or snapshot, old, before, after, in_transaction, history
                 ),
                 attempts=_CONFLICT_ATTEMPTS,
                 failure=TransactWriteError,
@@ -168,6 +176,7 @@ class JobRepository:
         before: Contribution | None,
         after: Contribution,
         transitions: list[Transition],
+        history: str | None,
     ) -> None:
         job = self.models.job
         stats = self.models.daily_stats
@@ -187,6 +196,7 @@ class JobRepository:
                     job.applied_status.set(after.status),
                     job.applied_billable.set(after.billable_seconds),
                     job.applied_training.set(after.training_seconds),
+                    job.applied_history.set(history) if history else job.applied_history.remove(),
                 ],
                 condition=(job.order_key == written.order_key) & applied_unchanged,
             )
@@ -250,6 +260,38 @@ class JobRepository:
         return True
 
 
+def history_mark(transitions: Sequence[Transition]) -> str:
+    """What a history holds, in a few bytes: "<count>:<digest of all but the last>:<digest
+    of the last>". SageMaker's history only grows, and its last transition gains its end
+    when the next one starts, so the next snapshot compares its own against this mark."""
+    settled, last = transitions[:-1], transitions[-1:]
+    return f"{len(transitions)}:{_digest(settled)}:{_digest(last)}"
+
+
+def unwritten_transitions(
+    transitions: Sequence[Transition], applied: str | None
+) -> list[Transition]:
+    """The transitions the stored history lacks or holds otherwise, given its mark.
+
+    Rewriting a transition the history holds as it is would cost its write units for
+    nothing; anything the mark cannot vouch for (no mark, a shorter or different history)
+    is written again, as every transition item's key makes rewriting it harmless.
+    """
+    parts = (applied or "").split(":")
+    if len(parts) != 3 or not parts[0].isdigit():
+        return list(transitions)
+    held, settled, last = int(parts[0]), parts[1], parts[2]
+    if not 0 < held <= len(transitions) or _digest(transitions[: held - 1]) != settled:
+        return list(transitions)
+    start = held if _digest(transitions[held - 1 : held]) == last else held - 1
+    return list(transitions[start:])
+
+
+def _digest(transitions: Sequence[Transition]) -> str:
+    text = json.dumps([t.as_dict() for t in transitions], separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
 def _cancellation_codes(error: TransactWriteError) -> list[str]:
     return [reason.code for reason in error.cancellation_reasons or [] if reason]
 
@@ -263,7 +305,7 @@ def _only_conflicted(error: TransactWriteError) -> bool:
 def _attribute_actions(job: Any, snapshot: JobSnapshot) -> list[Any]:
     return [
         getattr(job, name).set(value) if value is not None else getattr(job, name).remove()
-        for name, value in job_attributes(snapshot).items()
+        for name, value in stored_attributes(snapshot).items()
     ]
 
 
@@ -281,8 +323,7 @@ def _applied_contribution(old: Any | None) -> Contribution | None:
 def job_attributes(snapshot: JobSnapshot) -> dict[str, Any]:
     """The job item's attributes; None means absent (REMOVEd from an older snapshot).
 
-    Public for the loaders that build items without the write path (the benchmark's
-    table of 100,000 jobs), so that they store exactly what it stores. The summary
+    What the item stores of them is `stored_attributes`'. The summary
     copies are typed defensively: the record blob keeps whatever came in, but an index
     key must be a non-empty string and a counter a number.
     """
@@ -333,6 +374,18 @@ def job_attributes(snapshot: JobSnapshot) -> dict[str, Any]:
     }
     attributes["summary"] = pack_summary(attributes)
     return attributes
+
+
+def stored_attributes(snapshot: JobSnapshot) -> dict[str, Any]:
+    """What the job item stores: `job_attributes`, less what only the summary shows.
+
+    Those are None, so that a write REMOVEs them from an item stored before they moved
+    into the summary alone.
+    """
+    return {
+        name: None if name in SUMMARY_ONLY else value
+        for name, value in job_attributes(snapshot).items()
+    }
 
 
 def _text(value: object) -> str | None:
