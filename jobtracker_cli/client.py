@@ -29,6 +29,32 @@ class ApiError(RuntimeError):
         self.message = message
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an error, never followed: urllib's default handler would send the
+    signed headers (Authorization, X-Amz-Security-Token) to wherever Location points,
+    another host included, and serve that host's answer as the API's. The API's routes
+    never redirect, so one means the URL is wrong or something between is not the API."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        fp.close()
+        raise ApiError(
+            code,
+            f"{req.full_url} answered {code} redirecting to {newurl}; "
+            "jobtracker does not follow redirects: use the API's own URL",
+        )
+
+
+_OPENER = urllib.request.build_opener(_RefuseRedirects)
+
+
 def is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":
@@ -76,7 +102,7 @@ class ApiClient:
             headers = signed_headers(url, headers, self.region)
         request = urllib.request.Request(url, headers=headers, method="GET")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with _OPENER.open(request, timeout=self.timeout) as response:
                 return response.status, response.headers.get("content-type", ""), response.read()
         except urllib.error.HTTPError as error:
             return error.code, error.headers.get("content-type", ""), error.read()
