@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from local.console import printable
 from local.worker import lambda_context
 
 FUNCTION_NAME = "jobtracker-local-api"
@@ -110,18 +111,19 @@ def http_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
 
 
 def readable_path(path: str) -> str:
-    """The request's path for the console: decoded, its page token cut to `...`.
+    """The request's path for the console: decoded, its page token cut to `...`, its
+    control characters escaped (a decoded %0D%0A would print a line of its own).
 
     A token is ~200 characters of base64 that says nothing to a reader.
     """
     route, _, query = path.partition("?")
     if not query:
-        return unquote(route)
+        return printable(unquote(route))
     params = [
         (name, "..." if name == "next_token" else value)
         for name, value in parse_qsl(query, keep_blank_values=True)
     ]
-    return unquote(route) + "?" + "&".join(f"{name}={value}" for name, value in params)
+    return printable(unquote(route) + "?" + "&".join(f"{name}={value}" for name, value in params))
 
 
 class ApiServer:
@@ -221,7 +223,7 @@ class ApiServer:
                 self.send_header("connection", "close")
                 self.end_headers()
                 self.wfile.write(payload)
-                api.report(f"api: {self.command[:40]} {self.path} -> 405")
+                api.report(f"api: {printable(self.command[:40])} {readable_path(self.path)} -> 405")
 
             def log_message(self, format: str, *args: Any) -> None:
                 # `report` prints one line per request instead of the stdlib's access log.

@@ -93,3 +93,10 @@ def test_the_console_line_shows_a_path_without_its_page_token() -> None:
     line = readable_path(path)
     assert line == "/jobs?status=Failed&created_after=2026-11-01T00:00Z&next_token=...&limit=5"
     assert readable_path("/jobs/my%20job") == "/jobs/my job"
+
+
+def test_the_console_line_of_a_path_has_no_control_character() -> None:
+    # A CR LF in the query, decoded, would print a line of its own on the console.
+    line = readable_path("/jobs?status=%0D%0AX-Injected:%20yes")
+    assert line == "/jobs?status=\\r\\nX-Injected: yes"
+    assert readable_path("/jobs/a%1B%5B2Jb%E2%80%A8") == "/jobs/a\\x1b[2Jb\\u2028"
