@@ -93,9 +93,10 @@ class ApiClient:
             raise ApiError(status, _message(body))
         return json.loads(body or b"null")
 
-    def fetch(self, target: str) -> tuple[int, str, bytes]:
-        """GET `target` (path and query string): status, content type and body, as the
-        API answered, errors included; ApiError only when it cannot be asked."""
+    def fetch(self, target: str) -> tuple[int, dict[str, str], bytes]:
+        """GET `target` (path and query string): status, headers (by lowercase name) and
+        body, as the API answered, errors included; ApiError only when it cannot be asked
+        or answers with a redirect."""
         url = f"{self.base_url}{target}"
         headers = {"accept": "application/json"}
         if self.sign:
@@ -103,9 +104,9 @@ class ApiClient:
         request = urllib.request.Request(url, headers=headers, method="GET")
         try:
             with _OPENER.open(request, timeout=self.timeout) as response:
-                return response.status, response.headers.get("content-type", ""), response.read()
+                return response.status, _by_name(response.headers), response.read()
         except urllib.error.HTTPError as error:
-            return error.code, error.headers.get("content-type", ""), error.read()
+            return error.code, _by_name(error.headers), error.read()
         except urllib.error.URLError as error:
             raise ApiError(0, f"cannot reach {self.base_url}: {error.reason}") from None
 
@@ -130,6 +131,10 @@ def signed_headers(url: str, headers: dict[str, str], region: str | None) -> dic
     request = AWSRequest(method="GET", url=url, headers=headers)
     SigV4Auth(credentials.get_frozen_credentials(), "execute-api", region).add_auth(request)
     return dict(request.headers.items())
+
+
+def _by_name(headers: Any) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
 
 
 def _message(body: bytes) -> str:
