@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from jobtracker.alerts.kinds import DEFAULT_KINDS
+from jobtracker.alert_kinds import DEFAULT_KINDS
 from jobtracker.names import SERVICE_NAME
 from jobtracker.sagemaker_clients import MEMBER_ACCESS_EMULATOR, in_emulator_account
 from jobtracker.store.models import table_schema

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind, parse_kinds
+from jobtracker.alert_kinds import DEFAULT_KINDS, AlertKind, parse_kinds
 from jobtracker.record import ACCOUNT, REGION, Place
 from jobtracker.redaction import REDACT, Redaction
 

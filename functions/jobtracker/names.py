@@ -3,7 +3,7 @@
 The functions, the stack (infra/), the local stack and the bench take these from here;
 the command-line client, installed without this package, keeps its own copy of the
 statuses, which tests/unit/test_one_source.py holds equal to this one. Alert kinds live
-with their rules (`jobtracker.alerts.kinds.AlertKind`), index names with the queries'
+with their rules (`jobtracker.alert_kinds.AlertKind`), index names with the queries'
 key ranges (`jobtracker.indexes.IndexName`). See docs/design.md, "Names and where each
 lives".
 

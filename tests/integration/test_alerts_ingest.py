@@ -16,8 +16,8 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
+from jobtracker.alert_kinds import AlertKind
 from jobtracker.alerts.alerter import LEASE_MS, AlertPublishFailed
-from jobtracker.alerts.kinds import AlertKind
 from jobtracker.alerts.message import AlertMessage
 from jobtracker.store.alert_claims import ClaimOutcome
 from jobtracker.store.reads import JobReads

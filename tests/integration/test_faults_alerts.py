@@ -17,8 +17,8 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from jobtracker.alert_kinds import DEFAULT_KINDS, kind_of
 from jobtracker.alerts.alerter import LEASE_MS
-from jobtracker.alerts.kinds import DEFAULT_KINDS, kind_of
 
 from synthetic.events import ENDINGS, event_body, lifecycle
 from synthetic.expected import TableContents, expected_jobs, mismatches

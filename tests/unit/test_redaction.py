@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from jobtracker.alerts.kinds import AlertKind
+from jobtracker.alert_kinds import AlertKind
 from jobtracker.alerts.message import build_alert
 from jobtracker.config import ConfigError, IngestConfig, ReconcileConfig
 from jobtracker.enrich import SageMakerEnricher
