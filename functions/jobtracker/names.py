@@ -35,6 +35,15 @@ TRAINING_JOB_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 EVENT_SOURCE = "aws.sagemaker"
 EVENT_DETAIL_TYPE = "SageMaker Training Job State Change"
 
+# MEMBER_ACCESS, how the functions read SageMaker in an account other than the tracker's
+# own: not at all (a foreign job is stored from its event, marked pending); through the
+# emulator's convention (moto), a request's x-moto-account-id header naming its account;
+# through the member role of the job's account (the deployed stack, jobtracker.member_role).
+MEMBER_ACCESS_NONE = ""
+MEMBER_ACCESS_EMULATOR = "emulator-account-header"
+MEMBER_ACCESS_ASSUME_ROLE = "assume-role"
+MEMBER_ACCESS_MODES = (MEMBER_ACCESS_NONE, MEMBER_ACCESS_EMULATOR, MEMBER_ACCESS_ASSUME_ROLE)
+
 # The functions' service name (their logs' `service`, their metrics' dimension) and the
 # CloudWatch namespace of their metrics, as the stack sets them.
 SERVICE_NAME = "jobtracker"
