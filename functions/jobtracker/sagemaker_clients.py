@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from jobtracker.clients import new_client
-from jobtracker.member_role import MemberRoleClients, partition_of
 from jobtracker.names import MEMBER_ACCESS_ASSUME_ROLE, MEMBER_ACCESS_EMULATOR, MEMBER_ACCESS_NONE
 from jobtracker.record import Place
 from jobtracker.sagemaker import CLIENT_CONFIG, SageMakerClients, SageMakerUnavailable
@@ -37,6 +36,9 @@ def job_clients(
     lock = threading.Lock()
     members: SageMakerClients | None = None
     if member_access == MEMBER_ACCESS_ASSUME_ROLE:
+        # Only a tracker with member accounts assumes their roles: the others never load it.
+        from jobtracker.member_role import MemberRoleClients, partition_of
+
         members = MemberRoleClients(member_role_name, partition_of(home.region))
 
     def client_for(account: str, region: str) -> Any:

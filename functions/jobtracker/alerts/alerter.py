@@ -27,14 +27,16 @@ import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from jobtracker.alert_kinds import DEFAULT_KINDS, AlertKind, kind_of
-from jobtracker.alerts.message import AlertMessage, build_alert
 from jobtracker.outcomes import StoreOutcome
 from jobtracker.record import JobIdentity, JobSnapshot
 from jobtracker.store.alert_claims import Claim, ClaimOutcome
 from jobtracker.timestamps import to_epoch_ms
+
+if TYPE_CHECKING:
+    from jobtracker.alerts.message import AlertMessage
 
 # The stored record of a job, as the write path normalised it; None if none is stored.
 StoredRecord = Callable[[JobIdentity], dict[str, Any] | None]
@@ -111,6 +113,10 @@ class ExactlyOnceAlerter:
             raise AlertInFlight(f"{kind.value} alert of {snapshot.identity} is being published")
         if claim.outcome is not ClaimOutcome.CLAIMED:
             return []
+        # Imported on the first alert, not at every cold start: most functions' lives
+        # publish none, and the message's formatting is most of the alerts package.
+        from jobtracker.alerts.message import build_alert
+
         try:
             stored = snapshot if outcome is StoreOutcome.STORED else self._as_stored(snapshot)
             message_id = self.publisher.publish(build_alert(stored, kind, self.region))

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from jobtracker.alerts.alerter import AlertPublishFailed
-from jobtracker.alerts.message import AlertMessage
 from jobtracker.clients import new_client
+
+if TYPE_CHECKING:
+    from jobtracker.alerts.message import AlertMessage
 
 # A publish is one small request: fail fast and let SQS redeliver rather than hold the
 # batch (and the claim's lease) on a slow endpoint.
