@@ -34,16 +34,20 @@ def job_clients(
     """
     clients: dict[tuple[str, str], Any] = {}
     lock = threading.Lock()
-    members: SageMakerClients | None = None
-    if member_access == MEMBER_ACCESS_ASSUME_ROLE:
-        # Only a tracker with member accounts assumes their roles: the others never load it.
+    members: list[SageMakerClients] = []
+
+    def member_clients() -> SageMakerClients:
+        # Made, and its module imported, on the first member job, not at every cold start.
         from jobtracker.member_role import MemberRoleClients, partition_of
 
-        members = MemberRoleClients(member_role_name, partition_of(home.region))
+        with lock:
+            if not members:
+                members.append(MemberRoleClients(member_role_name, partition_of(home.region)))
+            return members[0]
 
     def client_for(account: str, region: str) -> Any:
-        if members is not None and account != home.account:
-            return members(account, region)
+        if member_access == MEMBER_ACCESS_ASSUME_ROLE and account != home.account:
+            return member_clients()(account, region)
         with lock:
             if (account, region) not in clients:
                 clients[account, region] = _new_job_client(home, member_access, account, region)

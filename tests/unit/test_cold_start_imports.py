@@ -72,6 +72,15 @@ def test_the_write_path_leaves_out_the_query_side(package: str) -> None:
     assert not {"jobtracker.queries", "jobtracker.tokens"} & loaded
 
 
+@pytest.mark.parametrize("package", ["ingest", "reconcile"])
+def test_alert_formatting_and_member_roles_wait_for_their_first_use(package: str) -> None:
+    # Most invocations publish no alert and read no member account: the alert message's
+    # module loads on the first alert, the member role's on the first member job.
+    loaded = loaded_modules(f"{package}.handler")
+    assert "jobtracker.alerts.alerter" in loaded
+    assert not {"jobtracker.alerts.message", "jobtracker.member_role"} & loaded
+
+
 def test_clients_are_botocore_clients_with_the_given_settings() -> None:
     config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard"})
     client = new_client("sns", config, "eu-west-1")
