@@ -34,18 +34,22 @@ STEP = @step() { \
 	else status=$$?; echo "FAILED: $$*"; cat "$$log"; rm -f "$$log"; return $$status; fi; \
 	}; step
 
+# Python compiles a module on its first import; pip compiling every module up front (all of
+# moto and sympy) took two thirds of the local set's install, for modules never imported.
+PIP_INSTALL := $(BIN)/pip install --no-compile
+
 # The local stack's set: the functions' packages, boto3, the emulator and the CLI.
 $(LOCAL_STAMP): requirements.txt requirements-local.txt pyproject.toml
 	@test -x $(BIN)/python || { echo "install: virtualenv $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	$(STEP) "pip itself" $(BIN)/pip install --upgrade pip
-	$(STEP) "Python packages (requirements-local.txt)" $(BIN)/pip install -r requirements-local.txt
-	$(STEP) "jobtracker and its CLI (editable)" $(BIN)/pip install --no-deps -e .
+	$(STEP) "Python packages (requirements-local.txt)" $(PIP_INSTALL) -r requirements-local.txt
+	$(STEP) "jobtracker and its CLI (editable)" $(PIP_INSTALL) --no-deps -e .
 	@touch $@
 
 # The tools of the tests, synth, deploy and benchmarks, added on the first target that
 # needs them.
 $(DEV_STAMP): $(LOCAL_STAMP) requirements-dev.txt
-	$(STEP) "test, synth and deploy tools (requirements-dev.txt)" $(BIN)/pip install -r requirements-dev.txt
+	$(STEP) "test, synth and deploy tools (requirements-dev.txt)" $(PIP_INSTALL) -r requirements-dev.txt
 	@touch $@
 
 # The CDK CLI pinned in package.json / package-lock.json.

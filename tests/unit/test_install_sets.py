@@ -334,5 +334,5 @@ def test_make_local_installs_the_set_checked_here() -> None:
     assert re.search(r"^soak: \$\(LOCAL_STAMP\)$", makefile, re.MULTILINE)
     recipe = re.search(r"^\$\(LOCAL_STAMP\):.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
     assert recipe
-    assert "pip install -r requirements-local.txt" in recipe.group(1)
-    assert "pip install --no-deps -e ." in recipe.group(1)
+    assert "-r requirements-local.txt" in recipe.group(1)
+    assert "--no-deps -e ." in recipe.group(1)
