@@ -38,10 +38,12 @@ STEP = @step() { \
 # moto and sympy) took two thirds of the local set's install, for modules never imported.
 PIP_INSTALL := $(BIN)/pip install --no-compile
 
+$(BIN)/python:
+	$(STEP) "virtualenv $(VENV)" $(PYTHON) -m venv $(VENV)
+
 # The local stack's set: the functions' packages, boto3, the emulator and the CLI.
-$(LOCAL_STAMP): requirements.txt requirements-local.txt pyproject.toml
-	@test -x $(BIN)/python || { echo "install: virtualenv $(VENV)"; $(PYTHON) -m venv $(VENV); }
-	$(STEP) "pip itself" $(BIN)/pip install --upgrade pip
+$(LOCAL_STAMP): requirements.txt requirements-local.txt pyproject.toml | $(BIN)/python
+	$(STEP) "pip itself" $(PIP_INSTALL) --upgrade pip
 	$(STEP) "Python packages (requirements-local.txt)" $(PIP_INSTALL) -r requirements-local.txt
 	$(STEP) "jobtracker and its CLI (editable)" $(PIP_INSTALL) --no-deps -e .
 	@touch $@
