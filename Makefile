@@ -35,7 +35,7 @@ STEP = @step() { \
 	}; step
 
 # Python compiles a module on its first import; pip compiling every module up front (all of
-# moto and sympy) took two thirds of the local set's install, for modules never imported.
+# moto and sympy) was 60% of the CPU time of the local set's install, mostly never imported.
 PIP_INSTALL := $(BIN)/pip install --no-compile
 
 $(BIN)/python:
