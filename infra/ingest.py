@@ -81,8 +81,10 @@ def grant_writer(
     alerts: Alerts,
     job_actions: tuple[str, ...] = ENRICHMENT_ACTIONS,
 ) -> None:
-    """What the store-and-alert path needs: the table, the alert topic, job reads."""
-    storage.grant_read_write(function)
+    """What the store-and-alert path needs: table writes, the alert topic, job reads.
+
+    It reads nothing of the table: every write is conditional instead."""
+    storage.grant_write(function)
     alerts.grant_publish(function)
     grant_training_job_reads(function, job_actions, config)
 

@@ -9,13 +9,18 @@ endpoint differs: moto's server, with the fixes of local/deploy_fixes.py. Then t
 deployed resources carry the flow: events put on the default bus go through the stack's
 rule and queue into the stack's table (the ingest handler runs in this process with the
 deployed function's environment, as `make local` runs it: the emulator cannot run Lambda
-here), and a Failed job alerts on the stack's topic. A second stack deploys with every
-subscription option; a changed context value updates the first stack in place; `cdk
-destroy` leaves its table (Retain).
+here), and a Failed job alerts on the stack's topic; the api answers on every route and
+the reconciler runs. A second stack deploys with every subscription option and a member
+account, whose own stack is deployed there; its ingest and reconcile read the member's
+jobs through the member role. Every function runs with its deployed role's credentials,
+and each of its calls is judged against that role's policies (local/least_privilege.py).
+A changed context value updates the first stack in place; `cdk destroy` leaves its table
+(Retain).
 
 One line per step, a summary, cdk.out/rehearsal.json; exit status 1 on any failure.
 CLI output goes to cdk.out/rehearsal.log. REHEARSAL_PORT picks the emulator's port (0,
-the default, takes any free one).
+the default, takes any free one); REHEARSAL_APP another CDK app for the first deploy (a
+test's, built with a grant taken out).
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ from local.least_privilege import CallRecorder, Emulator, Judge, as_report, role
 from local.sagemaker_jobs import put_job_in_sagemaker
 from local.worker import QueueWorker, lambda_context
 from synthetic.events import event_body
-from synthetic.lambda_events import http_request, sqs_event
+from synthetic.lambda_events import http_request
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "cdk.out"
@@ -88,7 +93,8 @@ MEMBER_CONTEXT = {
     "tracker_region": REGION,
     "tracker_stack_name": OPTIONS_STACK,
 }
-# A job only SageMaker knows (its events lost): the reconciler lists, describes, stores it.
+# A job only SageMaker knows (its events lost): the reconciler lists, describes, stores it,
+# and alerts: it failed.
 RECONCILED_JOB = "rehearsal-reconciled"
 MEMBER_JOB = "rehearsal-member-failed"
 # Every route of the deployed HTTP API, and what the api function reads for it: a
@@ -103,24 +109,46 @@ API_REQUESTS: tuple[tuple[str, str, dict[str, str] | None], ...] = (
     ("GET /openapi.json", "/openapi.json", None),
     ("GET /docs", "/docs", None),
 )
-# Grants that no rehearsed call needs, each kept for what only Lambda itself does with
-# the function's role (the emulator runs no Lambda here). Any other unused grant fails.
-KEPT_UNUSED = {
-    "logs:CreateLogStream": "Lambda writes the function's log group with its role; the "
-    "function's code never calls CloudWatch Logs",
-    "logs:PutLogEvents": "Lambda writes the function's log group with its role; the "
-    "function's code never calls CloudWatch Logs",
-    "xray:PutTraceSegments": "active tracing: Lambda's X-Ray daemon sends the function's "
-    "segments with its role; tracing is off in the rehearsal",
-    "xray:PutTelemetryRecords": "active tracing: Lambda's X-Ray daemon sends telemetry "
-    "with the function's role; tracing is off in the rehearsal",
-    "sqs:GetQueueAttributes": "the SQS event source mapping reads the queue's attributes "
-    "with the function's role when it is created and when it scales",
-    "sqs:GetQueueUrl": "granted by CDK's SqsEventSource with the poller's actions; the "
-    "event source mapping names the queue by ARN",
-    "sqs:ChangeMessageVisibility": "the SQS event source mapping returns messages of a "
-    "throttled batch with it; the rehearsal's poller leaves failed messages to time out",
+# Grants that no rehearsed call needs, and why each stays: what only Lambda itself does
+# with a function's role (the emulator runs no Lambda here), for any function (""), and
+# what a path the rehearsal does not drive needs, by function. Any other unused grant fails.
+LAMBDA_WRITES_LOGS = (
+    "Lambda writes the function's log group with its role; its code never calls CloudWatch Logs"
+)
+CLAIM_RELEASE = (
+    "the alerter releases its claim when a publish fails (jobtracker/store/alert_claims.py); "
+    "every rehearsed publish succeeds"
+)
+TRANSITIONS_OVERFLOW = (
+    "a snapshot with more transitions than one transaction holds writes the rest in a batch "
+    "(jobtracker/store/repository.py); the rehearsed jobs have fewer"
+)
+KEPT_UNUSED: dict[tuple[str, str], str] = {
+    ("", "logs:CreateLogStream"): LAMBDA_WRITES_LOGS,
+    ("", "logs:PutLogEvents"): LAMBDA_WRITES_LOGS,
+    ("", "xray:PutTraceSegments"): "active tracing: Lambda sends the function's segments "
+    "with its role; tracing is off in the rehearsal",
+    ("", "xray:PutTelemetryRecords"): "active tracing: Lambda sends the function's telemetry "
+    "with its role; tracing is off in the rehearsal",
+    ("ingest", "sqs:GetQueueAttributes"): "the SQS event source mapping reads the queue's "
+    "attributes with the function's role",
+    ("ingest", "sqs:GetQueueUrl"): "granted by CDK's SqsEventSource with the poller's "
+    "actions; the event source mapping names the queue by ARN",
+    ("ingest", "sqs:ChangeMessageVisibility"): "the SQS event source mapping returns the "
+    "messages of a throttled batch with it; the rehearsal's poller lets them time out",
+    ("ingest", "dynamodb:DeleteItem"): CLAIM_RELEASE,
+    ("reconcile", "dynamodb:DeleteItem"): CLAIM_RELEASE,
+    ("ingest", "dynamodb:BatchWriteItem"): TRANSITIONS_OVERFLOW,
+    ("reconcile", "dynamodb:BatchWriteItem"): TRANSITIONS_OVERFLOW,
 }
+
+
+def kept_unused(functions: str, action: str) -> str:
+    """Why a grant no call needed stays, for every function holding the role; "" if not."""
+    reasons = [
+        KEPT_UNUSED.get(("", action)) or KEPT_UNUSED.get((f, action)) for f in functions.split(",")
+    ]
+    return "" if not all(reasons) else str(reasons[0])
 
 
 class StepFailed(Exception):
@@ -479,7 +507,7 @@ class Rehearsal:
             for grant in role_grants(functions, role, documents):
                 if used(grant, [call for call in self.judge.checked if call.role_arn == role]):
                     continue
-                reason = KEPT_UNUSED.get(grant.action, "")
+                reason = kept_unused(functions, grant.action)
                 self.summary.grants_unused.append(as_report(grant, reason or "not justified"))
                 if not reason:
                     unjustified.append(f"{functions}: {grant.action} on {grant.resource}")
@@ -513,9 +541,7 @@ class Rehearsal:
         self.summary.events_put = demo.put_events(self.client("events"), details)
 
         queue_url = outputs["IngestQueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        queue_arn = queue_url_arn(sqs, queue_url)
         since = len(self.recorder.calls)
         with self.as_deployed(STACK, "ingest") as ingest:
             # Lambda's SQS poller receives and deletes with the function's role too.
@@ -568,7 +594,7 @@ class Rehearsal:
                     response = api.handler(http_request(path, query), lambda_context("api", REGION))
                     assert response["statusCode"] == 200, (path, query, response)
 
-        lost = demo.job_spec(RECONCILED_JOB, "completed", int(time.time() * 1000))
+        lost = demo.job_spec(RECONCILED_JOB, "failed", int(time.time() * 1000))
         put_job_in_sagemaker(self.client("sagemaker"), demo.job_snapshots(lost)[-1])
         with self.as_deployed(STACK, "reconcile") as reconcile:
             report = reconcile.handler({}, lambda_context("reconcile", REGION))
@@ -616,11 +642,21 @@ class Rehearsal:
         )
         detail = demo.job_snapshots(spec)[-1]
         put_job_in_sagemaker(self.account_client("sagemaker", MEMBER), detail, account=MEMBER)
+        # The member's event as its forwarding rule delivers it, and one of this account's.
+        sqs = self.client("sqs")
+        queue_url = outputs["IngestQueueUrl"]
+        home = demo.job_snapshots(demo.job_spec("rehearsal-failed", "failed", 0))[-1]
+        for event, account in ((detail, MEMBER), (home, ACCOUNT)):
+            sqs.send_message(
+                QueueUrl=queue_url, MessageBody=event_body(event, Place(account, REGION))
+            )
+        queue_arn = queue_url_arn(sqs, queue_url)
         since = len(self.recorder.calls)
         with self.as_deployed(OPTIONS_STACK, "ingest") as ingest:
-            event = sqs_event([event_body(detail, Place(MEMBER, REGION))])
-            result = ingest.handler(event, lambda_context("ingest", REGION))
-        assert not result["batchItemFailures"], result
+            poller = boto3.Session(region_name=REGION).client("sqs", endpoint_url=self.endpoint)
+            worker = QueueWorker(poller, queue_url, queue_arn, REGION, ingest.handler)
+            received = drain(worker, lambda: _queue_depth(sqs, queue_url))
+        assert received == 2, f"{received} of 2 events through {OPTIONS_STACK}'s queue"
         with self.as_deployed(OPTIONS_STACK, "reconcile") as reconcile:
             report = reconcile.handler({}, lambda_context("reconcile", REGION))
         reads = JobReads.for_table(outputs["TableName"], REGION, self.endpoint)
@@ -714,6 +750,13 @@ def drain(worker: QueueWorker, depth: Callable[[], int]) -> int:
     raise AssertionError(f"the queue did not drain in {DRAIN_SECONDS} s")
 
 
+def queue_url_arn(sqs: Any, url: str) -> str:
+    arn: str = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    return arn
+
+
 def receive_all(sqs: Any, url: str) -> list[str]:
     bodies: list[str] = []
     while True:
@@ -757,6 +800,12 @@ def main() -> int:
         f"{sum(summary.resources_in_template.values())} resources created, "
         f"{summary.events_stored}/{summary.events_put} events stored, "
         f"{summary.alerts_published} alert(s); cdk.out/rehearsal.json, cdk.out/rehearsal.log"
+    )
+    checked = ", ".join(f"{name} {count}" for name, count in summary.calls_checked.items())
+    print(
+        f"least privilege: calls_checked {checked or 'none'}; "
+        f"calls_denied {len(summary.calls_denied)}; grants_unused {len(summary.grants_unused)}"
+        f" ({sum(g['reason'] != 'not justified' for g in summary.grants_unused)} justified)"
     )
     return 1 if summary.failed else 0
 
