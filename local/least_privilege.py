@@ -26,6 +26,7 @@ cannot name fails the check until `RESOURCES` (or `NO_RESOURCE_LEVEL`) names it.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -272,7 +273,7 @@ class Emulator:
                     "PolicyVersion"
                 ]["Document"]
             )
-        return [d if isinstance(d, str) else json.dumps(d) for d in documents]
+        return [json.dumps(policy_document(d)) for d in documents]
 
     def resource_policy(self, call: Call) -> dict[str, Any] | None:
         service = call.action.split(":")[0]
@@ -332,6 +333,18 @@ class Emulator:
         return [
             Call(call.function, call.role_arn, action, arn, call.action) for action in key_actions
         ]
+
+
+def policy_document(document: str | dict[str, Any]) -> dict[str, Any]:
+    """A policy as IAM holds it. moto's CloudFormation keeps a role's inline `Policies`
+    as Python's text of the document (single quotes), which its IAM API hands back."""
+    if isinstance(document, dict):
+        return document
+    try:
+        parsed = json.loads(document)
+    except json.JSONDecodeError:
+        parsed = ast.literal_eval(document)
+    return dict(parsed)
 
 
 @dataclass(frozen=True)

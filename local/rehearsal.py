@@ -97,6 +97,8 @@ MEMBER_CONTEXT = {
 # and alerts: it failed.
 RECONCILED_JOB = "rehearsal-reconciled"
 MEMBER_JOB = "rehearsal-member-failed"
+# And a member's job whose events were lost: the member walk describes it and lists its tags.
+MEMBER_LOST_JOB = "rehearsal-member-lost"
 # Every route of the deployed HTTP API, and what the api function reads for it: a
 # listing by status reads an index, a second page needs the page-token key.
 API_REQUESTS: tuple[tuple[str, str, dict[str, str] | None], ...] = (
@@ -201,6 +203,8 @@ class Rehearsal:
         self.recorder = CallRecorder(self.assume_role)
         self.judge = Judge(Emulator(self.account_client))
         self.account_clients: dict[tuple[str, str], Any] = {}
+        # One stream for the functions' output: their logger keeps the stream it started with.
+        self.function_log = self.log_path.open("a")
 
     # -- the CLI, as a user runs it ------------------------------------------------------
 
@@ -473,12 +477,12 @@ class Rehearsal:
         try:
             with (
                 self.recorder.recording(),
-                self.log_path.open("a") as log,
-                redirect_stdout(log),
-                redirect_stderr(log),
+                redirect_stdout(self.function_log),
+                redirect_stderr(self.function_log),
             ):
                 yield importlib.import_module(f"{package}.handler")
         finally:
+            self.function_log.flush()
             jobtracker_clients._session = None
             os.environ.clear()
             os.environ.update(saved)
@@ -637,15 +641,17 @@ class Rehearsal:
         member_role = f"arn:aws:iam::{MEMBER}:role/jobtracker-reader"
         self.account_client("iam", MEMBER).get_role(RoleName="jobtracker-reader")
 
-        spec = demo.job_spec(
-            MEMBER_JOB, "failed", int(time.time() * 1000), account=MEMBER, region=REGION
-        )
+        now_ms = int(time.time() * 1000)
+        spec = demo.job_spec(MEMBER_JOB, "failed", now_ms, account=MEMBER, region=REGION)
         detail = demo.job_snapshots(spec)[-1]
-        put_job_in_sagemaker(self.account_client("sagemaker", MEMBER), detail, account=MEMBER)
+        member_sagemaker = self.account_client("sagemaker", MEMBER)
+        put_job_in_sagemaker(member_sagemaker, detail, account=MEMBER)
+        lost = demo.job_spec(MEMBER_LOST_JOB, "completed", now_ms, account=MEMBER, region=REGION)
+        put_job_in_sagemaker(member_sagemaker, demo.job_snapshots(lost)[-1], account=MEMBER)
         # The member's event as its forwarding rule delivers it, and one of this account's.
         sqs = self.client("sqs")
         queue_url = outputs["IngestQueueUrl"]
-        home = demo.job_snapshots(demo.job_spec("rehearsal-failed", "failed", 0))[-1]
+        home = demo.job_snapshots(demo.job_spec("rehearsal-failed", "failed", now_ms))[-1]
         for event, account in ((detail, MEMBER), (home, ACCOUNT)):
             sqs.send_message(
                 QueueUrl=queue_url, MessageBody=event_body(event, Place(account, REGION))
@@ -660,8 +666,9 @@ class Rehearsal:
         with self.as_deployed(OPTIONS_STACK, "reconcile") as reconcile:
             report = reconcile.handler({}, lambda_context("reconcile", REGION))
         reads = JobReads.for_table(outputs["TableName"], REGION, self.endpoint)
-        job = reads.get_job(JobIdentity(MEMBER, REGION, MEMBER_JOB))
-        assert job is not None, f"{MEMBER_JOB} of {MEMBER} is not in {OPTIONS_STACK}'s table"
+        for name in (MEMBER_JOB, MEMBER_LOST_JOB):
+            job = reads.get_job(JobIdentity(MEMBER, REGION, name))
+            assert job is not None, f"{name} of {MEMBER} is not in {OPTIONS_STACK}'s table"
         read = {
             (call.function, call.action)
             for call in self.recorder.calls[since:]
@@ -670,6 +677,8 @@ class Rehearsal:
         wanted = {
             ("ingest", "sagemaker:DescribeTrainingJob"),
             ("reconcile", "sagemaker:ListTrainingJobs"),
+            ("reconcile", "sagemaker:DescribeTrainingJob"),
+            ("reconcile", "sagemaker:ListTags"),
         }
         assert wanted <= read, f"through the member role: {sorted(read)}; report {report}"
         return [
@@ -788,6 +797,7 @@ def main() -> int:
         except StepFailed:
             pass
         finally:
+            rehearsal.function_log.close()
             server.stop()
     summary = rehearsal.summary
     summary.seconds = round(time.monotonic() - started, 1)

@@ -15,7 +15,14 @@ import boto3
 import pytest
 from jobtracker.sagemaker_clients import in_emulator_account
 
-from local.least_privilege import CallRecorder, Emulator, Judge, role_grants, used
+from local.least_privilege import (
+    CallRecorder,
+    Emulator,
+    Judge,
+    policy_document,
+    role_grants,
+    used,
+)
 
 ACCOUNT = "123456789012"
 MEMBER = "111111111111"
@@ -252,3 +259,11 @@ def test_a_call_not_under_a_functions_role_is_a_problem(recorder, judge):
     # Then the call is not judged as any function's: it is named as a problem
     assert recorder.calls == []
     assert recorder.problems == ["sns:ListTopics signed by AKIDOTHER, not a function's role"]
+
+
+def test_a_policy_kept_as_python_text_reads_as_its_document():
+    # Given a role's inline policy as moto's CloudFormation keeps it (Python's text of it)
+    document = {"Version": "2012-10-17", "Statement": [allow(["sagemaker:ListTags"], ["*"])]}
+    # Then it reads as the same document, as does its JSON
+    assert policy_document(str(document)) == document
+    assert policy_document(json.dumps(document)) == document
