@@ -99,6 +99,9 @@ RECONCILED_JOB = "rehearsal-reconciled"
 MEMBER_JOB = "rehearsal-member-failed"
 # And a member's job whose events were lost: the member walk describes it and lists its tags.
 MEMBER_LOST_JOB = "rehearsal-member-lost"
+# The functions the stack starts on a schedule: each runs once, as its rule starts it
+# (an empty event), under its deployed role, after the api; a new one is one more name.
+SCHEDULED = ("reconcile",)
 # Every route of the deployed HTTP API, and what the api function reads for it: a
 # listing by status reads an index, a second page needs the page-token key.
 API_REQUESTS: tuple[tuple[str, str, dict[str, str] | None], ...] = (
@@ -371,7 +374,7 @@ class Rehearsal:
         with self.step("events -> stack's rule -> queue -> ingest -> table, alert") as notes:
             notes += self.prove_the_flow(outputs)
 
-        with self.step("api (every route) and reconcile, each under its deployed role") as notes:
+        with self.step("api (every route), each scheduled function, under their roles") as notes:
             notes += self.exercise_api_and_reconcile(outputs)
 
         options_assembly = OUT / "rehearsal" / "options"
@@ -600,10 +603,12 @@ class Rehearsal:
 
         lost = demo.job_spec(RECONCILED_JOB, "failed", int(time.time() * 1000))
         put_job_in_sagemaker(self.client("sagemaker"), demo.job_snapshots(lost)[-1])
-        with self.as_deployed(STACK, "reconcile") as reconcile:
-            report = reconcile.handler({}, lambda_context("reconcile", REGION))
+        reports = {}
+        for package in SCHEDULED:
+            with self.as_deployed(STACK, package) as scheduled:
+                reports[package] = scheduled.handler({}, lambda_context(package, REGION))
         reads = JobReads.for_table(outputs["TableName"], REGION, self.endpoint)
-        assert reads.get_job(JobIdentity(ACCOUNT, REGION, RECONCILED_JOB)) is not None, report
+        assert reads.get_job(JobIdentity(ACCOUNT, REGION, RECONCILED_JOB)) is not None, reports
         return [
             f"{len(API_REQUESTS)} requests on the {len(deployed)} routes",
             f"reconcile stored {RECONCILED_JOB}",
