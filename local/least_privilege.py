@@ -190,7 +190,7 @@ class CallRecorder:
             return  # not an API call, or a retry of one already recorded
         context["least_privilege_recorded"] = True
         model, params = context["least_privilege"]
-        key = _access_key_id(request.headers.get("Authorization", b""))
+        key, signed_region = _credential_scope(request.headers)
         service = model.service_model.signing_name
         action = f"{IAM_PREFIX.get(service, service)}:{model.name}"
         principal = self.principals.get(key)
@@ -198,7 +198,7 @@ class CallRecorder:
             self.problems.append(f"{action} signed by {key or 'nobody'}, not a function's role")
             return
         context["least_privilege_caller"] = principal.function
-        region = context.get("client_region") or _signed_region(request.headers)
+        region = context.get("client_region") or signed_region
         try:
             self.calls += calls_of(principal, action, params, region)
         except KeyError as missing:
@@ -233,17 +233,12 @@ def calls_of(principal: Principal, action: str, params: dict[str, Any], region: 
     return [call(action, arn) for arn in resolve(params, region, principal.account)]
 
 
-def _access_key_id(authorization: str | bytes) -> str:
-    text = authorization.decode() if isinstance(authorization, bytes) else authorization
-    match = re.search(r"Credential=([^/]+)/", text)
-    return match.group(1) if match else ""
-
-
-def _signed_region(headers: Any) -> str:
+def _credential_scope(headers: Any) -> tuple[str, str]:
+    """(access key id, region) of a SigV4 signature's credential scope; blank if unsigned."""
     text = headers.get("Authorization", b"")
     text = text.decode() if isinstance(text, bytes) else text
-    match = re.search(r"Credential=[^/]+/\d+/([^/]+)/", text)
-    return match.group(1) if match else ""
+    match = re.search(r"Credential=([^/]+)/\d+/([^/]+)/", text)
+    return (match.group(1), match.group(2)) if match else ("", "")
 
 
 # -- judging ---------------------------------------------------------------------------
