@@ -619,33 +619,7 @@ class Rehearsal:
         """The member stack deployed in the member account with its own credentials, then
         the tracker's ingest (a member's event, described through the member role) and
         reconcile (its walk of the member) under their deployed roles."""
-        issued = self.assume_role(f"arn:aws:iam::{MEMBER}:role/rehearsal-admin", "rehearsal")
-        with self.credentials_file.open("a") as credentials:
-            credentials.write(
-                f"[{MEMBER_PROFILE}]\naws_access_key_id = {issued['AccessKeyId']}\n"
-                f"aws_secret_access_key = {issued['SecretAccessKey']}\n"
-                f"aws_session_token = {issued['SessionToken']}\n"
-            )
-        with self.config_file.open("a") as config:
-            config.write(f"[profile {MEMBER_PROFILE}]\nregion = {REGION}\n")
-        assembly = OUT / "rehearsal" / "member"
-        self.cdk(
-            "deploy",
-            "--require-approval",
-            "never",
-            "--output",
-            str(assembly),
-            context=MEMBER_CONTEXT,
-            profile=MEMBER_PROFILE,
-        )
-        member_stack = self.account_client("cloudformation", MEMBER).describe_stacks(
-            StackName=MEMBER_STACK
-        )["Stacks"][0]
-        self.summary.member_stack_status = member_stack["StackStatus"]
-        assert self.summary.member_stack_status == "CREATE_COMPLETE", member_stack
-        member_role = f"arn:aws:iam::{MEMBER}:role/jobtracker-reader"
-        self.account_client("iam", MEMBER).get_role(RoleName="jobtracker-reader")
-
+        member_role = self.deploy_member_stack()
         now_ms = int(time.time() * 1000)
         spec = demo.job_spec(MEMBER_JOB, "failed", now_ms, account=MEMBER, region=REGION)
         detail = demo.job_snapshots(spec)[-1]
@@ -691,6 +665,39 @@ class Rehearsal:
             f"ingest and reconcile read its jobs through {member_role.split(':')[-1]}",
             *self.check_calls(since),
         ]
+
+    def deploy_member_stack(self) -> str:
+        """`cdk deploy -c member=true ...` as a member's administrator runs it: with the
+        member account's credentials (a profile of its own), no bootstrap. Its role's ARN."""
+        issued = self.assume_role(f"arn:aws:iam::{MEMBER}:role/rehearsal-admin", "rehearsal")
+        with self.credentials_file.open("a") as credentials:
+            credentials.write(
+                f"[{MEMBER_PROFILE}]\naws_access_key_id = {issued['AccessKeyId']}\n"
+                f"aws_secret_access_key = {issued['SecretAccessKey']}\n"
+                f"aws_session_token = {issued['SessionToken']}\n"
+            )
+        with self.config_file.open("a") as config:
+            config.write(f"[profile {MEMBER_PROFILE}]\nregion = {REGION}\n")
+        assembly = OUT / "rehearsal" / "member"
+        self.cdk(
+            "deploy",
+            "--require-approval",
+            "never",
+            "--output",
+            str(assembly),
+            context=MEMBER_CONTEXT,
+            profile=MEMBER_PROFILE,
+        )
+        member_stack = self.account_client("cloudformation", MEMBER).describe_stacks(
+            StackName=MEMBER_STACK
+        )["Stacks"][0]
+        self.summary.member_stack_status = member_stack["StackStatus"]
+        assert self.summary.member_stack_status == "CREATE_COMPLETE", member_stack
+        # The default member_role_name, which both stacks of the rehearsal keep.
+        role: str = self.account_client("iam", MEMBER).get_role(RoleName="jobtracker-reader")[
+            "Role"
+        ]["Arn"]
+        return role
 
     def check_alarms(self, ops_topic: str) -> list[str]:
         """As deployed (the emulator does not evaluate policies: this reads them)."""
