@@ -83,8 +83,10 @@ def grant_writer(
 ) -> None:
     """What the store-and-alert path needs: table writes, the alert topic, job reads.
 
-    It reads nothing of the table: every write is conditional instead."""
+    Its writes are conditional and read nothing first; its one table read is the stored
+    job that a stale snapshot's alert is told from (alerts/alerter.py, `_as_stored`)."""
     storage.grant_write(function)
+    storage.grant_get_item(function)
     alerts.grant_publish(function)
     grant_training_job_reads(function, job_actions, config)
 

@@ -97,6 +97,12 @@ class Storage(Construct):
             r"/^Resource::<[A-Za-z0-9]+\.Arn>\/index\/\*$/",
         )
 
+    def grant_get_item(self, function: lambda_.Function) -> None:
+        """One item by its key, on the table only (no index)."""
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.table.table_arn])
+        )
+
     def grant_write(self, function: lambda_.Function) -> None:
         """Writes name the table only: an index is written by DynamoDB, not by the caller."""
         function.add_to_role_policy(

@@ -128,6 +128,10 @@ TRANSITIONS_OVERFLOW = (
     "a snapshot with more transitions than one transaction holds writes the rest in a batch "
     "(jobtracker/store/repository.py); the rehearsed jobs have fewer"
 )
+STALE_ALERT_READ = (
+    "a stale snapshot that wins an alert's claim is told from the stored job, one GetItem "
+    "(jobtracker/alerts/alerter.py); every rehearsed alert comes from a stored snapshot"
+)
 KEPT_UNUSED: dict[tuple[str, str], str] = {
     ("", "logs:CreateLogStream"): LAMBDA_WRITES_LOGS,
     ("", "logs:PutLogEvents"): LAMBDA_WRITES_LOGS,
@@ -144,6 +148,7 @@ KEPT_UNUSED: dict[tuple[str, str], str] = {
     ("ingest", "dynamodb:DeleteItem"): CLAIM_RELEASE,
     ("reconcile", "dynamodb:DeleteItem"): CLAIM_RELEASE,
     ("ingest", "dynamodb:BatchWriteItem"): TRANSITIONS_OVERFLOW,
+    ("ingest", "dynamodb:GetItem"): STALE_ALERT_READ,
     ("reconcile", "dynamodb:BatchWriteItem"): TRANSITIONS_OVERFLOW,
 }
 

@@ -26,6 +26,8 @@ EXPECTED = {
     "ingest": BASE
     | CONSUME_QUEUE
     | set(WRITE_ACTIONS)
+    # The stored job, read when a stale snapshot wins an alert's claim.
+    | {"dynamodb:GetItem"}
     | PUBLISH_ALERTS
     | {"sagemaker:DescribeTrainingJob"},
     "api": BASE | set(API_TABLE_READS) | set(INDEX_ACTIONS) | {"secretsmanager:GetSecretValue"},
@@ -84,7 +86,8 @@ def test_table_access_is_this_table_and_only_queries_of_its_indexes(synthesized,
     indexes = str({"Fn::Join": ["", [table_arn, "/index/*"]]})
     table = {(a, r) for a, r in grants(synthesized, package) if a.startswith("dynamodb:")}
     assert {r for _, r in table} <= {str(table_arn), indexes}
-    # Ingest only writes (conditionally); a query is the one action an index takes.
+    # Ingest writes (conditionally) and gets one item; a query is the one action an index
+    # takes.
     expected = set() if package == "ingest" else set(INDEX_ACTIONS)
     assert {a for a, r in table if r == indexes} == expected
 
