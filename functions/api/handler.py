@@ -1,9 +1,10 @@
 """The read API: API Gateway HTTP API (payload v2) -> queries on the table.
 
-Parameters are parsed by jobtracker.queries (one parser for every caller, tested with
+Parameters are parsed by api.query_params (one parser for every route, tested with
 hypothesis) rather than by Powertools' validation, which would import pydantic on every
-cold start; /openapi.json is written from the same constants (api.openapi) and built only
-when that route is hit, as is /docs, the same document as a plain HTML page (api.reference).
+cold start; jobtracker.queries plans and pages the reads. /openapi.json is written from
+the same constants (api.openapi) and built only when that route is hit, as is /docs, the
+same document as a plain HTML page (api.reference).
 """
 
 from __future__ import annotations
@@ -20,18 +21,12 @@ from jobtracker.config import ApiConfig
 from jobtracker.errors import InvalidQuery, UnknownJob
 from jobtracker.numbers import finite_json
 from jobtracker.observability import logger, metrics, tracer
-from jobtracker.queries import (
-    job_detail,
-    job_transitions,
-    list_jobs,
-    parse_job_identity,
-    parse_job_query,
-    parse_stats_query,
-    window_stats,
-)
+from jobtracker.queries import job_detail, job_transitions, list_jobs, window_stats
 from jobtracker.record import JobIdentity
 from jobtracker.store.reads import JobReads
 from jobtracker.tokens import PageTokens, TokenKey
+
+from api.query_params import parse_job_identity, parse_job_query, parse_stats_query
 
 CONFIG = ApiConfig.from_env()
 READS = JobReads.for_table(CONFIG.table.table_name, CONFIG.table.region, CONFIG.table.endpoint_url)
@@ -48,6 +43,8 @@ def strict_json(document: Any) -> str:
 
 
 app = APIGatewayHttpResolver(serializer=strict_json)
+# On every answer, JSON or HTML, an error included: a browser never guesses another type.
+NOSNIFF = {"x-content-type-options": "nosniff"}
 
 
 @app.get("/jobs")
@@ -87,10 +84,15 @@ def get_openapi() -> dict[str, Any]:
 @app.get("/docs")
 def get_docs() -> Response:
     from api.openapi import openapi_document
-    from api.reference import reference_html
+    from api.reference import PAGE_HEADERS, reference_html
 
     html = reference_html(openapi_document())
-    return Response(status_code=200, content_type="text/html; charset=utf-8", body=html)
+    return Response(
+        status_code=200,
+        content_type="text/html; charset=utf-8",
+        body=html,
+        headers=PAGE_HEADERS,
+    )
 
 
 @app.exception_handler(InvalidQuery)
@@ -121,4 +123,6 @@ def _error_response(status: int, message: str) -> Response:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    response = app.resolve(event, context)
+    response["headers"] = {**response.get("headers", {}), **NOSNIFF}
+    return response
