@@ -63,7 +63,11 @@ def installed_closure(roots: Iterable[Requirement]) -> set[str]:
             continue
         seen.add((name, extras))
         found.add(name)
-        for text in importlib.metadata.requires(name) or []:
+        try:
+            requires = importlib.metadata.requires(name) or []
+        except importlib.metadata.PackageNotFoundError:
+            raise AssertionError(f"{name} is not installed: `make install` adds it") from None
+        for text in requires:
             needed = Requirement(text)
             if needed.marker and not any(
                 needed.marker.evaluate({"extra": extra}) for extra in {"", *extras}
