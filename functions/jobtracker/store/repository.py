@@ -117,6 +117,12 @@ class JobRepository:
                 & (job.applied_key.does_not_exist() | (job.applied_key != key))
             )
         )
+        # PynamoDB's public Model.update always asks for ALL_NEW, and this step needs the
+        # item as it was (ALL_OLD): step 1 overwrites managed_spot, which the applied
+        # contribution counted under. The public low-level Connection.update_item would
+        # need the table's MetaTable, which PynamoDB 6.1 builds only in this same private
+        # _get_connection (MetaTable is not exported by pynamodb.connection): copying the
+        # key schema to avoid the call would make a second place that knows it.
         response = job._get_connection().update_item(
             job_pk(snapshot.identity),
             JOB_SK,
@@ -234,9 +240,7 @@ class JobRepository:
         if item.summary:
             actions.append(job.summary.set(summary_no_longer_pending(item.summary)))
         try:
-            job._get_connection().update_item(
-                job_pk(pending.job),
-                JOB_SK,
+            job(job_pk(pending.job), JOB_SK).update(
                 actions=actions,
                 condition=(job.order_key == pending.order_key) & job.pending.exists(),
             )
