@@ -54,7 +54,7 @@ $(NODE_STAMP): package.json package-lock.json
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy functions jobtracker_cli
+	$(BIN)/mypy functions jobtracker_cli local bench synthetic tests/fixtures
 	$(BIN)/lint-imports
 
 test: lint $(CHROMIUM)

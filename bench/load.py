@@ -44,7 +44,8 @@ def job_spec(index: int, seed: int) -> dict[str, Any]:
     else:
         group, creation = -1, LAST_DAY_MS - rng.randrange(SPAN_DAYS * DAY_MS)
     creation = min(creation, LAST_DAY_MS + DAY_MS - 3600_000)
-    endings, weights = zip(*ENDINGS, strict=True)
+    endings = [ending for ending, _ in ENDINGS]
+    weights = [weight for _, weight in ENDINGS]
     recent = LAST_DAY_MS - creation < 2 * DAY_MS
     ending = None if recent and rng.random() < 0.5 else rng.choices(endings, weights)[0]
     project = PROJECTS[rng.randrange(len(PROJECTS))]

@@ -201,7 +201,10 @@ def _queue_name(url: str) -> str:
 # -- CloudWatch and EventBridge ---------------------------------------------------------
 
 
-def _put_alarm(name: str, p: Mapping[str, Any], account: str, region: str) -> str:
+def _put_alarm(name: str, properties: Mapping[str, Any], account: str, region: str) -> str:
+    # Any: moto annotates the optional parameters str, yet its own PutMetricAlarm passes
+    # None for an absent one, as this does.
+    p: Any = properties
     cloudwatch_backends[account][region].put_metric_alarm(
         name=name,
         namespace=p.get("Namespace"),
@@ -226,8 +229,15 @@ def _delete_alarm(made: Made) -> None:
 def _put_bus_permission(name: str, p: Mapping[str, Any], account: str, region: str) -> str:
     # The bus's policy as PutPermission's Policy parameter sets it: one statement here.
     policy = {"Version": "2012-10-17", "Statement": [p["Statement"]]}
+    # moto annotates action, principal and condition str, yet its own PutPermission passes
+    # None for those a Policy replaces.
     events_backends[account][region].put_permission(
-        p["EventBusName"], None, None, p["StatementId"], None, json.dumps(policy)
+        p["EventBusName"],
+        None,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        p["StatementId"],
+        None,  # type: ignore[arg-type]
+        json.dumps(policy),
     )
     return str(p["StatementId"])
 
@@ -245,7 +255,10 @@ def _http_api(account: str, region: str, api_id: str) -> Any:
     return apigatewayv2_backends[account][region].get_api(api_id)
 
 
-def _create_http_api(name: str, p: Mapping[str, Any], account: str, region: str) -> str:
+def _create_http_api(name: str, properties: Mapping[str, Any], account: str, region: str) -> str:
+    # Any: moto annotates the optional parameters str, yet its own CreateApi passes None
+    # for an absent one, as this does.
+    p: Any = properties
     api = apigatewayv2_backends[account][region].create_api(
         api_key_selection_expression=p.get("ApiKeySelectionExpression"),
         cors_configuration=p.get("CorsConfiguration"),
