@@ -69,7 +69,7 @@ $(CHROMIUM):
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy functions jobtracker_cli
+	$(BIN)/mypy functions jobtracker_cli local bench synthetic tests/fixtures
 	$(BIN)/lint-imports
 
 test: install $(CHROMIUM) lint
