@@ -22,11 +22,14 @@ from jobtracker.store.keys import (
     DAY_PREFIX,
     JOB_SK,
     TRANSITION_PREFIX,
+    day_and_group_value,
     decompress_record,
+    group_day_range,
     identity_of_created_sk,
     identity_of_name_sk,
     job_pk,
     stats_day_sk,
+    stats_group_pk,
     stats_pk,
     unpack_summary,
 )
@@ -140,6 +143,23 @@ class JobReads:
             counters = item.attribute_values
             yield {
                 "day": item.sk[len(DAY_PREFIX) :],
+                **{k: int(v) for k, v in counters.items() if k not in ("pk", "sk")},
+            }
+
+    def iter_group_stats(
+        self, dimension: str, first_day: str, last_day: str
+    ) -> Iterator[dict[str, Any]]:
+        """{"day", "group": value or None, <counter>: n...} of every group of `dimension`
+        (`account`, `region`, `instance_type`, `tag:<key>`) on each day in [first_day,
+        last_day] with jobs. One Query: the dimension's items of the window, by day."""
+        stats = self.models.daily_stats
+        low, high = group_day_range(first_day, last_day)
+        for item in stats.query(stats_group_pk(dimension), stats.sk.between(low, high)):
+            day, value = day_and_group_value(item.sk)
+            counters = item.attribute_values
+            yield {
+                "day": day,
+                "group": value,
                 **{k: int(v) for k, v in counters.items() if k not in ("pk", "sk")},
             }
 
