@@ -249,6 +249,17 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
     )
 
 
+def table_meta(table_name: str, region: str | None, host: str | None) -> type:
+    """A model's Meta for the table: for the single-item models kept beside their
+    repository (store/price_book.py, store/budget_claims.py)."""
+    settings: dict[str, Any] = {"table_name": table_name}
+    if region:
+        settings["region"] = region
+    if host:
+        settings["host"] = host
+    return type("Meta", (), settings)
+
+
 def table_schema() -> dict[str, Any]:
     """Key schema, attribute definitions and GSIs in CreateTable's own shape."""
     job = define_models("schema-only").job

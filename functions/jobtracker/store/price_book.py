@@ -18,20 +18,15 @@ from pynamodb.models import Model
 
 from jobtracker.config import TableConfig
 from jobtracker.cost import PriceBook
+from jobtracker.store.models import table_meta
 
 PRICES_PK = "PRICES"
 BOOK_SK = "BOOK"
 
 
 def _price_book_model(config: TableConfig) -> type[Any]:
-    settings: dict[str, Any] = {"table_name": config.table_name}
-    if config.region:
-        settings["region"] = config.region
-    if config.endpoint_url:
-        settings["host"] = config.endpoint_url
-
     class PriceBookItem(Model):
-        Meta = type("Meta", (), settings)  # type: ignore[assignment]
+        Meta = table_meta(config.table_name, config.region, config.endpoint_url)  # type: ignore[assignment]
         pk = UnicodeAttribute(hash_key=True)
         sk = UnicodeAttribute(range_key=True)
         book = BinaryAttribute(legacy_encoding=False)  # zlib-compressed PriceBook.to_json()
