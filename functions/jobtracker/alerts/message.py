@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from jobtracker.alerts.kinds import AlertKind
+from jobtracker.alert_kinds import AlertKind
 from jobtracker.errors import MalformedEvent
 from jobtracker.names import TRAINING_JOB_LOG_GROUP
 from jobtracker.record import JobSnapshot
