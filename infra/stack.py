@@ -1,4 +1,4 @@
-"""The jobtracker stack: storage, alerts, ingest, api, reconcile and monitoring."""
+"""The jobtracker stack: storage, alerts, ingest, api, reconcile, prices and monitoring."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from infra.api import Api
 from infra.config import StackConfig
 from infra.ingest import Ingest
 from infra.monitoring import Monitoring
+from infra.prices import Prices
 from infra.reconcile import Reconcile
 from infra.storage import Storage
 
@@ -34,6 +35,7 @@ class JobTrackerStack(Stack):
         self.ingest = Ingest(self, "Ingest", **shared, alerts=self.alerts)
         self.api = Api(self, "Api", **shared)
         self.reconcile = Reconcile(self, "Reconcile", **shared, alerts=self.alerts)
+        self.prices = Prices(self, "Prices", config=config, storage=self.storage)
         table, alert_topic = self.storage.table, self.alerts.topic
         self.monitoring = Monitoring(
             self,
@@ -53,6 +55,7 @@ class JobTrackerStack(Stack):
             "IngestDeadLetterQueueUrl": self.ingest.dead_letter_queue.queue_url,
             "EventDeadLetterQueueUrl": self.ingest.events_dead_letter_queue.queue_url,
             "ScheduleDeadLetterQueueUrl": self.reconcile.dead_letter_queue.queue_url,
+            "PriceScheduleDeadLetterQueueUrl": self.prices.dead_letter_queue.queue_url,
             "DashboardName": self.monitoring.dashboard.dashboard_name,
             "DefaultEventArchiveArn": self.ingest.archive.archive_arn,
         }

@@ -57,15 +57,6 @@ class Contribution:
             **self._spend(),
         }
 
-    def group_counters(self) -> dict[str, int]:
-        """What the job adds to each of its groups' day: fewer counters than the day's
-        own, since every group item is written with every change that moves them."""
-        return {
-            f"count_{self.status}": 1,
-            "billable_seconds": self.billable_seconds,
-            **self._spend(),
-        }
-
     def _spend(self) -> dict[str, int]:
         # Left out when zero: a day of jobs without prices holds no cost counters at all.
         spend = {"cost_micros": self.cost_micros, "unpriced_jobs": int(self.unpriced)}
@@ -82,16 +73,17 @@ def counter_deltas(before: Contribution | None, after: Contribution) -> dict[str
 
 
 def group_deltas(before: Contribution | None, after: Contribution) -> dict[str, dict[str, int]]:
-    """The increments of each group's day counters, by group; groups left unchanged are
-    left out. A job that changes group (tags added after its creation) moves from one to
-    the other."""
+    """The increments of each group's day counters (the same counters as the day's own,
+    so that a grouped /stats is answered from the group items alone), by group; groups
+    left unchanged are left out. A job that changes group (a tag added after its
+    creation) moves from one to the other."""
     deltas: dict[str, dict[str, int]] = {}
     for group in after.groups:
-        deltas[group] = dict(after.group_counters())
+        deltas[group] = dict(after.counters())
     if before is not None:
         for group in before.groups:
             moved = deltas.setdefault(group, {})
-            for name, value in before.group_counters().items():
+            for name, value in before.counters().items():
                 moved[name] = moved.get(name, 0) - value
     return {
         group: changed

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from jobtracker.config import DEFAULT_COST_TAGS
 from jobtracker.cost import cluster_of, cost_of
 from jobtracker.price_cache import PriceCache
 from jobtracker.record import JobSnapshot
@@ -20,7 +21,6 @@ from jobtracker.record import JobSnapshot
 # The dimensions /stats groups by besides the deploy's cost tags (`tag:<key>`).
 FIXED_DIMENSIONS = ("account", "region", "instance_type")
 TAG_PREFIX = "tag:"
-DEFAULT_COST_TAGS = ("team", "project")
 
 
 def group_dimensions(cost_tags: Iterable[str]) -> tuple[str, ...]:
@@ -54,7 +54,7 @@ def spend_groups(record: Mapping[str, Any], cost_tags: Iterable[str]) -> tuple[s
 
 
 @dataclass(frozen=True)
-class Pricer:
+class SnapshotPricer:
     prices: PriceCache
     cost_tags: tuple[str, ...] = DEFAULT_COST_TAGS
 

@@ -4,13 +4,16 @@ import pytest
 
 from infra.api import API
 from infra.ingest import INGEST
+from infra.prices import PRICES
 from infra.reconcile import RECONCILE
 
 pytestmark = pytest.mark.infra
 
-SETTINGS = {"ingest": INGEST, "api": API, "reconcile": RECONCILE}
+SETTINGS = {"ingest": INGEST, "api": API, "reconcile": RECONCILE, "prices": PRICES}
 # The writers read member accounts through their member role (tests/infra/test_stack_members.py).
 MEMBERS = {"MEMBER_ACCESS", "MEMBER_ROLE_NAME"}
+# The writers price jobs under the deploy's terms (docs/cost.md).
+PRICING = {"PRICE_OVERRIDES", "PRICE_DISCOUNT_PERCENT", "COST_TAGS"}
 ENVIRONMENT = {
     "ingest": {
         "TABLE_NAME",
@@ -18,8 +21,9 @@ ENVIRONMENT = {
         "ALERT_KINDS",
         "STORE_ENVIRONMENT_VALUES",
         *MEMBERS,
+        *PRICING,
     },
-    "api": {"TABLE_NAME", "TOKEN_KEY_SECRET_ARN"},
+    "api": {"TABLE_NAME", "TOKEN_KEY_SECRET_ARN", "COST_TAGS"},
     "reconcile": {
         "TABLE_NAME",
         "ALERT_TOPIC_ARN",
@@ -28,7 +32,9 @@ ENVIRONMENT = {
         "ALERT_LOOKBACK_HOURS",
         "STORE_ENVIRONMENT_VALUES",
         *MEMBERS,
+        *PRICING,
     },
+    "prices": {"TABLE_NAME", "PRICE_REGIONS"},
 }
 POWERTOOLS = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
 # Every function knows the tracker's own account and region: the stack's.
@@ -80,10 +86,12 @@ def test_alert_kinds_and_environment_values_come_from_context(synthesized, every
 
 
 def test_reconcile_runs_hourly_with_a_dead_letter_queue(synthesized):
+    reconcile = {"Fn::GetAtt": [synthesized.function("reconcile")[0], "Arn"]}
     (schedule,) = [
         rule["Properties"]
         for rule in synthesized.resources("AWS::Events::Rule").values()
         if "ScheduleExpression" in rule["Properties"]
+        and any(target["Arn"] == reconcile for target in rule["Properties"]["Targets"])
     ]
     assert schedule["ScheduleExpression"] == "rate(1 hour)"
     (target,) = schedule["Targets"]

@@ -35,9 +35,16 @@ EXPECTED = {
     | set(WRITE_ACTIONS)
     | PUBLISH_ALERTS
     | {"sagemaker:DescribeTrainingJob", "sagemaker:ListTags", "sagemaker:ListTrainingJobs"},
+    # The price refresh: the Price List API and the one price book item of the table.
+    "prices": BASE | set(READ_ACTIONS) | set(WRITE_ACTIONS) | {"pricing:GetProducts"},
 }
 # The only actions that may have '*' as resource: none of them supports a narrower one.
-UNSCOPABLE = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "sagemaker:ListTrainingJobs"}
+UNSCOPABLE = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "sagemaker:ListTrainingJobs",
+    "pricing:GetProducts",
+}
 
 
 def as_list(value):

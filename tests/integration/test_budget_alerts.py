@@ -18,7 +18,7 @@ from jobtracker.budgets import (
 from jobtracker.config import TableConfig
 from jobtracker.cost import PriceBook
 from jobtracker.price_cache import PriceCache
-from jobtracker.pricing import Pricer
+from jobtracker.pricing import SnapshotPricer
 from jobtracker.record import normalise_training_job
 from jobtracker.store.budget_claims import BudgetClaimRepository
 from jobtracker.store.reads import JobReads
@@ -30,7 +30,7 @@ from tests.fixtures.aws import TABLE_NAME, clients, create_table, create_topic_w
 
 # $3.60 an hour: each job below runs long enough to cost what its budget test needs.
 BOOK = PriceBook({"us-east-1/ml.g5.2xlarge": 3.6}, "test prices", "2026-12-01")
-PRICER = Pricer(PriceCache(lambda: BOOK))
+PRICER = SnapshotPricer(PriceCache(lambda: BOOK))
 DECEMBER = to_epoch_ms("2026-12-03T08:00:00Z")
 NOW = to_epoch_ms("2026-12-06T12:00:00Z") / 1000
 

@@ -32,6 +32,7 @@ def test_an_ended_jobs_cost_joins_its_groups() -> None:
             "count_InProgress": -1,
             "count_Completed": 1,
             "billable_seconds": 600,
+            "training_seconds": 600,
             "cost_micros": 250_000,
         }
         for group in before.groups

@@ -2,7 +2,7 @@
 
 from jobtracker.cost import PriceBook
 from jobtracker.price_cache import PriceCache
-from jobtracker.pricing import Pricer, group_dimensions, spend_groups
+from jobtracker.pricing import SnapshotPricer, group_dimensions, spend_groups
 from jobtracker.record import normalise_training_job
 
 from synthetic.events import base_detail, describe_response, lifecycle
@@ -15,17 +15,17 @@ def test_a_running_snapshot_is_priced_at_its_own_last_modified_time() -> None:
     # last snapshot (creation + 5 minutes): 3 minutes = 0.05 h x $1.515 = $0.07575
     snapshots = lifecycle("priced-job", None)
     snapshot = normalise_training_job(snapshots[-1], ("123456789012", "us-east-1"))
-    priced = Pricer(PriceCache(lambda: BOOK)).price(snapshot)
+    priced = SnapshotPricer(PriceCache(lambda: BOOK)).price(snapshot)
     assert priced.cost is not None
     assert (priced.cost.cost_usd, priced.cost.cost_is_estimate) == (0.07575, True)
     # And pricing it again, whenever, gives the same figure
-    assert Pricer(PriceCache(lambda: BOOK)).price(snapshot).cost == priced.cost
+    assert SnapshotPricer(PriceCache(lambda: BOOK)).price(snapshot).cost == priced.cost
 
 
 def test_an_ended_job_is_priced_from_its_billable_time() -> None:
     described = describe_response(lifecycle("priced-job", "Completed")[-1])
     snapshot = normalise_training_job(described)
-    priced = Pricer(PriceCache(lambda: BOOK)).price(snapshot)
+    priced = SnapshotPricer(PriceCache(lambda: BOOK)).price(snapshot)
     seconds = described["BillableTimeInSeconds"]
     assert priced.cost is not None
     assert priced.cost.cost_usd == round(1.515 * seconds / 3600, 6)

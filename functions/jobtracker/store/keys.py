@@ -126,13 +126,12 @@ def pack_summary(attributes: Mapping[str, Any]) -> str:
     summary = {field: _whole(attributes.get(name)) for field, name in _SUMMARY_FIELDS.items()}
     # Not SageMaker's: whether the job still waits for DescribeTrainingJob.
     summary[ENRICHMENT_PENDING] = attributes.get("pending") is not None
-    if attributes.get("cost"):
-        cost = json.loads(attributes["cost"])
-        summary["cost_usd"] = cost.get("cost_usd")
-        # A running job's rate, from which a listing brings its cost up to now; only
-        # while it runs, to keep the summary (projected into every list index) small.
-        if cost.get("cost_is_estimate"):
-            summary["cost_usd_per_hour"] = cost.get("cost_usd_per_hour")
+    cost = json.loads(attributes["cost"]) if attributes.get("cost") else {}
+    summary["cost_usd"] = cost.get("cost_usd")
+    # A running job's rate, from which a listing brings its cost up to now; only while
+    # it runs, to keep the summary (projected into every list index) small.
+    if cost.get("cost_is_estimate"):
+        summary["cost_usd_per_hour"] = cost.get("cost_usd_per_hour")
     return json.dumps(summary, separators=(",", ":"))
 
 
