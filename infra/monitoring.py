@@ -25,6 +25,7 @@ from jobtracker.names import (
 from infra.api import Api
 from infra.config import StackConfig
 from infra.ingest import Ingest
+from infra.prices import Prices
 from infra.reconcile import Reconcile
 
 PERIOD = Duration.minutes(5)
@@ -53,6 +54,7 @@ class Monitoring(Construct):
         api: Api,
         reconcile: Reconcile,
         ops_topic: sns.ITopic,
+        prices: Prices | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.action = actions.SnsAction(ops_topic)
@@ -66,6 +68,10 @@ class Monitoring(Construct):
             "Api": api.function,
             "Reconcile": reconcile.function,
         }
+        if prices is not None:
+            # A refresh that fails keeps the previous prices: worth a look, not a page.
+            self.dead_letter_queues["PriceScheduleDeadLetters"] = prices.dead_letter_queue
+            self.functions["Prices"] = prices.function
 
         for name, queue in self.dead_letter_queues.items():
             self.alarm(

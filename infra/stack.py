@@ -45,6 +45,7 @@ class JobTrackerStack(Stack):
             api=self.api,
             reconcile=self.reconcile,
             ops_topic=self.alerts.ops_topic,
+            prices=self.prices,
         )
         outputs = {
             "ApiUrl": self.api.url,
