@@ -50,8 +50,15 @@ def ingest_figures(endpoint_url: str, events: int) -> dict[str, Any]:
         raise RuntimeError(f"{wrong} jobs did not end in their newest snapshot's state")
     progress("naive design (GetItem, DescribeTrainingJob, PutItem per event), same stream")
     naive = run_naive(stream, endpoint_url)
+    from ingest.handler import PIPELINE
+
+    # The cached price book's reads (GetItem, counted in ddb_requests_per_event too): at
+    # most one per container per hour, never one per event.
+    price_reads = PIPELINE.pricer.prices.lookups if PIPELINE.pricer is not None else 0
     return {
         "ddb_requests_per_event": round(ingest.ddb_per_event, 3),
+        "price_book_reads": price_reads,
+        "price_book_reads_per_event": round(price_reads / len(stream.deliveries), 5),
         "ingest_events_per_second": round(ingest.events_per_second, 1),
         "baseline_events_per_second": round(naive.events_per_second, 1),
         "stream": {
@@ -155,6 +162,7 @@ def print_table(results: dict[str, Any]) -> None:
     keys = (
         "table_items",
         "ddb_requests_per_event",
+        "price_book_reads",
         "read_amplification",
         "import_ratio",
         "import_ratio_from_source",
