@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from jobtracker.alert_kinds import BUDGET_THRESHOLD
 from jobtracker.alerts.message import text_body
-from jobtracker.budgets import BUDGET_THRESHOLD
 
 from local.polling import PollingThread
 

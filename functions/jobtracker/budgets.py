@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
 from jobtracker.aggregates import split_group
+from jobtracker.alert_kinds import BUDGET_THRESHOLD
 from jobtracker.cost import MICROS_PER_USD
 from jobtracker.store.budget_claims import BudgetClaim, BudgetClaimOutcome
 
-BUDGET_THRESHOLD = "BudgetThreshold"
 THRESHOLDS = (80, 100)
 # A publish is one request with short timeouts: a holder is never overtaken within this.
 LEASE_MS = 60_000

@@ -20,13 +20,14 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.models import Model
 
+from jobtracker.alert_kinds import BUDGET_THRESHOLD
 from jobtracker.config import TableConfig
 from jobtracker.store.models import table_meta
 from jobtracker.store.retry import doubling_jitter, with_retries
 from jobtracker.timestamps import iso_from_ms
 
 BUDGET_PREFIX = "BUDGET#"
-BUDGET_ALERT_PREFIX = "ALERT#BudgetThreshold#"
+BUDGET_ALERT_PREFIX = f"ALERT#{BUDGET_THRESHOLD}#"
 PENDING = "pending"
 SENT = "sent"
 _MARK_ATTEMPTS = 5
