@@ -45,8 +45,8 @@ class Prices(Construct):
             },
         )
         self.function = function.function
-        # It writes one item; the table's grant is the narrowest the construct offers.
-        storage.grant_read_write(self.function)
+        # It puts one item (the price book) and reads nothing of the table.
+        storage.grant_write(self.function)
         # Kept apart from the role's other statements so its '*' is reviewed on its own.
         get_products = iam.Policy(
             self,

@@ -2,7 +2,7 @@
 // stats page's spend by group (a cost-per-day chart stacked by group, top spenders).
 
 import { api, el, onWidthChange, showError } from "./common.js";
-import { daysBetween, drawDailyBars } from "./charts.js";
+import { chartColumns, drawDailyBars, periodOf } from "./charts.js";
 
 // Dollars to the cent; under a cent, to a hundredth of one; "-" for none.
 export function usd(amount) {
@@ -98,14 +98,17 @@ export async function loadSpend(chosen) {
   }
   const first = stats.created_after.slice(0, 10);
   const last = stats.created_before.slice(0, 10);
-  const days = daysBetween(first, last);
+  // The same columns as the page's other charts: days, or weeks or months over a long window.
+  const columns = chartColumns(first, last, stats.days);
+  const days = columns.starts;
   const shown = stats.groups.slice(0, STACKED);
   const others = stats.groups.slice(STACKED);
   const perDay = new Map();
   const add = (key, day, cost) => {
-    const row = perDay.get(day) || new Map();
+    const start = periodOf(day, days);
+    const row = perDay.get(start) || new Map();
     row.set(key, (row.get(key) || 0) + cost);
-    perDay.set(day, row);
+    perDay.set(start, row);
   };
   shown.forEach((group, index) => group.days.forEach((d) => add(`g${index}`, d.day, d.cost_usd)));
   others.forEach((group) => group.days.forEach((d) => add("others", d.day, d.cost_usd)));
@@ -123,11 +126,13 @@ export async function loadSpend(chosen) {
   const chart = {
     id: "spend-chart-svg",
     title: "Cost per day (USD), by group",
-    description: `${usd(stats.cost_usd)} over ${days.length} days. The top spenders table has every group.`,
+    description: `${usd(stats.cost_usd)} over ${columns.windowDays} days.${columns.drawn} The top spenders table has every group.`,
     days,
     series,
     value: (day, key) => (perDay.get(day) && perDay.get(day).get(key)) || 0,
     format: (v) => usd(v),
+    label: columns.label,
+    name: columns.name,
   };
   const draw = () => drawDailyBars(document.getElementById("spend-chart"), chart);
   section.hidden = false;

@@ -81,6 +81,35 @@ def test_terms_and_budgets_reach_the_functions():
     assert "BUDGETS" not in by_package["ingest"]
     # the refresh fetches every region jobs are tracked in: the tracker's and the sources'
     assert by_package["prices"]["PRICE_REGIONS"] == "eu-west-1,us-east-1"
+    # and the reconciler, which checks the budgets, may query their groups' items
+    assert "dynamodb:Query" in table_actions(template, "reconcile")
+
+
+def table_actions(template, package):
+    """The DynamoDB actions the function's role is granted on the table itself."""
+    (role,) = [
+        f["Properties"]["Role"]["Fn::GetAtt"][0]
+        for f in template.find_resources("AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"] == f"{package}.handler.handler"
+    ]
+    actions = set()
+    for policy in template.find_resources("AWS::IAM::Policy").values():
+        if {"Ref": role} not in policy["Properties"]["Roles"]:
+            continue
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            resources = (
+                statement["Resource"]
+                if isinstance(statement["Resource"], list)
+                else [statement["Resource"]]
+            )
+            if any("index" not in json.dumps(r) and "Table" in json.dumps(r) for r in resources):
+                listed = (
+                    statement["Action"]
+                    if isinstance(statement["Action"], list)
+                    else [statement["Action"]]
+                )
+                actions |= {a for a in listed if a.startswith("dynamodb:")}
+    return actions
 
 
 @pytest.mark.parametrize(
