@@ -12,9 +12,8 @@ import pytest
 from botocore.config import Config
 
 from jobtracker_cli.webview import WebPages
-from local.demo import put_events_entry
 from local.emulator import DLQ_NAME
-from synthetic.events import lifecycle
+from synthetic.events import lifecycle, put_events_entry
 from tests.fixtures.http_events import strict_loads
 
 from .conftest import LocalStack, running_local_stack
