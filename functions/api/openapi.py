@@ -165,7 +165,7 @@ def _schemas() -> dict[str, Any]:
         "cost_usd_per_hour": {
             **_NULLABLE_NUMBER,
             "description": "Only while the job runs: its cluster's hourly price; cost_usd "
-            "is then its cost so far, an estimate.",
+            "is then its cost as of its last change (the record's is as of now).",
         }
     }
     counts = {

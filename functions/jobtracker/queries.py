@@ -165,9 +165,7 @@ def _not_found(job: JobIdentity) -> str:
     )
 
 
-def list_jobs(
-    query: JobQuery, reader: JobReader, tokens: PageTokens, now_ms: int | None = None
-) -> dict[str, Any]:
+def list_jobs(query: JobQuery, reader: JobReader, tokens: PageTokens) -> dict[str, Any]:
     cursor = tokens.open(query.next_token, query.fingerprint) if query.next_token else None
     if _contradicts_tuning_job(query):
         # The tuning job's training jobs are all in its own account and region.
@@ -188,11 +186,10 @@ def list_jobs(
         items, after = _page_partition(reader, key_range, after, query.limit)
         cursor = None if after is None else Cursor(key_range.partition, after)
     token = None if cursor is None else tokens.issue(query.fingerprint, cursor)
-    # A job stored before jobs were priced has no cost in its summary: null, as unknown.
-    priced = [
-        _cost_now({"cost_usd": None, **item}, item.get("training_job_status"), now_ms)
-        for item in items
-    ]
+    # A job stored before jobs were priced has no cost in its summary: null, as unknown. A
+    # running job's listed cost is as of its last change (with its rate): a listing
+    # answers the same twice; its record brings it up to now.
+    priced = [{"cost_usd": None, **item} for item in items]
     return {"items": priced, "next_token": token}
 
 
