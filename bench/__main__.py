@@ -51,10 +51,12 @@ def ingest_figures(endpoint_url: str, events: int) -> dict[str, Any]:
     progress("naive design (GetItem, DescribeTrainingJob, PutItem per event), same stream")
     naive = run_naive(stream, endpoint_url)
     from ingest.handler import PIPELINE
+    from jobtracker.pricing import SnapshotPricer
 
     # The cached price book's reads (GetItem, counted in ddb_requests_per_event too): at
     # most one per container per hour, never one per event.
-    price_reads = PIPELINE.pricer.prices.lookups if PIPELINE.pricer is not None else 0
+    pricer = PIPELINE.pricer
+    price_reads = pricer.prices.lookups if isinstance(pricer, SnapshotPricer) else 0
     return {
         "ddb_requests_per_event": round(ingest.ddb_per_event, 3),
         "price_book_reads": price_reads,
