@@ -1,0 +1,120 @@
+"""An alert as a custom notification of Amazon Q Developer in chat applications.
+
+The chat bridge (formerly AWS Chatbot) subscribes to the alert topic over HTTPS and
+renders what it receives if it is its custom notification event: `version` "1.0",
+`source` "custom", `content` (title, description, next steps, in client markdown) and
+`metadata`. Every alert of one job carries the same `threadId`, so a job's story (stuck,
+interrupted, near its limit, failed) stays in one Slack or Teams thread. The machine
+fields of the alert ride along as strings in `additionalContext`, the one place the
+schema has for them.
+
+Built from the alert's JSON body (`message._message`), so the chat, the email text and
+the queue's JSON never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The chat bridge's schema: both fixed values are required as written.
+SCHEMA_VERSION = "1.0"
+SOURCE = "custom"
+TEXT_TYPE = "client-markdown"
+# Kept well under what a chat message shows without folding; the full story is one link
+# away, and the text body (email) carries everything.
+TITLE_LIMIT = 250
+DESCRIPTION_LIMIT = 4000
+CONTEXT_VALUE_LIMIT = 1024
+
+_ICONS = {
+    "Failed": ":x:",
+    "MaxRuntimeExceeded": ":hourglass:",
+    "MaxWaitTimeExceeded": ":hourglass:",
+    "Interrupted": ":zap:",
+    "SpotInterrupted": ":zap:",
+    "Stopped": ":octagonal_sign:",
+    "Completed": ":white_check_mark:",
+    "Stuck": ":warning:",
+    "NearMaxRuntime": ":alarm_clock:",
+    "NearMaxWait": ":alarm_clock:",
+}
+
+# What to do next, by kind: short, and pointing at what the links open.
+_NEXT_STEPS = {
+    "Failed": ["Read the failure reason and the job's logs."],
+    "MaxRuntimeExceeded": [
+        "Raise StoppingCondition.MaxRuntimeInSeconds or checkpoint and resume.",
+    ],
+    "MaxWaitTimeExceeded": ["Raise MaxWaitTimeInSeconds, or run on demand."],
+    "Stuck": [
+        "Open the job in the console: a capacity wait shows there as its status message.",
+        "Check the instance type's quota and availability in the region, or stop the job.",
+    ],
+    "SpotInterrupted": [
+        "SageMaker restarts the job from its last checkpoint; check that it writes one.",
+        "Repeated interruptions: consider another instance type, region or on demand.",
+    ],
+    "NearMaxRuntime": [
+        "The job will be stopped at MaxRuntimeInSeconds: make sure it checkpoints.",
+    ],
+    "NearMaxWait": [
+        "The job will be stopped at MaxWaitTimeInSeconds: make sure it checkpoints.",
+    ],
+}
+
+
+def thread_id(body: dict[str, Any]) -> str:
+    """One thread per job: its identity, the same for every alert of the job."""
+    return f"jobtracker/{body['account']}/{body['region']}/{body['training_job_name']}"
+
+
+def chat_notification(
+    body: dict[str, Any], headline: str, facts: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """The custom notification of this alert: `headline` says what happened in one line,
+    `facts` are the text body's labelled values."""
+    kind = body["alert_kind"]
+    title = f"{_ICONS.get(kind, ':bell:')} {headline}"
+    return {
+        "version": SCHEMA_VERSION,
+        "source": SOURCE,
+        "content": {
+            "textType": TEXT_TYPE,
+            "title": _cut(title, TITLE_LIMIT),
+            "description": _cut(_description(body, facts), DESCRIPTION_LIMIT),
+            "nextSteps": _NEXT_STEPS.get(kind, []),
+            "keywords": [kind, body["training_job_status"], body["account"]],
+        },
+        "metadata": {
+            "threadId": thread_id(body),
+            "summary": _cut(headline, TITLE_LIMIT),
+            "eventType": kind,
+            "relatedResources": [arn for arn in [body.get("training_job_arn")] if arn],
+            "additionalContext": _context(body),
+        },
+    }
+
+
+def _description(body: dict[str, Any], facts: list[tuple[str, str]]) -> str:
+    lines = [f"*{label}:* {value}" for label, value in facts]
+    if body.get("console_url"):
+        lines.append(
+            f"[Job in the SageMaker console]({body['console_url']}) · [Logs]({body['logs_url']})"
+        )
+    return "\n".join(lines)
+
+
+def _context(body: dict[str, Any]) -> dict[str, str]:
+    """The body's scalar fields as strings (the schema's values are strings); absent
+    fields are left out rather than sent as "None"."""
+    context = {}
+    for name, value in body.items():
+        if value is None or isinstance(value, (list, dict)):
+            continue
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        context[name] = _cut(text, CONTEXT_VALUE_LIMIT)
+    return context
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
