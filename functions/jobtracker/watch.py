@@ -212,22 +212,6 @@ def attention(summary: Mapping[str, Any], now_ms: int, settings: WatchSettings) 
     return [trouble.as_attention() for trouble in troubles(job, now_ms, settings)]
 
 
-def watch_fields(record: Mapping[str, Any], transitions_since_ms: int | None) -> dict[str, Any]:
-    """What the summary carries for the watch, from a normalised record.
-
-    `transitions_since_ms`: the start of the current (last) secondary transition.
-    """
-    stopping = record.get("stopping_condition")
-    stopping = stopping if isinstance(stopping, Mapping) else {}
-    return {
-        "secondary_status_since": (
-            None if transitions_since_ms is None else iso_from_ms(transitions_since_ms)
-        ),
-        "max_runtime_in_seconds": _optional_seconds(stopping.get("max_runtime_in_seconds")),
-        "max_wait_time_in_seconds": _optional_seconds(stopping.get("max_wait_time_in_seconds")),
-    }
-
-
 def _optional_ms(value: object) -> int | None:
     if value is None:
         return None

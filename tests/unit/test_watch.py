@@ -17,7 +17,6 @@ from jobtracker.watch import (
     attention,
     in_flight_job,
     troubles,
-    watch_fields,
 )
 
 CREATED = to_epoch_ms("2026-12-01T10:00:00.000Z")
@@ -192,16 +191,6 @@ def test_attention_entries_say_kind_since_and_threshold():
 def test_a_summary_without_identity_is_an_error_not_a_skip():
     with pytest.raises(MalformedEvent):
         in_flight_job(summary(account=None))
-
-
-def test_watch_fields_come_from_the_stopping_condition():
-    record = {"stopping_condition": {"max_runtime_in_seconds": 3600, "max_wait_time_in_seconds": 0}}
-    assert watch_fields(record, CREATED) == {
-        "secondary_status_since": "2026-12-01T10:00:00.000Z",
-        "max_runtime_in_seconds": 3600,
-        "max_wait_time_in_seconds": None,
-    }
-    assert watch_fields({}, None)["secondary_status_since"] is None
 
 
 @pytest.mark.parametrize("settings", [{"near_max_percent": 100}, {"near_max_percent": 0}])

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from jobtracker.alerts.kinds import AlertKind
+
 # The chat bridge's schema: both fixed values are required as written.
 SCHEMA_VERSION = "1.0"
 SOURCE = "custom"
@@ -27,39 +29,21 @@ DESCRIPTION_LIMIT = 4000
 CONTEXT_VALUE_LIMIT = 1024
 
 _ICONS = {
-    "Failed": ":x:",
-    "MaxRuntimeExceeded": ":hourglass:",
-    "MaxWaitTimeExceeded": ":hourglass:",
-    "Interrupted": ":zap:",
-    "SpotInterrupted": ":zap:",
-    "Stopped": ":octagonal_sign:",
-    "Completed": ":white_check_mark:",
-    "Stuck": ":warning:",
-    "NearMaxRuntime": ":alarm_clock:",
-    "NearMaxWait": ":alarm_clock:",
+    AlertKind.FAILED: ":x:",
+    AlertKind.MAX_RUNTIME_EXCEEDED: ":hourglass:",
+    AlertKind.MAX_WAIT_TIME_EXCEEDED: ":hourglass:",
+    AlertKind.INTERRUPTED: ":zap:",
+    AlertKind.STOPPED: ":octagonal_sign:",
+    AlertKind.COMPLETED: ":white_check_mark:",
 }
 
 # What to do next, by kind: short, and pointing at what the links open.
 _NEXT_STEPS = {
-    "Failed": ["Read the failure reason and the job's logs."],
-    "MaxRuntimeExceeded": [
-        "Raise StoppingCondition.MaxRuntimeInSeconds or checkpoint and resume.",
+    AlertKind.FAILED: ["Read the failure reason and the job's logs."],
+    AlertKind.MAX_RUNTIME_EXCEEDED: [
+        "Raise StoppingCondition.MaxRuntimeInSeconds, or checkpoint and resume.",
     ],
-    "MaxWaitTimeExceeded": ["Raise MaxWaitTimeInSeconds, or run on demand."],
-    "Stuck": [
-        "Open the job in the console: a capacity wait shows there as its status message.",
-        "Check the instance type's quota and availability in the region, or stop the job.",
-    ],
-    "SpotInterrupted": [
-        "SageMaker restarts the job from its last checkpoint; check that it writes one.",
-        "Repeated interruptions: consider another instance type, region or on demand.",
-    ],
-    "NearMaxRuntime": [
-        "The job will be stopped at MaxRuntimeInSeconds: make sure it checkpoints.",
-    ],
-    "NearMaxWait": [
-        "The job will be stopped at MaxWaitTimeInSeconds: make sure it checkpoints.",
-    ],
+    AlertKind.MAX_WAIT_TIME_EXCEEDED: ["Raise MaxWaitTimeInSeconds, or run on demand."],
 }
 
 
@@ -69,11 +53,10 @@ def thread_id(body: dict[str, Any]) -> str:
 
 
 def chat_notification(
-    body: dict[str, Any], headline: str, facts: list[tuple[str, str]]
+    kind: AlertKind, body: dict[str, Any], headline: str, facts: list[tuple[str, str]]
 ) -> dict[str, Any]:
     """The custom notification of this alert: `headline` says what happened in one line,
     `facts` are the text body's labelled values."""
-    kind = body["alert_kind"]
     title = f"{_ICONS.get(kind, ':bell:')} {headline}"
     return {
         "version": SCHEMA_VERSION,
@@ -83,12 +66,12 @@ def chat_notification(
             "title": _cut(title, TITLE_LIMIT),
             "description": _cut(_description(body, facts), DESCRIPTION_LIMIT),
             "nextSteps": _NEXT_STEPS.get(kind, []),
-            "keywords": [kind, body["training_job_status"], body["account"]],
+            "keywords": [kind.value, body["training_job_status"], body["account"]],
         },
         "metadata": {
             "threadId": thread_id(body),
             "summary": _cut(headline, TITLE_LIMIT),
-            "eventType": kind,
+            "eventType": kind.value,
             "relatedResources": [arn for arn in [body.get("training_job_arn")] if arn],
             "additionalContext": _context(body),
         },

@@ -246,7 +246,7 @@ def _message(
         text=text_body(body),
         body=body,
         attributes=_attributes(body),
-        chat=chat_notification(body, headline(body), facts(body)),
+        chat=chat_notification(kind, body, headline(body), facts(body)),
     )
 
 

@@ -40,6 +40,7 @@ from jobtracker.store.keys import (
     JOB_SK,
     compress_record,
     created_sk,
+    in_flight_fields,
     job_pk,
     name_shard,
     name_sk,
@@ -331,7 +332,7 @@ def job_attributes(snapshot: JobSnapshot) -> dict[str, Any]:
             else None
         ),
     }
-    attributes["summary"] = pack_summary(attributes)
+    attributes["summary"] = pack_summary(attributes, in_flight_fields(snapshot))
     return attributes
 
 
