@@ -19,14 +19,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from jobtracker.alerts.kinds import AlertKind
 from jobtracker.errors import MalformedEvent
 from jobtracker.names import IN_PROGRESS, STOPPING
 from jobtracker.record import JobIdentity, identity_of
 from jobtracker.timestamps import iso_from_ms, to_epoch_ms
 
-STUCK = "Stuck"
-NEAR_MAX_RUNTIME = "NearMaxRuntime"
-NEAR_MAX_WAIT = "NearMaxWait"
+STUCK = AlertKind.STUCK
+NEAR_MAX_RUNTIME = AlertKind.NEAR_MAX_RUNTIME
+NEAR_MAX_WAIT = AlertKind.NEAR_MAX_WAIT
 
 # The statuses the watch looks at: the others have ended.
 WATCHED_STATUSES = (IN_PROGRESS, STOPPING)
@@ -84,7 +85,7 @@ class InFlightJob:
 
 @dataclass(frozen=True)
 class Trouble:
-    kind: str
+    kind: AlertKind
     job: JobIdentity
     episode: str
     # The status the job is in, since when, and the limit passed (all seconds).
@@ -98,7 +99,7 @@ class Trouble:
     def as_attention(self) -> dict[str, Any]:
         """The API's `attention` entry (docs/api.md)."""
         return {
-            "kind": self.kind,
+            "kind": self.kind.value,
             "secondary_status": self.secondary_status,
             "since": iso_from_ms(self.since_ms),
             "for_seconds": self.for_seconds,
@@ -149,7 +150,7 @@ def troubles(job: InFlightJob, now_ms: int, settings: WatchSettings) -> list[Tro
 
 
 def _past(
-    kind: str,
+    kind: AlertKind,
     job: InFlightJob,
     *,
     episode: str,
@@ -181,11 +182,11 @@ def in_flight_job(summary: Mapping[str, Any]) -> InFlightJob | None:
     creation time): a summary is written by the store only, so that is a bug to report,
     not a job to skip silently.
     """
-    status = summary.get("status")
+    status = summary.get("training_job_status")
     if status not in WATCHED_STATUSES:
         return None
     identity = identity_of(
-        summary.get("account"), summary.get("region"), summary.get("job_name"), "summary"
+        summary.get("account"), summary.get("region"), summary.get("training_job_name"), "summary"
     )
     creation_ms = to_epoch_ms(summary.get("creation_time"), "summary creation_time")
     secondary = summary.get("secondary_status")

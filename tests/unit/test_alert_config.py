@@ -8,10 +8,16 @@ TOPIC = "arn:aws:sns:us-east-1:123456789012:jobtracker-alerts"
 HOME = {"HOME_ACCOUNT": "123456789012", "HOME_REGION": "us-east-1"}
 
 
-def test_default_kinds_are_failed_and_max_runtime_exceeded():
+def test_default_kinds_are_the_failures_and_the_troubles_of_jobs_in_flight():
     config = alert_config({"ALERT_TOPIC_ARN": TOPIC})
     assert config is not None
-    assert config.kinds == {AlertKind.FAILED, AlertKind.MAX_RUNTIME_EXCEEDED}
+    assert config.kinds == {
+        AlertKind.FAILED,
+        AlertKind.MAX_RUNTIME_EXCEEDED,
+        AlertKind.STUCK,
+        AlertKind.SPOT_INTERRUPTED,
+        AlertKind.NEAR_MAX_RUNTIME,
+    }
     assert config.topic_arn == TOPIC
 
 

@@ -26,10 +26,10 @@ SETTINGS = WatchSettings()
 
 def summary(**changes: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "job_name": "resnet-a",
+        "training_job_name": "resnet-a",
         "account": "123456789012",
         "region": "us-east-1",
-        "status": "InProgress",
+        "training_job_status": "InProgress",
         "secondary_status": "Starting",
         "secondary_status_since": iso_from_ms(CREATED),
         "creation_time": iso_from_ms(CREATED),
@@ -67,7 +67,7 @@ def test_stuck_fires_only_once_the_status_threshold_has_passed(secondary: str, m
 
 
 def test_stopping_is_stuck_after_15_minutes():
-    job = summary(status="Stopping", secondary_status="Stopping")
+    job = summary(training_job_status="Stopping", secondary_status="Stopping")
     assert kinds_at(job, CREATED + 15 * MINUTE) == []
     assert kinds_at(job, CREATED + 15 * MINUTE + 1) == [STUCK]
 
@@ -165,8 +165,8 @@ def test_a_job_without_training_start_is_not_near_its_runtime():
 
 
 def test_ended_jobs_are_not_watched():
-    assert in_flight_job(summary(status="Completed")) is None
-    assert attention(summary(status="Failed"), CREATED + 10**9, SETTINGS) == []
+    assert in_flight_job(summary(training_job_status="Completed")) is None
+    assert attention(summary(training_job_status="Failed"), CREATED + 10**9, SETTINGS) == []
 
 
 def test_a_job_before_its_first_transition_is_starting_since_creation():
@@ -178,7 +178,7 @@ def test_attention_entries_say_kind_since_and_threshold():
     entries = attention(summary(), CREATED + 45 * MINUTE, SETTINGS)
     assert entries == [
         {
-            "kind": STUCK,
+            "kind": "Stuck",
             "secondary_status": "Starting",
             "since": "2026-12-01T10:00:00.000Z",
             "for_seconds": 45 * 60,

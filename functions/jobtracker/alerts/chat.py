@@ -35,6 +35,10 @@ _ICONS = {
     AlertKind.INTERRUPTED: ":zap:",
     AlertKind.STOPPED: ":octagonal_sign:",
     AlertKind.COMPLETED: ":white_check_mark:",
+    AlertKind.STUCK: ":warning:",
+    AlertKind.SPOT_INTERRUPTED: ":zap:",
+    AlertKind.NEAR_MAX_RUNTIME: ":alarm_clock:",
+    AlertKind.NEAR_MAX_WAIT: ":alarm_clock:",
 }
 
 # What to do next, by kind: short, and pointing at what the links open.
@@ -44,6 +48,20 @@ _NEXT_STEPS = {
         "Raise StoppingCondition.MaxRuntimeInSeconds, or checkpoint and resume.",
     ],
     AlertKind.MAX_WAIT_TIME_EXCEEDED: ["Raise MaxWaitTimeInSeconds, or run on demand."],
+    AlertKind.STUCK: [
+        "Open the job in the console: a capacity wait shows there as its status message.",
+        "Check the instance type's quota and availability in the region, or stop the job.",
+    ],
+    AlertKind.SPOT_INTERRUPTED: [
+        "SageMaker starts the job again from its last checkpoint: check that it writes one.",
+        "Interrupted again and again: consider another instance type or region, or on demand.",
+    ],
+    AlertKind.NEAR_MAX_RUNTIME: [
+        "SageMaker stops the job at MaxRuntimeInSeconds: make sure it has checkpointed.",
+    ],
+    AlertKind.NEAR_MAX_WAIT: [
+        "SageMaker stops the job at MaxWaitTimeInSeconds: make sure it has checkpointed.",
+    ],
 }
 
 

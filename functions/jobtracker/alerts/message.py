@@ -274,16 +274,20 @@ def headline(body: dict[str, Any]) -> str:
     name, kind = body["training_job_name"], body["alert_kind"]
     status = body["secondary_status"] or body["training_job_status"]
     lasted = _short_duration(body["for_seconds"])
-    if kind == "Stuck" and lasted:
+    if kind == AlertKind.STUCK.value and lasted:
         return f"SageMaker training job {name} stuck in {status} for {lasted}"
-    if kind in ("NearMaxRuntime", "NearMaxWait") and lasted and body["limit_seconds"]:
-        limit = "MaxRuntime" if kind == "NearMaxRuntime" else "MaxWaitTime"
+    near = {
+        AlertKind.NEAR_MAX_RUNTIME.value: "MaxRuntime",
+        AlertKind.NEAR_MAX_WAIT.value: "MaxWaitTime",
+    }
+    if kind in near and lasted and body["limit_seconds"]:
+        limit = near[kind]
         share = 100 * body["for_seconds"] // body["limit_seconds"]
         return (
             f"SageMaker training job {name} at {share}% of its {limit} "
             f"({lasted} of {_short_duration(body['limit_seconds'])})"
         )
-    if kind == "SpotInterrupted" and body["interruption_ordinal"]:
+    if kind == AlertKind.SPOT_INTERRUPTED.value and body["interruption_ordinal"]:
         ordinal = body["interruption_ordinal"]
         return f"SageMaker training job {name}: spot capacity lost ({ordinal} interruption)"
     return f"SageMaker training job {name}: {kind}"
