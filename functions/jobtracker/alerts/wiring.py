@@ -6,10 +6,12 @@ from typing import Any
 
 from jobtracker.alerts.alerter import ExactlyOnceAlerter
 from jobtracker.alerts.sns import SnsPublisher, sns_client
+from jobtracker.alerts.watcher import Watcher
 from jobtracker.config import AlertConfig, TableConfig
 from jobtracker.store.alert_claims import AlertClaimRepository
 from jobtracker.store.models import Models
 from jobtracker.store.reads import JobReads
+from jobtracker.watch import WatchSettings
 
 
 def make_alerter(
@@ -31,3 +33,23 @@ def configured_alerter(
     if config is None:
         return None
     return make_alerter(config, table, models, sns_client(table.region))
+
+
+def make_watcher(
+    config: AlertConfig,
+    table: TableConfig,
+    models: Models,
+    sns_client: Any,
+    settings: WatchSettings,
+) -> Watcher:
+    """The watch's run over the jobs table, publishing to the alert topic."""
+    reads = JobReads(models)
+    return Watcher(
+        jobs=reads,
+        claims=AlertClaimRepository(table, models),
+        publisher=SnsPublisher(config.topic_arn, sns_client),
+        stored_record=reads.get_job,
+        kinds=config.kinds,
+        settings=settings,
+        region=table.region,
+    )
