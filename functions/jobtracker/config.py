@@ -5,6 +5,7 @@ A missing variable is an error that names it, never a silent default.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind, parse_kinds
 from jobtracker.record import ACCOUNT, REGION, Place
 from jobtracker.redaction import REDACT, Redaction
+from jobtracker.watch import DEFAULT_NEAR_MAX_PERCENT, DEFAULT_STUCK_AFTER_MINUTES, WatchSettings
 
 # A standard topic: a FIFO one would need a message group and cannot reach email.
 _TOPIC_ARN = re.compile(r"^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
@@ -111,7 +113,7 @@ class AlertConfig:
 
 
 def alert_config(env: Mapping[str, str] | None = None) -> AlertConfig | None:
-    """ALERT_KINDS (default `Failed,MaxRuntimeExceeded`; set but empty: no alerts) and
+    """ALERT_KINDS (default: the kinds of `DEFAULT_KINDS`; set but empty: no alerts) and
     ALERT_TOPIC_ARN, required whenever there are kinds to alert on."""
     env = os.environ if env is None else env
     raw_kinds = env.get("ALERT_KINDS")
@@ -248,3 +250,41 @@ class ReconcileConfig:
             members=member_places(env),
             redaction=redaction_config(env),
         )
+
+
+def watch_settings(env: Mapping[str, str]) -> WatchSettings:
+    """STUCK_AFTER_MINUTES (a JSON object, secondary status -> minutes; absent: the
+    defaults) and NEAR_MAX_PERCENT (1-99, default 90): what the watch and the API's
+    `attention` count as trouble."""
+    raw = env.get("STUCK_AFTER_MINUTES", "").strip()
+    stuck: Mapping[str, int] = DEFAULT_STUCK_AFTER_MINUTES
+    if raw:
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict) or not all(
+            isinstance(minutes, int) and not isinstance(minutes, bool) and minutes > 0
+            for minutes in parsed.values()
+        ):
+            raise ConfigError(
+                "environment variable STUCK_AFTER_MINUTES must be a JSON object of secondary "
+                f'status to positive whole minutes, e.g. {{"Starting": 30}}, got {raw[:80]!r}'
+            )
+        stuck = parsed
+    percent = _positive_int(env, "NEAR_MAX_PERCENT", DEFAULT_NEAR_MAX_PERCENT)
+    if percent > 99:
+        raise ConfigError(f"environment variable NEAR_MAX_PERCENT must be 1-99, got {percent}")
+    return WatchSettings(stuck_after_minutes=stuck, near_max_percent=percent)
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    table: TableConfig
+    alerts: AlertConfig | None
+    settings: WatchSettings
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> WatchConfig:
+        env = os.environ if env is None else env
+        return cls(table=table_config(env), alerts=alert_config(env), settings=watch_settings(env))
