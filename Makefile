@@ -55,6 +55,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy functions jobtracker_cli
+	$(BIN)/lint-imports
 
 test: lint $(CHROMIUM)
 	$(BIN)/pytest
@@ -91,4 +92,4 @@ rehearse: install
 	$(BIN)/python -m local.rehearsal
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules cdk.out .cache .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     phases = set(args.only.split(","))
 
-    from jobtracker.alerts.kinds import DEFAULT_KINDS
+    from jobtracker.alert_kinds import DEFAULT_KINDS
 
     from bench.emulator import create_resources, emulator
 

@@ -32,7 +32,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from jobtracker.alerts.kinds import DEFAULT_KINDS
+from jobtracker.alert_kinds import DEFAULT_KINDS
 from jobtracker.names import METRICS_NAMESPACE, SERVICE_NAME
 
 HANDLERS = ("ingest", "api", "reconcile")

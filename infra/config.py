@@ -12,7 +12,7 @@ from typing import Any
 
 from aws_cdk import aws_logs as logs
 from constructs import Node
-from jobtracker.alerts.kinds import AlertKind
+from jobtracker.alert_kinds import AlertKind
 
 # Alert kinds the functions understand (docs/design.md, "Alerts").
 ALERT_KINDS = frozenset(kind.value for kind in AlertKind)

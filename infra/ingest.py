@@ -12,7 +12,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from jobtracker.sagemaker_clients import MEMBER_ACCESS_ASSUME_ROLE
+from jobtracker.names import MEMBER_ACCESS_ASSUME_ROLE
 
 from infra.alerts import Alerts
 from infra.config import StackConfig

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from jobtracker.alerts.kinds import DEFAULT_KINDS
-from jobtracker.names import SERVICE_NAME
-from jobtracker.sagemaker_clients import MEMBER_ACCESS_EMULATOR, in_emulator_account
+from jobtracker.alert_kinds import DEFAULT_KINDS
+from jobtracker.names import MEMBER_ACCESS_EMULATOR, SERVICE_NAME
+from jobtracker.sagemaker_clients import in_emulator_account
 from jobtracker.store.models import table_schema
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.server import ThreadedMotoServer

@@ -28,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobtracker.alerts.kinds import AlertKind, kind_of, parse_kinds
+from jobtracker.alert_kinds import AlertKind, kind_of, parse_kinds
 from jobtracker.config import TableConfig
 from jobtracker.record import JobSnapshot, identity_from_arn
 

@@ -1,9 +1,10 @@
 """The read API: API Gateway HTTP API (payload v2) -> queries on the table.
 
-Parameters are parsed by jobtracker.queries (one parser for every caller, tested with
+Parameters are parsed by api.query_params (one parser for every route, tested with
 hypothesis) rather than by Powertools' validation, which would import pydantic on every
-cold start; /openapi.json is written from the same constants (api.openapi) and built only
-when that route is hit, as is /docs, the same document as a plain HTML page (api.reference).
+cold start; jobtracker.queries plans and pages the reads. /openapi.json is written from
+the same constants (api.openapi) and built only when that route is hit, as is /docs, the
+same document as a plain HTML page (api.reference).
 """
 
 from __future__ import annotations
@@ -20,18 +21,12 @@ from jobtracker.config import ApiConfig
 from jobtracker.errors import InvalidQuery, UnknownJob
 from jobtracker.numbers import finite_json
 from jobtracker.observability import logger, metrics, tracer
-from jobtracker.queries import (
-    job_detail,
-    job_transitions,
-    list_jobs,
-    parse_job_identity,
-    parse_job_query,
-    parse_stats_query,
-    window_stats,
-)
+from jobtracker.queries import job_detail, job_transitions, list_jobs, window_stats
 from jobtracker.record import JobIdentity
 from jobtracker.store.reads import JobReads
 from jobtracker.tokens import PageTokens, TokenKey
+
+from api.query_params import parse_job_identity, parse_job_query, parse_stats_query
 
 CONFIG = ApiConfig.from_env()
 READS = JobReads.for_table(CONFIG.table.table_name, CONFIG.table.region, CONFIG.table.endpoint_url)

@@ -11,15 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from jobtracker.names import ENRICHMENT_PENDING, STATUSES
-from jobtracker.queries import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    NAME_PREFIX,
-    SUPPORTED_COMBINATIONS,
-    TUNING_JOB_ARN,
-)
+from jobtracker.queries import DEFAULT_LIMIT
 from jobtracker.record import ACCOUNT, JOB_NAME, REGION
 from jobtracker.tokens import MAX_TOKEN_CHARS
+
+from api.query_params import MAX_LIMIT, NAME_PREFIX, SUPPORTED_COMBINATIONS, TUNING_JOB_ARN
 
 JOB_NAME_PATTERN = JOB_NAME.pattern
 TUNING_JOB_ARN_PATTERN = f"^{TUNING_JOB_ARN.pattern}$"

@@ -12,11 +12,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtracker.alerts.alerter import AlertInFlight, AlertPublishFailed
-from jobtracker.alerts.wiring import configured_alerter
+from jobtracker.composition import configured_pipeline
 from jobtracker.config import IngestConfig
-from jobtracker.enrich import SageMakerEnricher
 from jobtracker.errors import MalformedEvent
-from jobtracker.ingest import Pipeline, PipelineResult, parse_state_change
 from jobtracker.names import (
     ALERT_PUBLISH_FAILURES,
     ALERTS_SENT,
@@ -29,21 +27,11 @@ from jobtracker.names import (
 )
 from jobtracker.observability import MetricUnit, logger, metrics, tracer
 from jobtracker.outcomes import StoreOutcome
-from jobtracker.sagemaker_clients import job_clients
+from jobtracker.pipeline import Pipeline, PipelineResult, parse_state_change
 from jobtracker.sqs_batch import PartialBatchResponse, SQSMessage, process_partial_batch
-from jobtracker.store.repository import JobRepository
 
 CONFIG = IngestConfig.from_env()
-REPOSITORY = JobRepository(CONFIG.table)
-ALERTER = configured_alerter(CONFIG.alerts, CONFIG.table, REPOSITORY.models)
-PIPELINE = Pipeline(
-    repository=REPOSITORY,
-    enricher=SageMakerEnricher(
-        connect=job_clients(CONFIG.home, CONFIG.member_access, CONFIG.member_role_name),
-        redaction=CONFIG.redaction,
-    ),
-    alerter=ALERTER,
-)
+PIPELINE = configured_pipeline(CONFIG)
 
 
 def ingest_record(record: SQSMessage, pipeline: Pipeline = PIPELINE) -> PipelineResult:

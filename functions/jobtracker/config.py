@@ -11,11 +11,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind, parse_kinds
+from jobtracker.alert_kinds import DEFAULT_KINDS, AlertKind, parse_kinds
+from jobtracker.names import MEMBER_ACCESS_ASSUME_ROLE, MEMBER_ACCESS_MODES
 from jobtracker.record import ACCOUNT, REGION, Place
 from jobtracker.redaction import REDACT, Redaction
 from jobtracker.watch import DEFAULT_NEAR_MAX_PERCENT, DEFAULT_STUCK_AFTER_MINUTES, WatchSettings
 
+# The least length of the page-token key, given here or read from its secret (tokens.py).
+MIN_KEY_BYTES = 16
 # A standard topic: a FIFO one would need a message group and cannot reach email.
 _TOPIC_ARN = re.compile(r"^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 
@@ -68,8 +71,6 @@ def member_access(env: Mapping[str, str]) -> str:
     Unset: it is not (a foreign job is stored from its event, marked pending).
     `emulator-account-header`: the emulator's (moto's) way, on the local stack only.
     """
-    from jobtracker.sagemaker_clients import MEMBER_ACCESS_MODES
-
     value = env.get("MEMBER_ACCESS", "").strip()
     if value not in MEMBER_ACCESS_MODES:
         raise ConfigError(
@@ -81,8 +82,6 @@ def member_access(env: Mapping[str, str]) -> str:
 
 def member_role_name(env: Mapping[str, str], access: str) -> str:
     """MEMBER_ROLE_NAME: the member role's name, required to assume it."""
-    from jobtracker.sagemaker_clients import MEMBER_ACCESS_ASSUME_ROLE
-
     name = env.get("MEMBER_ROLE_NAME", "").strip()
     if access == MEMBER_ACCESS_ASSUME_ROLE and not name:
         raise ConfigError(
@@ -190,9 +189,6 @@ class TokenKeyConfig:
                 "the page-token key is required: set TOKEN_KEY (the key) or "
                 "TOKEN_KEY_SECRET_ARN (a Secrets Manager secret holding it)"
             )
-        # Only the api has a token key: ingest and reconcile need not import the tokens.
-        from jobtracker.tokens import MIN_KEY_BYTES
-
         if len(key.encode()) < MIN_KEY_BYTES:
             raise ConfigError(f"TOKEN_KEY must be at least {MIN_KEY_BYTES} bytes")
         return cls(key=key.encode())

@@ -1,7 +1,8 @@
 """The shapes the queries and the store exchange: which index, which key range, a page.
 
-Their own module, so that the store's reads (which the ingest write path's repository
-inherits) need not import the queries, their parser and the page tokens.
+Their own module, below the store: the store's reads (store/reads.py), which the writers
+load too (the alerter and the reconciler read through them), need not import the
+queries or the page tokens, which only the api loads.
 """
 
 from __future__ import annotations

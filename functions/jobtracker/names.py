@@ -3,7 +3,7 @@
 The functions, the stack (infra/), the local stack and the bench take these from here;
 the command-line client, installed without this package, keeps its own copy of the
 statuses, which tests/unit/test_one_source.py holds equal to this one. Alert kinds live
-with their rules (`jobtracker.alerts.kinds.AlertKind`), index names with the queries'
+with their rules (`jobtracker.alert_kinds.AlertKind`), index names with the queries'
 key ranges (`jobtracker.indexes.IndexName`). See docs/design.md, "Names and where each
 lives".
 
@@ -34,6 +34,15 @@ TRAINING_JOB_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 # check.
 EVENT_SOURCE = "aws.sagemaker"
 EVENT_DETAIL_TYPE = "SageMaker Training Job State Change"
+
+# MEMBER_ACCESS, how the functions read SageMaker in an account other than the tracker's
+# own: not at all (a foreign job is stored from its event, marked pending); through the
+# emulator's convention (moto), a request's x-moto-account-id header naming its account;
+# through the member role of the job's account (the deployed stack, jobtracker.member_role).
+MEMBER_ACCESS_NONE = ""
+MEMBER_ACCESS_EMULATOR = "emulator-account-header"
+MEMBER_ACCESS_ASSUME_ROLE = "assume-role"
+MEMBER_ACCESS_MODES = (MEMBER_ACCESS_NONE, MEMBER_ACCESS_EMULATOR, MEMBER_ACCESS_ASSUME_ROLE)
 
 # The functions' service name (their logs' `service`, their metrics' dimension) and the
 # CloudWatch namespace of their metrics, as the stack sets them.

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobtracker.errors import MalformedEvent
-from jobtracker.ingest import Pipeline
 from jobtracker.observability import logger
 from jobtracker.outcomes import StoreOutcome
+from jobtracker.pipeline import Pipeline
 from jobtracker.record import TERMINAL_RANK, JobIdentity, JobSnapshot, Place
 from jobtracker.redaction import REDACT, Redaction
 from jobtracker.sagemaker import (

@@ -14,16 +14,10 @@ from typing import Any
 
 from jobtracker.clients import new_client
 from jobtracker.member_role import MemberRoleClients, partition_of
+from jobtracker.names import MEMBER_ACCESS_ASSUME_ROLE, MEMBER_ACCESS_EMULATOR, MEMBER_ACCESS_NONE
 from jobtracker.record import Place
 from jobtracker.sagemaker import CLIENT_CONFIG, SageMakerClients, SageMakerUnavailable
 
-# MEMBER_ACCESS values: how a client reaches another account than the tracker's own.
-MEMBER_ACCESS_NONE = ""
-# The emulator's convention (moto): a request's x-moto-account-id header names its account.
-MEMBER_ACCESS_EMULATOR = "emulator-account-header"
-# The deployed stack: the member role of the job's account (jobtracker.member_role).
-MEMBER_ACCESS_ASSUME_ROLE = "assume-role"
-MEMBER_ACCESS_MODES = (MEMBER_ACCESS_NONE, MEMBER_ACCESS_EMULATOR, MEMBER_ACCESS_ASSUME_ROLE)
 EMULATOR_ACCOUNT_HEADER = "x-moto-account-id"
 
 

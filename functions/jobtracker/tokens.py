@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from jobtracker.config import MIN_KEY_BYTES
 from jobtracker.errors import InvalidQuery
 
 VERSION = 1
-MIN_KEY_BYTES = 16
 MAX_TOKEN_CHARS = 2048
 _TAG_BYTES = hashlib.sha256().digest_size
 _TOKEN_ALPHABET = re.compile(r"[A-Za-z0-9_-]+")

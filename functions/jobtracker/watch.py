@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobtracker.alerts.kinds import AlertKind
+from jobtracker.alert_kinds import AlertKind
 from jobtracker.errors import MalformedEvent
 from jobtracker.names import IN_PROGRESS, STOPPING
 from jobtracker.record import JobIdentity, identity_of

@@ -3,9 +3,9 @@
 In each tracked account and region (home, then the members of MEMBER_PLACES, the most
 behind first), finishes pending enrichments, lists the jobs SageMaker changed since that
 place's watermark, describes the new and changed ones and stores them through the
-ingest Pipeline. A member whose SageMaker cannot be read is counted (MemberFailures) and
-skipped until the next run. Stops before the function's timeout and saves its progress;
-the next run resumes there.
+pipeline ingest stores through. A member whose SageMaker cannot be read is counted
+(MemberFailures) and skipped until the next run. Stops before the function's timeout and
+saves its progress; the next run resumes there.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from jobtracker.alerts.wiring import configured_alerter
+from jobtracker.composition import configured_clients, configured_pipeline
 from jobtracker.config import ReconcileConfig
-from jobtracker.ingest import Pipeline
 from jobtracker.names import (
     ALERTS_SENT,
     ENRICHMENTS_ABANDONED,
@@ -28,16 +27,13 @@ from jobtracker.observability import MetricUnit, logger, metrics, tracer
 from jobtracker.reconcile import DAY_MS, HOUR_MS, Reconciler, ReconcileSettings
 from jobtracker.reconcile_walk import PlaceReconciler, WalkReport, places_to_walk, walk
 from jobtracker.record import Place
-from jobtracker.sagemaker_clients import job_clients
-from jobtracker.store.repository import JobRepository
 
 CONFIG = ReconcileConfig.from_env()
-REPOSITORY = JobRepository(CONFIG.table)
-# The same alerter as ingest: a job the reconciler finds failed alerts once, whichever
-# writer stores it first; the reconciler leaves it out for jobs ended before the lookback.
-ALERTER = configured_alerter(CONFIG.alerts, CONFIG.table, REPOSITORY.models)
-CLIENTS = job_clients(CONFIG.home, CONFIG.member_access, CONFIG.member_role_name)
-PIPELINE = Pipeline(repository=REPOSITORY, alerter=ALERTER)
+CLIENTS = configured_clients(CONFIG)
+# The same pipeline as ingest's, alerter and all: a job the reconciler finds failed alerts
+# once, whichever writer stores it first; the reconciler leaves the alerts out for jobs
+# ended before the lookback, and the enricher out always (it has just described the job).
+PIPELINE = configured_pipeline(CONFIG, CLIENTS)
 SETTINGS = ReconcileSettings(
     backfill_ms=CONFIG.backfill_days * DAY_MS,
     alert_lookback_ms=CONFIG.alert_lookback_hours * HOUR_MS,

@@ -11,25 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from jobtracker.alerts.sns import sns_client
 from jobtracker.alerts.watcher import Watcher, WatchReport
-from jobtracker.alerts.wiring import make_watcher
+from jobtracker.composition import configured_watcher
 from jobtracker.config import ConfigError, WatchConfig
 from jobtracker.names import ALERT_PUBLISH_FAILURES, ALERTS_SENT, JOBS_IN_FLIGHT
 from jobtracker.observability import MetricUnit, logger, metrics, tracer
-from jobtracker.store.models import define_models
 
 CONFIG = WatchConfig.from_env()
 if CONFIG.alerts is None:
     # A watch with nothing to alert on is a deployment mistake, not a quiet success.
     raise ConfigError("the watch needs ALERT_KINDS and ALERT_TOPIC_ARN")
-WATCHER = make_watcher(
-    CONFIG.alerts,
-    CONFIG.table,
-    define_models(CONFIG.table.table_name, CONFIG.table.region, CONFIG.table.endpoint_url),
-    sns_client(CONFIG.table.region),
-    CONFIG.settings,
-)
+WATCHER = configured_watcher(CONFIG, CONFIG.alerts)
 
 
 def watch(watcher: Watcher = WATCHER) -> WatchReport:

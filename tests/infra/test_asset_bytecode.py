@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from jobtracker.ingest import parse_state_change
+from jobtracker.pipeline import parse_state_change
 
 from infra.asset_sizes import function_assets
 from infra.bundling import (
@@ -117,7 +117,7 @@ def test_bytecode_normalises_an_event_as_the_source_does(assets, tmp_path):
     shutil.copy(SAMPLE, tmp_path / "event" / "event.json")
     code = """
 import json
-from jobtracker.ingest import parse_state_change
+from jobtracker.pipeline import parse_state_change
 
 snapshot = parse_state_change(open("/event/event.json").read()).snapshot
 json.dumps({"order_key": snapshot.order_key, "record": snapshot.record}, sort_keys=True)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from jobtracker.alerts.kinds import AlertKind
+from jobtracker.alert_kinds import AlertKind
 from jobtracker.config import TableConfig
 from jobtracker.record import JobIdentity, normalise_training_job
 from jobtracker.store.alert_claims import AlertClaimRepository, ClaimOutcome

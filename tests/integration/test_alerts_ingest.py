@@ -16,8 +16,8 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
+from jobtracker.alert_kinds import AlertKind
 from jobtracker.alerts.alerter import LEASE_MS, AlertPublishFailed
-from jobtracker.alerts.kinds import AlertKind
 from jobtracker.alerts.message import AlertMessage
 from jobtracker.store.alert_claims import ClaimOutcome
 from jobtracker.store.reads import JobReads
@@ -104,12 +104,12 @@ def test_a_failed_publish_is_retried_and_published_once(moto_ingest: IngestStack
     assert moto_ingest.deliver([history[-1], other]) == [history[-1]]
     # Then the job is stored but its claim was released
     assert (
-        JobReads(moto_ingest.module.REPOSITORY.models).get_job(home_job("job-flaky"))[
+        JobReads(moto_ingest.module.PIPELINE.repository.models).get_job(home_job("job-flaky"))[
             "training_job_status"
         ]
         == "Failed"
     )
-    claims = moto_ingest.module.ALERTER.claims
+    claims = moto_ingest.module.PIPELINE.alerter.claims
     assert stored_claim(claims.models, home_job("job-flaky"), AlertKind.FAILED) is None
     # When the topic is back and SQS redelivers the record (now a stale event), twice
     moto_ingest.bring_topic_back()
@@ -134,7 +134,7 @@ def test_a_stale_event_of_another_kind_than_the_stored_job_does_not_alert(
     assert every_kind_stack.deliver([json.dumps(contradicting)]) == []
     # Then the stored outcome decides: only the Completed alert exists
     assert alerts_by_job(every_kind_stack) == Counter({("job-x", "Completed"): 1})
-    claims = every_kind_stack.module.ALERTER.claims
+    claims = every_kind_stack.module.PIPELINE.alerter.claims
     assert stored_claim(claims.models, home_job("job-x"), AlertKind.MAX_RUNTIME_EXCEEDED) is None
 
 
@@ -175,7 +175,7 @@ def test_a_claim_left_by_a_holder_that_died_is_taken_over_after_its_lease(moto_i
     bodies = bodies_of("job-orphan", "Failed")
     moto_ingest.take_topic_down()  # nothing goes out while we set up
     assert moto_ingest.deliver(bodies) == [bodies[-1]]
-    claims = moto_ingest.module.ALERTER.claims
+    claims = moto_ingest.module.PIPELINE.alerter.claims
     now_ms = int(time.time() * 1000)
     abandoned = claims.claim(
         home_job("job-orphan"), AlertKind.FAILED, "key", now_ms - 2 * LEASE_MS, LEASE_MS
@@ -194,7 +194,7 @@ def test_a_claim_held_by_a_live_publisher_sends_the_record_back(moto_ingest: Ing
     # Given a stored Failed job whose alert another invocation is publishing right now
     bodies = bodies_of("job-busy", "Failed")
     assert moto_ingest.deliver(bodies[:-1]) == []
-    claims = moto_ingest.module.ALERTER.claims
+    claims = moto_ingest.module.PIPELINE.alerter.claims
     held = claims.claim(
         home_job("job-busy"), AlertKind.FAILED, "key", int(time.time() * 1000), LEASE_MS
     )
@@ -228,7 +228,7 @@ class FlakyPublisher:
 def test_random_publish_failures_with_retries_still_alert_once(moto_ingest: IngestStack, seed: int):
     # Given a publisher that fails a third of the time, and a shuffled stream with duplicates
     rng = random.Random(seed)
-    alerter = moto_ingest.module.ALERTER
+    alerter = moto_ingest.module.PIPELINE.alerter
     flaky = FlakyPublisher(alerter.publisher, rng, failure_rate=1 / 3)
     pipeline = replace(moto_ingest.module.PIPELINE, alerter=replace(alerter, publisher=flaky))
     endings = list(ENDINGS) * 2

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from api.query_params import parse_job_query
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from jobtracker.queries import parse_job_query
 from jobtracker.timestamps import iso_from_ms
 
 from synthetic.events import ACCOUNT, REGION

@@ -8,7 +8,7 @@ import math
 from collections.abc import Iterator
 
 import pytest
-from jobtracker.ingest import parse_state_change
+from jobtracker.pipeline import parse_state_change
 from jobtracker.store.keys import JOB_SK, compress_record, job_pk
 
 from synthetic.events import lifecycle, state_change_event

@@ -17,8 +17,8 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from jobtracker.alert_kinds import DEFAULT_KINDS, kind_of
 from jobtracker.alerts.alerter import LEASE_MS
-from jobtracker.alerts.kinds import DEFAULT_KINDS, kind_of
 
 from synthetic.events import ENDINGS, event_body, lifecycle
 from synthetic.expected import TableContents, expected_jobs, mismatches
@@ -178,6 +178,6 @@ def test_marking_an_alert_sent_failing_does_not_send_it_again_later(
 def _after_the_leases(stack: IngestStack) -> Any:
     """The stack's ingest handler with its alerter's clock past every claim's lease."""
     later = time.time() + 2 * LEASE_MS / 1000
-    alerter = replace(stack.module.ALERTER, clock=lambda: later)
+    alerter = replace(stack.module.PIPELINE.alerter, clock=lambda: later)
     pipeline = replace(stack.module.PIPELINE, alerter=alerter)
     return batch_handler(functools.partial(stack.module.ingest_record, pipeline=pipeline))

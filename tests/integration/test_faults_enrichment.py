@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from jobtracker.ingest import Pipeline
+from jobtracker.pipeline import Pipeline
 from jobtracker.reconcile import HOUR_MS, Reconciler
 
 from synthetic.events import HOME, event_body, lifecycle
@@ -81,7 +81,8 @@ def test_a_throttled_describe_stores_the_event_pending_and_the_reconciler_heals_
         connect=lambda account, region: client,
         place=HOME,
         pipeline=Pipeline(
-            repository=moto_ingest.module.REPOSITORY, alerter=moto_ingest.module.ALERTER
+            repository=moto_ingest.module.PIPELINE.repository,
+            alerter=moto_ingest.module.PIPELINE.alerter,
         ),
     )
     throttled = reconciler.run(lambda: PLENTY_MS)

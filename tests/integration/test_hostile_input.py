@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jobtracker.errors import MalformedEvent
-from jobtracker.ingest import parse_state_change
+from jobtracker.pipeline import parse_state_change
 from jobtracker.record import JobSnapshot
 from jobtracker.store.keys import compress_record
 from jobtracker.store.models import table_schema

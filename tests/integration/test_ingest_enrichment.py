@@ -11,8 +11,8 @@ import pytest
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from jobtracker.alerts.alerter import AlertPublishFailed, ExactlyOnceAlerter
 from jobtracker.enrich import SageMakerEnricher
-from jobtracker.ingest import Pipeline
 from jobtracker.observability import metrics
+from jobtracker.pipeline import Pipeline
 from jobtracker.store.alert_claims import AlertClaimRepository
 from jobtracker.store.reads import JobReads
 from jobtracker.store.repository import JobRepository

@@ -17,13 +17,14 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from jobtracker.enrich import SageMakerEnricher
-from jobtracker.ingest import Pipeline
+from jobtracker.names import MEMBER_ACCESS_ASSUME_ROLE
 from jobtracker.observability import metrics
+from jobtracker.pipeline import Pipeline
 from jobtracker.reconcile import Reconciler, ReconcileSettings
 from jobtracker.reconcile_walk import walk
 from jobtracker.record import JobIdentity, Place
 from jobtracker.sagemaker import SageMakerClients, SageMakerThrottled, SageMakerUnavailable
-from jobtracker.sagemaker_clients import MEMBER_ACCESS_ASSUME_ROLE, job_clients
+from jobtracker.sagemaker_clients import job_clients
 from jobtracker.store.reads import JobReads
 from jobtracker.store.reconcile_state import ReconcileStateRepository
 from jobtracker.store.repository import JobRepository

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from jobtracker.queries import parse_job_query
+from api.query_params import parse_job_query
 
 from tests.fixtures.reference import expected_listing
 from tests.fixtures.seeded_api import SeededApi, recorded_dynamodb_calls, seeded_api

@@ -112,7 +112,7 @@ def test_the_same_name_in_two_accounts_is_two_jobs_whatever_the_order(
         place: lifecycle(name, ending, creation_ms=created[place])
         for place, ending in endings.items()
     }
-    reads = JobReads(moto_ingest.module.REPOSITORY.models)
+    reads = JobReads(moto_ingest.module.PIPELINE.repository.models)
     days = {place: iso_from_ms(created[place])[:10] for place in lives}
     scopes = [(place, account) for place in lives for account in (place.account, None)]
     before = {scope: _counts(reads, days[scope[0]], scope[1]) for scope in scopes}

@@ -10,8 +10,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from jobtracker.enrich import SageMakerEnricher
-from jobtracker.ingest import Pipeline
 from jobtracker.outcomes import StoreOutcome
+from jobtracker.pipeline import Pipeline
 from jobtracker.reconcile import DAY_MS, HOUR_MS, Reconciler, ReconcileSettings
 from jobtracker.record import normalise_training_job
 from jobtracker.sagemaker import CLIENT_CONFIG

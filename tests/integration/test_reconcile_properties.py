@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jobtracker.config import TableConfig
 from jobtracker.enrich import SageMakerEnricher
-from jobtracker.ingest import Pipeline
+from jobtracker.pipeline import Pipeline
 from jobtracker.reconcile import DAY_MS, Reconciler
 from jobtracker.record import normalise_training_job
 from jobtracker.sagemaker import describe_job

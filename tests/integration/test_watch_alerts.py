@@ -10,11 +10,11 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from jobtracker.alerts.kinds import AlertKind
+from jobtracker.alert_kinds import AlertKind
 from jobtracker.alerts.sns import sns_client
-from jobtracker.alerts.wiring import make_alerter, make_watcher
+from jobtracker.composition import configured_alerter, make_watcher
 from jobtracker.config import AlertConfig, TableConfig
-from jobtracker.ingest import Pipeline
+from jobtracker.pipeline import Pipeline
 from jobtracker.record import JobIdentity, normalise_training_job
 from jobtracker.store.alert_claims import AlertClaimRepository, ClaimOutcome, StillIn
 from jobtracker.store.repository import JobRepository
@@ -43,7 +43,7 @@ class World:
         self.config = AlertConfig(topic_arn=topic_arn, kinds=KINDS)
         self.inbox, self.chat = inbox, chat
         self.sns = sns_client(REGION)
-        alerter = make_alerter(self.config, self.table, self.repository.models, self.sns)
+        alerter = configured_alerter(self.config, self.table, self.repository.models)
         self.pipeline = Pipeline(repository=self.repository, alerter=alerter)
 
     def store(self, detail: dict[str, Any]) -> list[str]:

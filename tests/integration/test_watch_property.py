@@ -20,12 +20,12 @@ from typing import Any
 import boto3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jobtracker.alert_kinds import AlertKind
 from jobtracker.alerts.alerter import ExactlyOnceAlerter
-from jobtracker.alerts.kinds import AlertKind
 from jobtracker.alerts.message import AlertMessage
 from jobtracker.alerts.watcher import Watcher
 from jobtracker.config import TableConfig
-from jobtracker.ingest import Pipeline
+from jobtracker.pipeline import Pipeline
 from jobtracker.record import normalise_training_job
 from jobtracker.store.alert_claims import AlertClaimRepository
 from jobtracker.store.models import table_schema

@@ -6,8 +6,8 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jobtracker.alert_kinds import AlertKind
 from jobtracker.alerts.chat import thread_id
-from jobtracker.alerts.kinds import AlertKind
 from jobtracker.alerts.message import build_alert
 from jobtracker.record import normalise_training_job
 

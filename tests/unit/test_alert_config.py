@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from jobtracker.alerts.kinds import AlertKind
+from jobtracker.alert_kinds import AlertKind
 from jobtracker.config import ConfigError, IngestConfig, alert_config, watch_settings
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:jobtracker-alerts"

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from jobtracker.alerts.kinds import AlertKind, kind_of, parse_kinds
+from jobtracker.alert_kinds import AlertKind, kind_of, parse_kinds
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import string
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from jobtracker.alerts.kinds import AlertKind
+from jobtracker.alert_kinds import AlertKind
 from jobtracker.alerts.message import (
     PUBLISH_BYTES_LIMIT,
     SUBJECT_LIMIT,

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from jobtracker.alert_kinds import AlertKind
 from jobtracker.alerts.alerter import (
     AlertInFlight,
     AlertPublishFailed,
     ExactlyOnceAlerter,
 )
-from jobtracker.alerts.kinds import AlertKind
 from jobtracker.outcomes import StoreOutcome
 from jobtracker.record import normalise_training_job
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from jobtracker.errors import MalformedEvent
-from jobtracker.ingest import parse_state_change
+from jobtracker.pipeline import parse_state_change
 from jobtracker.record import JobIdentity, normalise_training_job
 
 from synthetic.events import lifecycle, state_change_event

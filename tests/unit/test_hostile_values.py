@@ -8,8 +8,8 @@ import math
 import pytest
 from jobtracker.aggregates import Contribution
 from jobtracker.errors import MalformedEvent
-from jobtracker.ingest import parse_state_change
 from jobtracker.numbers import fits_dynamodb
+from jobtracker.pipeline import parse_state_change
 from jobtracker.record import MAX_DEPTH, normalise_training_job
 from jobtracker.store.repository import job_attributes
 

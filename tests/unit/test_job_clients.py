@@ -5,14 +5,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from jobtracker.names import MEMBER_ACCESS_EMULATOR
 from jobtracker.record import Place
 from jobtracker.sagemaker import SageMakerUnavailable
-from jobtracker.sagemaker_clients import (
-    EMULATOR_ACCOUNT_HEADER,
-    MEMBER_ACCESS_EMULATOR,
-    in_emulator_account,
-    job_clients,
-)
+from jobtracker.sagemaker_clients import EMULATOR_ACCOUNT_HEADER, in_emulator_account, job_clients
 
 HOME = Place("123456789012", "us-east-1")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from jobtracker.alerts.kinds import AlertKind
+from jobtracker.alert_kinds import AlertKind
 from jobtracker.alerts.message import build_alert
 from jobtracker.record import normalise_training_job
 

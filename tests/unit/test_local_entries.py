@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from jobtracker.ingest import parse_state_change
+from jobtracker.pipeline import parse_state_change
 from jobtracker.record import normalise_training_job
 
 from local.demo import ACCOUNT, REGION

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from api.openapi import openapi_document
 from jobtracker import names
-from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind
+from jobtracker.alert_kinds import DEFAULT_KINDS, AlertKind
 from jobtracker.indexes import IndexName
 from jobtracker.record import STATUS_RANK, TERMINAL_RANK
 from jobtracker.store.keys import pack_summary
@@ -38,7 +38,7 @@ SCANNED = ("functions", "infra", "jobtracker_cli", "local", "bench", "synthetic"
 # the alert kinds) are their subject.
 SIMULATORS = ("local/demo.py", "local/sagemaker_jobs.py", "synthetic/events.py")
 NAMES = "functions/jobtracker/names.py"
-KINDS = "functions/jobtracker/alerts/kinds.py"
+KINDS = "functions/jobtracker/alert_kinds.py"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from types import ModuleType
 
 import pytest
 from api.openapi import openapi_document
-from jobtracker.queries import LIST_PARAMETERS, STATUSES
+from api.query_params import LIST_PARAMETERS
+from jobtracker.names import STATUSES
 from openapi_spec_validator import validate
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from api.query_params import parse_job_query
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jobtracker.errors import InvalidQuery
-from jobtracker.queries import JobQuery, Window, list_jobs, parse_job_query
+from jobtracker.queries import JobQuery, Window, list_jobs
 from jobtracker.timestamps import iso_from_ms
 from jobtracker.tokens import Cursor, PageTokens
 

@@ -6,17 +6,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from jobtracker.errors import InvalidQuery
-from jobtracker.queries import (
+from api.query_params import (
     LIST_PARAMETERS,
     MAX_LIMIT,
-    Window,
     parse_instant,
     parse_job_query,
     parse_stats_query,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jobtracker.errors import InvalidQuery
+from jobtracker.queries import Window
 
 from tests.fixtures.hostile import calendar_edge_times
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from jobtracker.alerts.kinds import AlertKind
+from jobtracker.alert_kinds import AlertKind
 from jobtracker.alerts.message import build_alert
 from jobtracker.config import ConfigError, IngestConfig, ReconcileConfig
 from jobtracker.enrich import SageMakerEnricher
-from jobtracker.ingest import parse_state_change
+from jobtracker.pipeline import parse_state_change
 from jobtracker.record import normalise_training_job
 from jobtracker.redaction import REDACTED, SECRET_KEY, Redaction
 from jobtracker.sagemaker import describe_job

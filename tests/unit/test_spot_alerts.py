@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from jobtracker.alert_kinds import DEFAULT_KINDS, AlertKind
 from jobtracker.alerts.alerter import ExactlyOnceAlerter
-from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind
 from jobtracker.outcomes import StoreOutcome
 from jobtracker.record import normalise_training_job
 

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind
+from jobtracker.alert_kinds import DEFAULT_KINDS, AlertKind
 from jobtracker.alerts.watcher import Watcher, in_flight_summaries
 from jobtracker.indexes import IndexPage, KeyRange
 from jobtracker.record import JobIdentity, normalise_training_job

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from jobtracker.alerts.kinds import DEFAULT_KINDS, AlertKind, kind_of
+from jobtracker.alert_kinds import DEFAULT_KINDS, AlertKind, kind_of
 from jobtracker.alerts.message import AlertContext, AlertMessage, build_alert
 from jobtracker.outcomes import StoreOutcome
 from jobtracker.record import JobIdentity, JobSnapshot

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobtracker.alerts.kinds import AlertKind
+from jobtracker.alert_kinds import AlertKind
 
 # The chat bridge's schema: both fixed values are required as written.
 SCHEMA_VERSION = "1.0"

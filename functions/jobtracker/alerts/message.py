@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from jobtracker.alert_kinds import AlertKind
 from jobtracker.alerts.chat import chat_notification
-from jobtracker.alerts.kinds import AlertKind
 from jobtracker.errors import MalformedEvent
 from jobtracker.names import TRAINING_JOB_LOG_GROUP
 from jobtracker.record import JobSnapshot

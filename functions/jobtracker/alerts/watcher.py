@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from jobtracker.alert_kinds import AlertKind
 from jobtracker.alerts.alerter import LEASE_MS, AlertPublisher, EpisodeClaims, StoredRecord
-from jobtracker.alerts.kinds import AlertKind
 from jobtracker.alerts.message import AlertContext, build_alert
 from jobtracker.indexes import IndexName, IndexPage, KeyRange
 from jobtracker.record import snapshot_of_record

@@ -27,7 +27,7 @@ from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
-from jobtracker.alerts.kinds import AlertKind
+from jobtracker.alert_kinds import AlertKind
 from jobtracker.config import TableConfig
 from jobtracker.record import JobIdentity
 from jobtracker.store.keys import JOB_SK, job_pk

@@ -1,9 +1,13 @@
-"""The one write path: an EventBridge event body in, a stored (or stale) snapshot out."""
+"""The one write path: an EventBridge event body in, a stored (or stale) snapshot out.
+
+The ingest function, the reconciler and the local stack all store through `Pipeline`;
+jobtracker.composition builds the configured one for the functions.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -12,7 +16,8 @@ from jobtracker.names import EVENT_DETAIL_TYPE, EVENT_SOURCE
 from jobtracker.outcomes import StoreOutcome
 from jobtracker.record import JobSnapshot, normalise_training_job
 from jobtracker.redaction import REDACT, Redaction
-from jobtracker.store.repository import JobRepository
+from jobtracker.store.models import Models
+from jobtracker.store.reads import PendingJob
 
 
 @dataclass(frozen=True)
@@ -43,14 +48,38 @@ def parse_state_change(body: str | Mapping[str, Any], redaction: Redaction = RED
     )
 
 
+# The pipeline's three collaborators are protocols, each met in production by the class
+# its docstring names, so that a test may put a fake of its own in any one's place.
+
+
+class JobWriter(Protocol):
+    """Writes a job's snapshots (store.repository.JobRepository).
+
+    The reconciler reads the same table through `models` and gives up on an enrichment
+    SageMaker cannot complete with `abandon_enrichment`.
+    """
+
+    models: Models
+
+    def store_snapshot(self, snapshot: JobSnapshot) -> StoreOutcome: ...
+
+    def store_described(
+        self, snapshot: JobSnapshot, describe: Callable[[JobSnapshot], JobSnapshot]
+    ) -> tuple[StoreOutcome, JobSnapshot]: ...
+
+    def abandon_enrichment(self, pending: PendingJob) -> bool: ...
+
+
 class Enricher(Protocol):
-    """Completes a terminal snapshot (DescribeTrainingJob); never raises."""
+    """Completes a terminal snapshot (DescribeTrainingJob); never raises
+    (enrich.SageMakerEnricher)."""
 
     def enrich(self, snapshot: JobSnapshot) -> JobSnapshot: ...
 
 
 class Alerter(Protocol):
-    """Publishes the alerts a stored outcome calls for, exactly once per (job, kind)."""
+    """Publishes the alerts a stored outcome calls for, exactly once per (job, kind)
+    (alerts.alerter.ExactlyOnceAlerter)."""
 
     def alert(self, snapshot: JobSnapshot, outcome: StoreOutcome) -> list[str]: ...
 
@@ -66,7 +95,7 @@ class PipelineResult:
 class Pipeline:
     """normalise -> (enrich) -> store -> (alert): the one path every writer takes."""
 
-    repository: JobRepository
+    repository: JobWriter
     enricher: Enricher | None = None
     alerter: Alerter | None = None
 

@@ -1,6 +1,10 @@
 """Alert kinds: the terminal outcomes a team can be alerted about, and the troubles of
 jobs in flight (stuck, interrupted, near a limit).
 
+A leaf that imports only `names`: the functions' configuration, the store's alert claims,
+the alerter and the stack's config check read the kinds without loading the alerts
+package (which itself uses the store).
+
 Each terminal state has at most one kind, so that "once per (job, kind)" is also "once per
 outcome": Failed and Completed by the primary status; a Stopped job by its secondary
 status, which says why it stopped. A Stopped job whose secondary status is not final yet
@@ -15,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+
+from jobtracker.names import COMPLETED, FAILED, STOPPED
 
 
 @dataclass(frozen=True)
@@ -44,12 +50,12 @@ class AlertKind(Enum):
 
 
 _RULES = {
-    AlertKind.FAILED: KindRule("Failed"),
-    AlertKind.COMPLETED: KindRule("Completed"),
-    AlertKind.MAX_RUNTIME_EXCEEDED: KindRule("Stopped", frozenset({"MaxRuntimeExceeded"})),
-    AlertKind.MAX_WAIT_TIME_EXCEEDED: KindRule("Stopped", frozenset({"MaxWaitTimeExceeded"})),
-    AlertKind.INTERRUPTED: KindRule("Stopped", frozenset({"Interrupted"})),
-    AlertKind.STOPPED: KindRule("Stopped", frozenset({"Stopped", None})),
+    AlertKind.FAILED: KindRule(FAILED),
+    AlertKind.COMPLETED: KindRule(COMPLETED),
+    AlertKind.MAX_RUNTIME_EXCEEDED: KindRule(STOPPED, frozenset({"MaxRuntimeExceeded"})),
+    AlertKind.MAX_WAIT_TIME_EXCEEDED: KindRule(STOPPED, frozenset({"MaxWaitTimeExceeded"})),
+    AlertKind.INTERRUPTED: KindRule(STOPPED, frozenset({"Interrupted"})),
+    AlertKind.STOPPED: KindRule(STOPPED, frozenset({"Stopped", None})),
 }
 
 DEFAULT_KINDS = (
