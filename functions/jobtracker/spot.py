@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from jobtracker.names import IN_PROGRESS, STOPPING
 from jobtracker.record import Transition
 from jobtracker.timestamps import iso_from_ms
 
@@ -37,15 +38,16 @@ class Interruption:
 
 
 def reported_interruption(
-    secondary_status: str | None, transitions: Sequence[Transition]
+    status: str, secondary_status: str | None, transitions: Sequence[Transition]
 ) -> Interruption | None:
     """The interruption a snapshot in this state reports, or None.
 
-    Only a snapshot that is interrupted right now reports one: every later snapshot of
-    the job still lists it, and claiming it from each of them would cost a request per
-    event for the rest of the job's life.
+    Only a snapshot of a job in flight that is interrupted right now reports one: every
+    later snapshot of the job still lists it, and claiming it from each of them would
+    cost a request per event for the rest of the job's life. A job that ended Stopped
+    with `Interrupted` is the `Interrupted` kind's, an outcome, not this.
     """
-    if secondary_status != INTERRUPTED:
+    if status not in (IN_PROGRESS, STOPPING) or secondary_status != INTERRUPTED:
         return None
     starts = [t.start_ms for t in transitions if t.status == INTERRUPTED]
     if not starts:

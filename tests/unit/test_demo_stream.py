@@ -236,7 +236,7 @@ def test_the_demo_troubles_are_one_of_each_kind_now():
         NEAR_MAX_RUNTIME: ["NearMaxRuntime"],
     }
     interruptions = [
-        reported_interruption(s.secondary_status, s.transitions)
+        reported_interruption(s.status, s.secondary_status, s.transitions)
         for s in snapshots
         if s.name == SPOT_INTERRUPTED_TWICE
     ]

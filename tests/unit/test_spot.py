@@ -20,18 +20,18 @@ def test_the_current_interruption_is_numbered_by_its_place_in_the_history():
         "Starting", "Training", "Interrupted", "Starting", "Training", "Interrupted"
     )
     # Then the snapshot reports the second, at its transition's start
-    assert reported_interruption("Interrupted", transitions) == Interruption(
+    assert reported_interruption("InProgress", "Interrupted", transitions) == Interruption(
         number=2, start_ms=1_800_000_000_000 + 5 * 60_000
     )
 
 
 def test_a_snapshot_past_an_interruption_reports_none():
     transitions = history("Starting", "Training", "Interrupted", "Starting")
-    assert reported_interruption("Starting", transitions) is None
+    assert reported_interruption("InProgress", "Starting", transitions) is None
 
 
 def test_interrupted_without_its_transition_reports_none():
-    assert reported_interruption("Interrupted", history("Starting")) is None
+    assert reported_interruption("InProgress", "Interrupted", history("Starting")) is None
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,8 @@ def test_ordinals(number: int, ordinal: str):
 
 def test_episode_names_the_interruption_by_its_start():
     assert Interruption(1, 1_800_000_000_000).episode == "2027-01-15T08:00:00.000Z"
+
+
+def test_a_job_that_ended_interrupted_is_an_outcome_not_an_interruption_in_flight():
+    transitions = history("Starting", "Training", "Interrupted")
+    assert reported_interruption("Stopped", "Interrupted", transitions) is None

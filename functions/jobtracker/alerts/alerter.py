@@ -153,7 +153,9 @@ class ExactlyOnceAlerter:
         kind = AlertKind.SPOT_INTERRUPTED
         if kind not in self.kinds:
             return []
-        interruption = reported_interruption(snapshot.secondary_status, snapshot.transitions)
+        interruption = reported_interruption(
+            snapshot.status, snapshot.secondary_status, snapshot.transitions
+        )
         if interruption is None:
             return []
         if self.not_before_ms is not None and interruption.start_ms < self.not_before_ms:
