@@ -7,6 +7,8 @@ have been authorised once in the console; CloudFormation cannot do that step.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from aws_cdk import Stack
 from aws_cdk import aws_chatbot as chatbot
 from aws_cdk import aws_iam as iam
@@ -25,6 +27,12 @@ MANAGED_POLICY_REASON = (
     "role and guardrail; they are kept current by AWS as services are added, which a "
     "hand-written copy would not be."
 )
+
+
+def teams_channel_id(channel: str) -> str:
+    """The channel ID as the chat service takes it, URL-encoded (`19%3a...%40thread.tacv2`),
+    whether given as Teams shows it (`19:...@thread.tacv2`) or already encoded."""
+    return channel if "%" in channel else quote(channel, safe="")
 
 
 class ChatChannels(Construct):
@@ -64,7 +72,7 @@ class ChatChannels(Construct):
                 configuration_name=name,
                 iam_role_arn=self.role.role_arn,
                 team_id=config.teams_team_id,
-                teams_channel_id=config.teams_channel_id,
+                teams_channel_id=teams_channel_id(config.teams_channel_id),
                 teams_tenant_id=config.teams_tenant_id,
                 sns_topic_arns=[alerts.topic.topic_arn],
                 guardrail_policies=[guardrail.managed_policy_arn],

@@ -27,7 +27,7 @@ def watch_environment(config: StackConfig, storage: Storage, alerts: Alerts) -> 
         "TABLE_NAME": storage.table.table_name,
         "ALERT_TOPIC_ARN": alerts.topic.topic_arn,
         "ALERT_KINDS": ",".join(config.alert_kinds),
-        "STUCK_AFTER_MINUTES": json.dumps(dict(config.stuck_after_minutes), sort_keys=True),
+        "STUCK_AFTER_MINUTES": json.dumps(dict(config.stuck_after_minutes)),
         "NEAR_MAX_PERCENT": str(config.near_max_percent),
     }
 

@@ -9,7 +9,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jobtracker.alert_kinds import DEFAULT_KINDS, AlertKind, parse_kinds
 from jobtracker.names import MEMBER_ACCESS_ASSUME_ROLE, MEMBER_ACCESS_MODES
@@ -199,12 +199,17 @@ class ApiConfig:
     table: TableConfig
     token_key: TokenKeyConfig
     home: Place
+    # What the listings' and records' `attention` counts as trouble: the watch's.
+    watch: WatchSettings = field(default_factory=WatchSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ApiConfig:
         env = os.environ if env is None else env
         return cls(
-            table=table_config(env), token_key=TokenKeyConfig.from_env(env), home=home_place(env)
+            table=table_config(env),
+            token_key=TokenKeyConfig.from_env(env),
+            home=home_place(env),
+            watch=watch_settings(env),
         )
 
 

@@ -28,6 +28,8 @@ from jobtracker.timestamps import iso_from_ms, to_epoch_ms
 STUCK = AlertKind.STUCK
 NEAR_MAX_RUNTIME = AlertKind.NEAR_MAX_RUNTIME
 NEAR_MAX_WAIT = AlertKind.NEAR_MAX_WAIT
+# The kinds of trouble the watch finds, and the API's `attention` names.
+WATCH_KINDS = (STUCK, NEAR_MAX_RUNTIME, NEAR_MAX_WAIT)
 
 # The statuses the watch looks at: the others have ended.
 WATCHED_STATUSES = (IN_PROGRESS, STOPPING)
@@ -211,6 +213,30 @@ def attention(summary: Mapping[str, Any], now_ms: int, settings: WatchSettings) 
     if job is None:
         return []
     return [trouble.as_attention() for trouble in troubles(job, now_ms, settings)]
+
+
+def record_attention(
+    record: Mapping[str, Any], now_ms: int, settings: WatchSettings
+) -> list[dict[str, Any]]:
+    """The `attention` of a job's full record (GET /jobs/{name}): the same as its
+    summary's, from the same facts."""
+    transitions = record.get("secondary_status_transitions")
+    last = transitions[-1] if isinstance(transitions, list) and transitions else {}
+    stopping = record.get("stopping_condition")
+    stopping = stopping if isinstance(stopping, Mapping) else {}
+    summary = {
+        "training_job_name": record.get("training_job_name"),
+        "account": record.get("account"),
+        "region": record.get("region"),
+        "training_job_status": record.get("training_job_status"),
+        "secondary_status": record.get("secondary_status"),
+        "secondary_status_since": last.get("start_time") if isinstance(last, Mapping) else None,
+        "creation_time": record.get("creation_time"),
+        "training_start_time": record.get("training_start_time"),
+        "max_runtime_in_seconds": stopping.get("max_runtime_in_seconds"),
+        "max_wait_time_in_seconds": stopping.get("max_wait_time_in_seconds"),
+    }
+    return attention(summary, now_ms, settings)
 
 
 def _optional_ms(value: object) -> int | None:

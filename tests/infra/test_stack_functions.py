@@ -5,10 +5,11 @@ import pytest
 from infra.api import API
 from infra.ingest import INGEST
 from infra.reconcile import RECONCILE
+from infra.watch import WATCH
 
 pytestmark = pytest.mark.infra
 
-SETTINGS = {"ingest": INGEST, "api": API, "reconcile": RECONCILE}
+SETTINGS = {"ingest": INGEST, "api": API, "reconcile": RECONCILE, "watch": WATCH}
 # The writers read member accounts through their member role (tests/infra/test_stack_members.py).
 MEMBERS = {"MEMBER_ACCESS", "MEMBER_ROLE_NAME"}
 ENVIRONMENT = {
@@ -28,6 +29,14 @@ ENVIRONMENT = {
         "ALERT_LOOKBACK_HOURS",
         "STORE_ENVIRONMENT_VALUES",
         *MEMBERS,
+    },
+    # The watch reads no SageMaker: the table, the topic and its thresholds.
+    "watch": {
+        "TABLE_NAME",
+        "ALERT_TOPIC_ARN",
+        "ALERT_KINDS",
+        "STUCK_AFTER_MINUTES",
+        "NEAR_MAX_PERCENT",
     },
 }
 POWERTOOLS = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
@@ -69,23 +78,30 @@ def test_function_environment(synthesized, package):
 
 
 def test_alert_kinds_and_environment_values_come_from_context(synthesized, every_option):
+    for package in ("ingest", "reconcile", "watch"):
+        default = synthesized.function(package)[1]["Environment"]["Variables"]
+        configured = every_option.function(package)[1]["Environment"]["Variables"]
+        assert (
+            default["ALERT_KINDS"]
+            == "Failed,MaxRuntimeExceeded,Stuck,SpotInterrupted,NearMaxRuntime"
+        )
+        assert configured["ALERT_KINDS"] == "Failed,MaxRuntimeExceeded,Stopped"
     for package in ("ingest", "reconcile"):
         default = synthesized.function(package)[1]["Environment"]["Variables"]
         configured = every_option.function(package)[1]["Environment"]["Variables"]
-        assert default["ALERT_KINDS"] == "Failed,MaxRuntimeExceeded"
-        assert configured["ALERT_KINDS"] == "Failed,MaxRuntimeExceeded,Stopped"
         # Environment values are stored only when the context asks (names always are).
         assert default["STORE_ENVIRONMENT_VALUES"] == "false"
         assert configured["STORE_ENVIRONMENT_VALUES"] == "true"
 
 
 def test_reconcile_runs_hourly_with_a_dead_letter_queue(synthesized):
+    reconcile = {"Fn::GetAtt": [synthesized.function("reconcile")[0], "Arn"]}
     (schedule,) = [
         rule["Properties"]
         for rule in synthesized.resources("AWS::Events::Rule").values()
         if "ScheduleExpression" in rule["Properties"]
+        and rule["Properties"]["Targets"][0]["Arn"] == reconcile
     ]
     assert schedule["ScheduleExpression"] == "rate(1 hour)"
     (target,) = schedule["Targets"]
-    assert target["Arn"] == {"Fn::GetAtt": [synthesized.function("reconcile")[0], "Arn"]}
     assert "Arn" in target["DeadLetterConfig"]

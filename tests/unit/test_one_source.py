@@ -26,7 +26,7 @@ from jobtracker import names
 from jobtracker.alert_kinds import DEFAULT_KINDS, AlertKind
 from jobtracker.indexes import IndexName
 from jobtracker.record import STATUS_RANK, TERMINAL_RANK
-from jobtracker.store.keys import pack_summary
+from jobtracker.store.keys import IN_FLIGHT_FIELDS, pack_summary
 from jobtracker.store.models import PENDING_INDEX
 
 from jobtracker_cli import main as cli
@@ -214,5 +214,7 @@ def test_the_documented_summary_is_the_stored_summary_field_for_field() -> None:
     # describes each of its fields, in its order.
     packed = list(json.loads(pack_summary({})))
     summary = openapi_document()["components"]["schemas"]["JobSummary"]
-    assert list(summary["properties"]) == packed
-    assert summary["required"] == packed
+    # What the listings add when they answer (attention), then what only the summaries of
+    # jobs in flight carry (keys.IN_FLIGHT_FIELDS), which is not required.
+    assert list(summary["properties"]) == [*packed, "attention", *IN_FLIGHT_FIELDS]
+    assert summary["required"] == [*packed, "attention"]
