@@ -26,6 +26,7 @@ from infra.api import Api
 from infra.config import StackConfig
 from infra.ingest import Ingest
 from infra.reconcile import Reconcile
+from infra.watch import Watch
 
 PERIOD = Duration.minutes(5)
 # Any one of these is worth a look the same day.
@@ -53,6 +54,7 @@ class Monitoring(Construct):
         api: Api,
         reconcile: Reconcile,
         ops_topic: sns.ITopic,
+        watch: Watch | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.action = actions.SnsAction(ops_topic)
@@ -66,6 +68,9 @@ class Monitoring(Construct):
             "Api": api.function,
             "Reconcile": reconcile.function,
         }
+        if watch is not None:
+            self.dead_letter_queues["WatchScheduleDeadLetters"] = watch.dead_letter_queue
+            self.functions["Watch"] = watch.function
 
         for name, queue in self.dead_letter_queues.items():
             self.alarm(

@@ -52,6 +52,7 @@ class JobTrackerStack(Stack):
             api=self.api,
             reconcile=self.reconcile,
             ops_topic=self.alerts.ops_topic,
+            watch=self.watch,
         )
         outputs = {
             "ApiUrl": self.api.url,

@@ -46,7 +46,7 @@ def test_every_dead_letter_queue_alarms_on_its_first_message(synthesized):
         for logical_id in synthesized.resources("AWS::SQS::Queue")
         if "DeadLetter" in logical_id
     ]
-    assert len(dead_letter_queues) == 3
+    assert len(dead_letter_queues) == 4
     for queue in dead_letter_queues:
         alarm = alarm_on(synthesized, "ApproximateNumberOfMessagesVisible", queue)
         assert alarm["Threshold"] == 1

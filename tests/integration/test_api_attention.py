@@ -3,7 +3,6 @@ time of the request: the jobs in flight read from by-status, those in trouble re
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -12,21 +11,9 @@ from jobtracker.record import normalise_training_job
 from jobtracker.store.repository import JobRepository
 
 from synthetic.events import lifecycle
-from synthetic.lambda_events import LambdaContext, http_request
 
 MINUTE = 60_000
 OTHER_ACCOUNT = "210987654321"
-
-
-@pytest.fixture
-def api(table: str) -> Any:
-    from api import handler
-
-    def call(path: str, query: dict[str, str] | None = None) -> tuple[int, Any]:
-        response = handler.handler(http_request(path, query), LambdaContext())
-        return response["statusCode"], json.loads(response["body"])
-
-    return call
 
 
 def store(repository: JobRepository, details: list[dict[str, Any]], account: str | None = None):
