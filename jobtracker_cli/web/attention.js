@@ -51,7 +51,7 @@ export function showAttentionBanner(banner, job) {
   const entries = Array.isArray(job.attention) ? job.attention : [];
   banner.replaceChildren(
     el("strong", {}, "Needs attention: "),
-    ...entries.map((entry, index) => [index ? "; " : "", describeAttention(entry)]),
+    ...entries.flatMap((entry, index) => (index ? ["; ", describeAttention(entry)] : [describeAttention(entry)])),
   );
   banner.hidden = entries.length === 0;
 }
