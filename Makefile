@@ -3,7 +3,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Two sets of Python packages: what the local stack runs, and the tools the rest add.
+LOCAL_STAMP := $(VENV)/.installed-local
+DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 CDK := npx --no-install cdk
 # The browser the web view's tests drive; another path works if it is a Chromium too.
@@ -21,14 +23,8 @@ test check unit local soak bench: export AWS_DEFAULT_REGION ?= us-east-1
 
 .PHONY: install test check lint unit local soak bench synth deploy rehearse clean
 
-install: $(STAMP) $(NODE_STAMP)
-
-# Only the tests need a browser: the web view's tests drive Debian's chromium through
-# Playwright (whose own browser download cannot work offline). CI runs as root;
-# elsewhere, sudo is asked for. `make local` never installs it.
-$(CHROMIUM):
-	$(SUDO) apt-get update -qq
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+# Everything but the browser; `make local` and `make soak` need only $(LOCAL_STAMP).
+install: $(DEV_STAMP) $(NODE_STAMP)
 
 # One line per install step, with its time; a step that fails prints all it said.
 STEP = @step() { \
@@ -38,26 +34,45 @@ STEP = @step() { \
 	else status=$$?; echo "FAILED: $$*"; cat "$$log"; rm -f "$$log"; return $$status; fi; \
 	}; step
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
-	@echo "install: Python packages from PyPI, the CDK CLI from npm (a few minutes the first time)"
-	@test -x $(BIN)/python || { echo "install: virtualenv $(VENV)"; $(PYTHON) -m venv $(VENV); }
-	$(STEP) "pip itself" $(BIN)/pip install --upgrade pip
-	$(STEP) "Python packages (requirements-dev.txt)" $(BIN)/pip install -r requirements-dev.txt
-	$(STEP) "jobtracker and its CLI (editable)" $(BIN)/pip install --no-deps -e .
-	@touch $(STAMP)
+# Python compiles a module on its first import; pip compiling every module up front (all of
+# moto and sympy) was 60% of the CPU time of the local set's install, mostly never imported.
+PIP_INSTALL := $(BIN)/pip install --no-compile
+
+$(BIN)/python:
+	$(STEP) "virtualenv $(VENV)" $(PYTHON) -m venv $(VENV)
+
+# The local stack's set: the functions' packages, boto3, the emulator and the CLI.
+$(LOCAL_STAMP): requirements.txt requirements-local.txt pyproject.toml | $(BIN)/python
+	$(STEP) "pip itself" $(PIP_INSTALL) --upgrade pip
+	$(STEP) "Python packages (requirements-local.txt)" $(PIP_INSTALL) -r requirements-local.txt
+	$(STEP) "jobtracker and its CLI (editable)" $(PIP_INSTALL) --no-deps -e .
+	@touch $@
+
+# The tools of the tests, synth, deploy and benchmarks, added on the first target that
+# needs them.
+$(DEV_STAMP): $(LOCAL_STAMP) requirements-dev.txt
+	$(STEP) "test, synth and deploy tools (requirements-dev.txt)" $(PIP_INSTALL) -r requirements-dev.txt
+	@touch $@
 
 # The CDK CLI pinned in package.json / package-lock.json.
 $(NODE_STAMP): package.json package-lock.json
 	$(STEP) "CDK CLI (npm ci)" npm ci --no-audit --no-fund
 	@touch $(NODE_STAMP)
 
+# Only the web view's tests and bench need a browser: they drive Debian's chromium through
+# Playwright (whose own browser download cannot work offline). CI runs as root;
+# elsewhere, sudo is asked for. `make local` never installs it.
+$(CHROMIUM):
+	$(STEP) "chromium (apt-get)" $(SUDO) env DEBIAN_FRONTEND=noninteractive \
+		sh -c 'apt-get update -qq && apt-get install -y -qq chromium'
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy functions jobtracker_cli
+	$(BIN)/mypy functions jobtracker_cli local bench synthetic tests/fixtures
 	$(BIN)/lint-imports
 
-test: lint $(CHROMIUM)
+test: install $(CHROMIUM) lint
 	$(BIN)/pytest
 
 unit: install
@@ -68,15 +83,15 @@ unit: install
 check: lint
 	$(BIN)/pytest tests/unit tests/integration
 
-local: install
+local: $(LOCAL_STAMP)
 	$(BIN)/python -m local
 
 # SOAK_EVENTS (10000) events through the local stack; prints time and events/second.
-soak: install
+soak: $(LOCAL_STAMP)
 	$(BIN)/python -m local.soak
 
 # Every figure of the performance budget; writes bench/results.json (see bench/README.md).
-bench: install
+bench: install $(CHROMIUM)
 	$(BIN)/python -m bench
 
 synth: install

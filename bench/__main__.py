@@ -76,22 +76,25 @@ def ingest_figures(endpoint_url: str, events: int) -> dict[str, Any]:
 
 def read_figures(job_count: int, stream_jobs: int, transitions_of: list[str]) -> dict[str, Any]:
     from jobtracker.config import table_config
+    from jobtracker.store.bulk_load import bulk_load
     from jobtracker.store.models import define_models
     from jobtracker.timestamps import iso_from_ms
 
     from bench.emulator import tables_frozen
-    from bench.load import LAST_DAY_MS, build_jobs, load
+    from bench.load import LAST_DAY_MS, build_jobs
     from bench.reads import read_figures as measure_reads
     from bench.reads import stats_timing, watch_figure
     from synthetic.events import HOME
 
     jobs = build_jobs(job_count, workers=os.cpu_count() or 1, report=progress)
     config = table_config()
-    load(define_models(config.table_name, config.region, config.endpoint_url), jobs, progress)
+    models = define_models(config.table_name, config.region, config.endpoint_url)
+    bulk_load(models, jobs, progress)
     last_day = date.fromisoformat(iso_from_ms(LAST_DAY_MS)[:10])
     first_day = date.fromordinal(last_day.toordinal() - 29).isoformat()
-    in_window = sum(first_day <= job.day <= last_day.isoformat() for job in jobs)
-    tuning = next(job.tuning_job_arn for job in jobs if job.tuning_job_arn)
+    days = (job.attributes["creation_time"][:10] for job in jobs)
+    in_window = sum(first_day <= day <= last_day.isoformat() for day in days)
+    tuning = next(arn for job in jobs if (arn := job.attributes["tuning_job_arn"]))
     del jobs
     progress(f"{job_count:,} jobs loaded: list queries through the api handler")
     with tables_frozen():

@@ -30,6 +30,7 @@ import sys
 import sysconfig
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from jobtracker.alert_kinds import DEFAULT_KINDS
@@ -201,10 +202,8 @@ def import_medians(
             "_HANDLER": f"{package}.handler.handler",
         }
         path = [str(copy), str(runtime), *stdlib]
-        jobs[package] = lambda m=f"{package}.handler", p=path, e=env: import_seconds(m, p, e)
-        breakdowns[package] = lambda m=f"{package}.handler", p=path, e=env: import_breakdown(
-            m, p, e
-        )
+        jobs[package] = partial(import_seconds, f"{package}.handler", path, env)
+        breakdowns[package] = partial(import_breakdown, f"{package}.handler", path, env)
     samples: dict[str, list[float]] = {name: [] for name in jobs}
     parts: dict[str, list[dict[str, float]]] = {name: [] for name in breakdowns}
     for _ in range(runs):

@@ -1,26 +1,19 @@
-"""A table of 100,000 jobs, loaded directly, with the items the write path would leave.
+"""A table of 100,000 jobs, loaded in bulk with the items the write path would leave.
 
 Storing 100,000 snapshots one by one through UpdateItem and a transaction would measure
-the emulator for an hour. The items are instead built by the repository's own code (the
-job item's attributes, what the transaction marks as applied, the daily counters a new job
-adds) and written with BatchWriteItem. Snapshots are made and normalised on every core.
+the emulator for an hour: the store's bulk load (jobtracker.store.bulk_load) writes them
+instead. Snapshots are made, normalised and turned into items on every core.
 """
 
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
-from jobtracker.aggregates import Contribution, counter_deltas
-from jobtracker.record import JobIdentity, normalise_training_job
-from jobtracker.store import repository
-from jobtracker.store.keys import JOB_SK, job_pk, stats_day_sk, stats_pk
-from jobtracker.store.models import Models
-from jobtracker.timestamps import iso_from_ms
+from jobtracker.record import normalise_training_job
+from jobtracker.store.bulk_load import LoadedJob, loaded_job
 
 from synthetic.events import BASE_MS, lifecycle
 
@@ -39,17 +32,6 @@ TUNING_JOB_SIZE = 40
 ENDINGS = (("Completed", 0.7), ("Failed", 0.15), ("Stopped", 0.08), ("MaxRuntimeExceeded", 0.07))
 
 
-@dataclass(frozen=True)
-class LoadedJob:
-    identity: JobIdentity
-    attributes: dict[str, Any]
-    applied: dict[str, Any]
-    day: str
-    counters: dict[str, int]
-    tuning_job_arn: str | None
-    creation_time: str
-
-
 def job_spec(index: int, seed: int) -> dict[str, Any]:
     """The job with this index: name, ending, creation time, tuning job, spot."""
     rng = random.Random(seed * 1_000_003 + index)
@@ -62,7 +44,8 @@ def job_spec(index: int, seed: int) -> dict[str, Any]:
     else:
         group, creation = -1, LAST_DAY_MS - rng.randrange(SPAN_DAYS * DAY_MS)
     creation = min(creation, LAST_DAY_MS + DAY_MS - 3600_000)
-    endings, weights = zip(*ENDINGS, strict=True)
+    endings = [ending for ending, _ in ENDINGS]
+    weights = [weight for _, weight in ENDINGS]
     recent = LAST_DAY_MS - creation < 2 * DAY_MS
     ending = None if recent and rng.random() < 0.5 else rng.choices(endings, weights)[0]
     project = PROJECTS[rng.randrange(len(PROJECTS))]
@@ -91,23 +74,7 @@ def build_job(index: int, seed: int = 11) -> LoadedJob:
         seconds = (int(detail["TrainingEndTime"]) - int(detail["TrainingStartTime"])) // 1000
         detail["TrainingTimeInSeconds"] = seconds
         detail["BillableTimeInSeconds"] = seconds // 3 if spec["spot"] else seconds
-    snapshot = normalise_training_job(detail)
-    contribution = Contribution.of(snapshot)
-    attributes = repository.job_attributes(snapshot)
-    return LoadedJob(
-        identity=snapshot.identity,
-        attributes=attributes,
-        applied={
-            "applied_key": snapshot.order_key,
-            "applied_status": contribution.status,
-            "applied_billable": contribution.billable_seconds,
-            "applied_training": contribution.training_seconds,
-        },
-        day=iso_from_ms(snapshot.creation_ms)[:10],
-        counters=counter_deltas(None, contribution),
-        tuning_job_arn=attributes.get("tuning_job_arn"),
-        creation_time=attributes["creation_time"],
-    )
+    return loaded_job(normalise_training_job(detail))
 
 
 def _build_chunk(bounds: tuple[int, int]) -> list[LoadedJob]:
@@ -123,20 +90,3 @@ def build_jobs(count: int, workers: int, report: Callable[[str], None]) -> list[
             jobs.extend(part)
             report(f"built {len(jobs):,} of {count:,} job items")
     return jobs
-
-
-def load(models: Models, jobs: list[LoadedJob], report: Callable[[str], None]) -> None:
-    job_model, stats_model = models.job, models.daily_stats
-    # (partition, day) -> counters: each account's days and all accounts' days.
-    days: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    with job_model.batch_write() as batch:
-        for count, job in enumerate(jobs, 1):
-            batch.save(job_model(job_pk(job.identity), JOB_SK, **job.attributes, **job.applied))
-            for partition in (stats_pk(job.identity.account), stats_pk(None)):
-                for name, value in job.counters.items():
-                    days[partition, job.day][name] += value
-            if count % 20_000 == 0:
-                report(f"loaded {count:,} jobs")
-    with stats_model.batch_write() as batch:
-        for (partition, day), counters in days.items():
-            batch.save(stats_model(partition, stats_day_sk(day), **counters))

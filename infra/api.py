@@ -8,6 +8,7 @@ import jsii
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.aws_apigatewayv2_authorizers import HttpIamAuthorizer
@@ -20,6 +21,8 @@ from infra.nag import suppress
 from infra.storage import Storage
 
 API = FunctionSettings("api", memory_size=512, timeout=Duration.seconds(10))
+# A job is one GetItem; its transitions and the stats partitions are queries of the table.
+API_TABLE_READS = ("dynamodb:GetItem", "dynamodb:Query")
 ROUTES = (
     "/jobs",
     "/jobs/{name}",
@@ -95,8 +98,13 @@ class Api(Construct):
                 "TOKEN_KEY_SECRET_ARN": self.token_key.secret_arn,
             },
         ).function
-        storage.grant_read(self.function)
-        self.token_key.grant_read(self.function)
+        storage.grant_read(self.function, API_TABLE_READS)
+        # GetSecretValue only: Secret.grant_read adds DescribeSecret, which nothing calls.
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue"], resources=[self.token_key.secret_arn]
+            )
+        )
 
         self.http_api = apigwv2.HttpApi(
             self,

@@ -81,8 +81,12 @@ def grant_writer(
     alerts: Alerts,
     job_actions: tuple[str, ...] = ENRICHMENT_ACTIONS,
 ) -> None:
-    """What the store-and-alert path needs: the table, the alert topic, job reads."""
-    storage.grant_read_write(function)
+    """What the store-and-alert path needs: table writes, the alert topic, job reads.
+
+    Its writes are conditional and read nothing first; its one table read is the stored
+    job that a stale snapshot's alert is told from (alerts/alerter.py, `_as_stored`)."""
+    storage.grant_write(function)
+    storage.grant_get_item(function)
     alerts.grant_publish(function)
     grant_training_job_reads(function, job_actions, config)
 

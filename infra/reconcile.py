@@ -23,6 +23,9 @@ INVOKE_RETRIES = 2
 INVOKE_MAX_AGE = Duration.hours(1)
 # A listed job is described, and its tags listed (DescribeTrainingJob leaves them out).
 RECONCILE_JOB_ACTIONS = ("sagemaker:DescribeTrainingJob", "sagemaker:ListTags")
+# Its progress and a job before abandoning its enrichment are one GetItem each; the stored
+# versions of a listed page's jobs one BatchGetItem. (The pending ones: an index query.)
+RECONCILE_TABLE_READS = ("dynamodb:GetItem", "dynamodb:BatchGetItem")
 
 
 def member_places(config: StackConfig, home_region: str) -> dict[str, str]:
@@ -65,6 +68,7 @@ class Reconcile(Construct):
         )
         self.function = function.function
         grant_writer(self.function, config, storage, alerts, job_actions=RECONCILE_JOB_ACTIONS)
+        storage.grant_read(self.function, RECONCILE_TABLE_READS)
         # Kept apart from the role's other statements so its '*' is reviewed on its own.
         list_jobs = iam.Policy(
             self,

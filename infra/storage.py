@@ -13,14 +13,16 @@ from jobtracker.store.models import table_schema
 
 from infra.nag import suppress
 
-# What the repository does: GetItem/Query to read; conditional UpdateItem, transactions of
-# puts, updates and condition checks, batch writes and claim deletes to write.
+# What the repository does: GetItem/BatchGetItem/Query to read; conditional UpdateItem,
+# transactions of puts, updates and condition checks, batch writes and claim deletes to
+# write. Not DescribeTable: PynamoDB 6 takes the table's schema from the models.
 READ_ACTIONS = (
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",
     "dynamodb:Query",
-    "dynamodb:DescribeTable",
 )
+# An index is only ever queried (no Scan anywhere); IAM checks a query on the index's ARN.
+INDEX_ACTIONS = ("dynamodb:Query",)
 WRITE_ACTIONS = (
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
@@ -72,20 +74,19 @@ class Storage(Construct):
                 **projection(index["Projection"]),
             )
 
-    def grant_read(self, function: lambda_.Function) -> None:
-        self._grant(function, READ_ACTIONS)
-
-    def grant_read_write(self, function: lambda_.Function) -> None:
-        self._grant(function, READ_ACTIONS + WRITE_ACTIONS)
-
-    def _grant(self, function: lambda_.Function, actions: tuple[str, ...]) -> None:
+    def grant_read(
+        self, function: lambda_.Function, table_actions: tuple[str, ...] = READ_ACTIONS
+    ) -> None:
+        """`table_actions` (those of READ_ACTIONS the function's reads make) on the table,
+        and queries of its indexes."""
         # Not table.grant_read_data: that also grants Scan and stream reads, which nothing
         # here uses (docs/design.md: no Scan anywhere).
         table_arn = self.table.table_arn
         function.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=list(actions), resources=[table_arn, f"{table_arn}/index/*"]
-            )
+            iam.PolicyStatement(actions=list(table_actions), resources=[table_arn])
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=list(INDEX_ACTIONS), resources=[f"{table_arn}/index/*"])
         )
         assert function.role is not None
         suppress(
@@ -94,6 +95,18 @@ class Storage(Construct):
             "<table ARN>/index/* names exactly this table's secondary indexes, which the "
             "listing queries read; no other table is reachable.",
             r"/^Resource::<[A-Za-z0-9]+\.Arn>\/index\/\*$/",
+        )
+
+    def grant_get_item(self, function: lambda_.Function) -> None:
+        """One item by its key, on the table only (no index)."""
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.table.table_arn])
+        )
+
+    def grant_write(self, function: lambda_.Function) -> None:
+        """Writes name the table only: an index is written by DynamoDB, not by the caller."""
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=list(WRITE_ACTIONS), resources=[self.table.table_arn])
         )
 
 

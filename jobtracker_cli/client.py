@@ -29,6 +29,32 @@ class ApiError(RuntimeError):
         self.message = message
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an error, never followed: urllib's default handler would send the
+    signed headers (Authorization, X-Amz-Security-Token) to wherever Location points,
+    another host included, and serve that host's answer as the API's. The API's routes
+    never redirect, so one means the URL is wrong or something between is not the API."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        fp.close()
+        raise ApiError(
+            code,
+            f"{req.full_url} answered {code} redirecting to {newurl}; "
+            "jobtracker does not follow redirects: use the API's own URL",
+        )
+
+
+_OPENER = urllib.request.build_opener(_RefuseRedirects)
+
+
 def is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":
@@ -67,19 +93,20 @@ class ApiClient:
             raise ApiError(status, _message(body))
         return json.loads(body or b"null")
 
-    def fetch(self, target: str) -> tuple[int, str, bytes]:
-        """GET `target` (path and query string): status, content type and body, as the
-        API answered, errors included; ApiError only when it cannot be asked."""
+    def fetch(self, target: str) -> tuple[int, dict[str, str], bytes]:
+        """GET `target` (path and query string): status, headers (by lowercase name) and
+        body, as the API answered, errors included; ApiError only when it cannot be asked
+        or answers with a redirect."""
         url = f"{self.base_url}{target}"
         headers = {"accept": "application/json"}
         if self.sign:
             headers = signed_headers(url, headers, self.region)
         request = urllib.request.Request(url, headers=headers, method="GET")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.status, response.headers.get("content-type", ""), response.read()
+            with _OPENER.open(request, timeout=self.timeout) as response:
+                return response.status, _by_name(response.headers), response.read()
         except urllib.error.HTTPError as error:
-            return error.code, error.headers.get("content-type", ""), error.read()
+            return error.code, _by_name(error.headers), error.read()
         except urllib.error.URLError as error:
             raise ApiError(0, f"cannot reach {self.base_url}: {error.reason}") from None
 
@@ -104,6 +131,10 @@ def signed_headers(url: str, headers: dict[str, str], region: str | None) -> dic
     request = AWSRequest(method="GET", url=url, headers=headers)
     SigV4Auth(credentials.get_frozen_credentials(), "execute-api", region).add_auth(request)
     return dict(request.headers.items())
+
+
+def _by_name(headers: Any) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
 
 
 def _message(body: bytes) -> str:

@@ -21,7 +21,7 @@ import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from jobtracker_cli.client import ApiClient, ApiError, query_string
 from jobtracker_cli.webview import WebPages
@@ -33,6 +33,17 @@ _NAME = r"[A-Za-z0-9](-*[A-Za-z0-9]){0,62}"
 API_ROUTE = re.compile(
     rf"/jobs|/jobs/{_NAME}|/jobs/{_NAME}/transitions|/stats|/openapi\.json|/docs"
 )
+
+FORWARDED_HEADERS = ("content-security-policy", "referrer-policy")
+NOSNIFF = ("x-content-type-options", "nosniff")
+WRONG_HOST = "address this server as 127.0.0.1 or localhost"
+
+
+def addressed_to_loopback(host: str | None, port: int) -> bool:
+    """Whether a request's Host header names a server on 127.0.0.1:`port` by its own
+    address or by localhost: a page whose own name was made to resolve to 127.0.0.1 (DNS
+    rebinding) sends its name, and must not read what the server answers."""
+    return host in (f"{HOST}:{port}", f"localhost:{port}")
 
 
 class UiServer:
@@ -78,18 +89,21 @@ class UiServer:
         if page is not None:
             return 200, page.headers(), page.body
         parts = urlsplit(target)
-        if not API_ROUTE.fullmatch(parts.path):
+        # Decoded as API Gateway's HTTP API decodes a path before routing it (see
+        # local/http_adapter.py): /jobs/a%2Db is the job a-b, /jobs/a%2Fb no route.
+        path = unquote(parts.path)
+        if not API_ROUTE.fullmatch(path):
             return _json(404, "not a page of the web view nor a route of the API")
         query = query_string(parse_qsl(parts.query, keep_blank_values=True))
-        forwarded = parts.path + (f"?{query}" if query else "")
+        forwarded = path + (f"?{query}" if query else "")
         try:
-            status, content_type, body = self.client.fetch(forwarded)
+            status, headers, body = self.client.fetch(forwarded)
         except ApiError as error:
             return _json(502, error.message)
-        return status, [("content-type", content_type or "application/json")], body
-
-    def _allowed_host(self, host: str | None) -> bool:
-        return host in (f"{HOST}:{self.port}", f"localhost:{self.port}")
+        # The API's own policy for what it serves (/docs has one), and never a sniffed type.
+        kept = [(name, headers[name]) for name in FORWARDED_HEADERS if name in headers]
+        content_type = headers.get("content-type") or "application/json"
+        return status, [("content-type", content_type), *kept, NOSNIFF], body
 
     def _request_handler_class(self) -> type[BaseHTTPRequestHandler]:
         ui = self
@@ -98,8 +112,8 @@ class UiServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
-                if not ui._allowed_host(self.headers.get("host")):
-                    self._reply(*_json(403, "address this server as 127.0.0.1 or localhost"))
+                if not addressed_to_loopback(self.headers.get("host"), ui.port):
+                    self._reply(*_json(403, WRONG_HOST))
                 else:
                     self._reply(*ui.answer(self.path))
 
@@ -125,7 +139,8 @@ class UiServer:
 
 
 def _json(status: int, message: str) -> tuple[int, list[tuple[str, str]], bytes]:
-    return status, [("content-type", "application/json")], json.dumps({"message": message}).encode()
+    headers = [("content-type", "application/json"), NOSNIFF]
+    return status, headers, json.dumps({"message": message}).encode()
 
 
 def add_ui_command(commands: Any) -> None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import warnings
 from typing import Any, TextIO
 
 EMF_PREFIX = '{"_aws"'
+# C0, DEL and C1: what makes a terminal start a line (CR, LF, NEL), move its cursor or
+# recolour it (ESC). Unicode's line and paragraph separators start a line in some viewers.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 LOG_PREFIX = '{"level"'
 # What every Powertools log line carries about the invocation, not about what happened.
 _CONTEXT_KEYS = frozenset(
@@ -32,6 +36,13 @@ _CONTEXT_KEYS = frozenset(
 )
 
 
+def printable(text: str) -> str:
+    """`text` as one line on the console, its control characters escaped (`\\r`, `\\n`,
+    `\\x1b`): a request's path or a logged value cannot print a line of its own
+    (`%0D%0AX-Injected: yes`) nor move the cursor over what was printed."""
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], text)
+
+
 def readable_log_line(line: str) -> str:
     """A Powertools JSON log line as a line a person reads: level, message, then the
     facts of the entry (job, reason, ids); the traceback, if any, below it."""
@@ -42,10 +53,13 @@ def readable_log_line(line: str) -> str:
     if not isinstance(entry, dict):
         return line
     facts = ", ".join(f"{k}={v}" for k, v in entry.items() if k not in _CONTEXT_KEYS)
-    text = f"{entry.get('level', 'LOG')} {entry.get('message', '')}"
-    text += f" ({facts})" if facts else ""
+    text = printable(f"{entry.get('level', 'LOG')} {entry.get('message', '')}")
+    text += f" ({printable(facts)})" if facts else ""
     exception = entry.get("exception")
-    return f"{text}\n{exception}" if isinstance(exception, str) else text
+    if not isinstance(exception, str):
+        return text
+    # A traceback is lines of its own, each escaped.
+    return "\n".join([text, *(printable(line) for line in exception.split("\n"))])
 
 
 class WithoutMetricLines:
@@ -66,8 +80,7 @@ class WithoutMetricLines:
             self._pending += text
             *lines, self._pending = self._pending.split("\n")
             for line in lines:
-                if line.startswith(LOG_PREFIX):
-                    line = readable_log_line(line)
+                line = readable_log_line(line) if line.startswith(LOG_PREFIX) else printable(line)
                 if not line.startswith(EMF_PREFIX):
                     self._stream.write(line + "\n")
         return len(text)
@@ -88,4 +101,5 @@ def install(metrics: bool = False) -> None:
 
 
 def say(line: str = "") -> None:
-    print(line, flush=True)
+    """Print one line of the console's own, whatever it quotes (paths, names, reasons)."""
+    print(printable(line), flush=True)

@@ -10,19 +10,26 @@ it, one full snapshot per secondary status change, in the published forms (the
 
 from __future__ import annotations
 
-import json
 import random
-import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from jobtracker.names import EVENT_DETAIL_TYPE as DETAIL_TYPE
-from jobtracker.names import EVENT_SOURCE as SOURCE
+from jobtracker.record import Place
 from jobtracker.timestamps import to_epoch_ms
 
-from synthetic.events import TagForm, TimeForm, lifecycle, time_value
+from synthetic.events import (
+    Step,
+    Style,
+    TagForm,
+    TimeForm,
+    base_detail,
+    event_body,
+    job_events,
+    lifecycle,
+    put_events_entry,
+)
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -323,118 +330,42 @@ def _with_training_at(
     )
 
 
-@dataclass(frozen=True)
-class Style:
-    """How one event spells what every event means the same."""
-
-    time: TimeForm = TimeForm.MILLIS
-    tags: TagForm = TagForm.MAP
-    end_times: bool = True
-
-
-def job_snapshots(spec: JobSpec, styles: Iterable[Style] | None = None) -> list[dict[str, Any]]:
+def job_snapshots(spec: JobSpec, styles: Sequence[Style] = (Style(),)) -> list[dict[str, Any]]:
     """The `detail` of each event of the job, in the order SageMaker publishes them."""
-    statuses = spec.secondary_statuses
+    base_name, image, _, hyperparameters = _WORKLOADS[spec.workload]
     starts = [spec.created_ms]
     for seconds in spec.durations[:-1]:
         starts.append(starts[-1] + seconds * 1000)
-    style_list = list(styles) if styles is not None else [Style()] * len(statuses)
-    return [
-        _detail(spec, index, starts, style_list[index % len(style_list)])
-        for index in range(len(statuses))
-    ]
-
-
-def _detail(spec: JobSpec, index: int, starts: list[int], style: Style) -> dict[str, Any]:
-    statuses = spec.secondary_statuses
-    secondary = statuses[index]
-    last = index == len(statuses) - 1
-    status = spec.final_status if last else "InProgress"
-    if secondary == "Stopping":
-        status = "Stopping"
-    base, image, _, hyperparameters = _WORKLOADS[spec.workload]
-
-    def at(millis: int) -> Any:
-        return time_value(millis, style.time)
-
-    transitions = []
-    for i in range(index + 1):
-        transition: dict[str, Any] = {
-            "Status": statuses[i],
-            "StartTime": at(starts[i]),
-            "StatusMessage": _status_message(statuses[i], spec),
-        }
-        if style.end_times and i < index:
-            transition["EndTime"] = at(starts[i + 1])
-        transitions.append(transition)
-
-    detail: dict[str, Any] = {
-        "TrainingJobName": spec.name,
-        "TrainingJobArn": spec.arn,
-        "TrainingJobStatus": status,
-        "SecondaryStatus": secondary,
-        "HyperParameters": dict(hyperparameters),
-        "AlgorithmSpecification": {
-            "TrainingImage": image,
-            "TrainingInputMode": "File",
-            "EnableSageMakerMetricsTimeSeries": True,
-        },
-        "RoleArn": f"arn:aws:iam::{spec.account}:role/sagemaker-{spec.team}-training",
-        "InputDataConfig": [
-            {
-                "ChannelName": channel,
-                "DataSource": {
-                    "S3DataSource": {
-                        "S3DataType": "S3Prefix",
-                        "S3Uri": f"s3://{spec.team}-ml-data/{base}/{channel}/",
-                        "S3DataDistributionType": "FullyReplicated",
-                    }
-                },
-                "ContentType": "text/csv",
-                "CompressionType": "None",
-                "RecordWrapperType": "None",
-            }
-            for channel in ("train", "validation")
+    base = base_detail(
+        spec.name,
+        creation_ms=spec.created_ms,
+        place=Place(spec.account, spec.region),
+        tags={"team": spec.team, "project": base_name, "cost-center": "ml-42"},
+        spot=spec.spot,
+        tuning_job=spec.tuning_job_arn.rsplit("/", 1)[1] if spec.tuning_job_arn else None,
+        instance_type=spec.instance_type,
+        instance_count=spec.instance_count,
+        image=image,
+        hyperparameters=hyperparameters,
+        role=f"sagemaker-{spec.team}-training",
+        data_uri=f"s3://{spec.team}-ml-data/{base_name}/",
+        channels=("train", "validation"),
+        output_path=f"s3://{spec.team}-ml-models/{base_name}/",
+        environment=None,
+        checkpoint_uri=f"s3://{spec.team}-ml-checkpoints/{spec.name}/" if spec.spot else None,
+    )
+    return job_events(
+        base,
+        [
+            Step(status, start, _status_message(status, spec))
+            for status, start in zip(spec.secondary_statuses, starts, strict=True)
         ],
-        "OutputDataConfig": {"S3OutputPath": f"s3://{spec.team}-ml-models/{base}/"},
-        "ResourceConfig": {
-            "InstanceType": spec.instance_type,
-            "InstanceCount": spec.instance_count,
-            "VolumeSizeInGB": 50,
-        },
-        "StoppingCondition": {"MaxRuntimeInSeconds": 86_400},
-        "CreationTime": at(spec.created_ms),
-        "LastModifiedTime": at(starts[index]),
-        "SecondaryStatusTransitions": transitions,
-        "EnableNetworkIsolation": False,
-        "EnableInterContainerTrafficEncryption": False,
-        "EnableManagedSpotTraining": spec.spot,
-        "Tags": _tags(spec, style.tags),
-    }
-    started = _first_start(statuses, starts, "Downloading", index)
-    if started is not None:
-        detail["TrainingStartTime"] = at(started)
-    if last and status in ("Completed", "Failed", "Stopped"):
-        detail["TrainingEndTime"] = at(starts[index])
-    if status == "Completed":
-        detail["ModelArtifacts"] = {
-            "S3ModelArtifacts": f"s3://{spec.team}-ml-models/{base}/{spec.name}/output/model.tar.gz"
-        }
-    if status == "Failed":
-        detail["FailureReason"] = spec.failure_reason
-    if spec.spot:
-        detail["StoppingCondition"]["MaxWaitTimeInSeconds"] = 172_800
-        detail["CheckpointConfig"] = {"S3Uri": f"s3://{spec.team}-ml-checkpoints/{spec.name}/"}
-    if spec.tuning_job_arn:
-        detail["TuningJobArn"] = spec.tuning_job_arn
-    return detail
-
-
-def _first_start(statuses: tuple[str, ...], starts: list[int], name: str, upto: int) -> int | None:
-    for i in range(upto + 1):
-        if statuses[i] == name:
-            return starts[i]
-    return None
+        final_status=spec.final_status,
+        training_from="Downloading",
+        failure_reason=spec.failure_reason,
+        artifacts_uri=f"s3://{spec.team}-ml-models/{base_name}/{spec.name}/output/model.tar.gz",
+        styles=styles,
+    )
 
 
 def _status_message(status: str, spec: JobSpec) -> str:
@@ -443,49 +374,13 @@ def _status_message(status: str, spec: JobSpec) -> str:
     return STATUS_MESSAGES[status]
 
 
-def _tags(spec: JobSpec, form: TagForm) -> Any:
-    tags = {"team": spec.team, "project": _WORKLOADS[spec.workload][0], "cost-center": "ml-42"}
-    if form is TagForm.LIST:
-        return [{"Key": key, "Value": value} for key, value in tags.items()]
-    return tags
-
-
 # -- PutEvents --------------------------------------------------------------------------
 
 
-def put_events_entry(detail: Any, detail_type: str = DETAIL_TYPE) -> dict[str, Any]:
-    """A PutEvents entry as SageMaker's event would be put on the default bus."""
-    arn = detail.get("TrainingJobArn") if isinstance(detail, dict) else None
-    return {
-        "Source": SOURCE,
-        "DetailType": detail_type,
-        "Detail": json.dumps(detail),
-        "Resources": [arn] if isinstance(arn, str) else [],
-    }
-
-
-def place_of(detail: Any) -> tuple[str, str]:
-    """(account, region) of a demo event's job, from its ARN."""
+def place_of(detail: Any) -> Place:
+    """Where a demo event's job runs, from its ARN."""
     _, _, _, region, account, _ = str(detail["TrainingJobArn"]).split(":", 5)
-    return account, region
-
-
-def forwarded_event(detail: dict[str, Any]) -> dict[str, Any]:
-    """A member account's event as the tracker's bus delivers it to the ingest queue: the
-    envelope keeps the member's account and region. (The emulator forwards no events
-    between accounts' buses, so the demo puts these on the queue itself.)"""
-    account, region = place_of(detail)
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": DETAIL_TYPE,
-        "source": SOURCE,
-        "account": account,
-        "time": time_value(to_epoch_ms(detail["LastModifiedTime"]), TimeForm.ISO),
-        "region": region,
-        "resources": [detail["TrainingJobArn"]],
-        "detail": detail,
-    }
+    return Place(account, region)
 
 
 def put_events(events_client: Any, details: Iterable[Any]) -> int:
@@ -506,13 +401,13 @@ def deliver(
     (the rule and the queue), a member's onto the ingest queue as the tracker's bus
     delivers a forwarded event. Returns how many were delivered."""
     details = list(details)
-    home = [detail for detail in details if place_of(detail) == (ACCOUNT, region)]
-    members = [detail for detail in details if place_of(detail) != (ACCOUNT, region)]
+    home = [detail for detail in details if place_of(detail) == Place(ACCOUNT, region)]
+    members = [detail for detail in details if place_of(detail) != Place(ACCOUNT, region)]
     for chunk in _chunks(members, PUT_EVENTS_CHUNK):
         sqs.send_message_batch(
             QueueUrl=queue_url,
             Entries=[
-                {"Id": str(number), "MessageBody": json.dumps(forwarded_event(detail))}
+                {"Id": str(number), "MessageBody": event_body(detail, place_of(detail))}
                 for number, detail in enumerate(chunk)
             ],
         )

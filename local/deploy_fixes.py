@@ -157,10 +157,10 @@ def _update_archive(self: Archive, description: Any, event_pattern: Any, retenti
     return _ORIGINAL["update_archive"](self, description, _json_text(event_pattern), retention)
 
 
-def _send_to_targets(self: Rule, event: Any, transform_input: bool = True) -> None:
+def _send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
     if self.scheduled_expression and not self.event_pattern.get_pattern():
         return  # a schedule: it fires on time, never on an event
-    _ORIGINAL["send_to_targets"](self, event, transform_input)
+    _ORIGINAL["send_to_targets"](self, original_event, transform_input)
 
 
 def _add_message(self: Queue, message: Any) -> None:

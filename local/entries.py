@@ -16,6 +16,7 @@ from typing import Any
 from jobtracker.timestamps import to_epoch_ms
 
 from local import demo
+from synthetic.events import put_events_entry
 
 DIRECTORY = Path(__file__).parent / "entries"
 SAMPLE_ENTRY = "local/entries/job-starting.json"
@@ -42,7 +43,7 @@ def sample_entries() -> dict[str, list[dict[str, Any]]]:
         failure_reason=demo.GPU_FAILURE_REASONS[0],
     )
     snapshots = {detail["SecondaryStatus"]: detail for detail in demo.job_snapshots(spec)}
-    return {name: [demo.put_events_entry(snapshots[step])] for name, step in STEPS.items()}
+    return {name: [put_events_entry(snapshots[step])] for name, step in STEPS.items()}
 
 
 def render(entries: list[dict[str, Any]]) -> str:

@@ -1,8 +1,10 @@
 """Serve the api handler over real HTTP, as API Gateway's HTTP API (payload v2) does.
 
-Each request becomes an HTTP API v2 event; the handler's response becomes the HTTP
-response. Routing stays with the handler's resolver: the local API has one `$default`
-route, so `routeKey` is `$default` and there are no `pathParameters`.
+Each request becomes an HTTP API v2 event, its path decoded as HTTP API decodes it; the
+handler's response becomes the HTTP response. Routing stays with the handler's resolver:
+the local API has one `$default` route, so `routeKey` is `$default` and there are no
+`pathParameters`. The server answers only requests addressed to 127.0.0.1 or localhost,
+as `jobtracker ui` does, and its own refusals in JSON, as the API's.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from jobtracker_cli.ui import WRONG_HOST, addressed_to_loopback
+from local.console import printable
 from local.worker import lambda_context
 
 FUNCTION_NAME = "jobtracker-local-api"
@@ -26,6 +30,9 @@ API_ID = "local"
 ACCOUNT_ID = "123456789012"
 
 Handler = Callable[[dict[str, Any], Any], Any]
+# The server's own answers (a refused Host or method, a request too large to read, the
+# integration failing), as the api function's: JSON, never sniffed as another type.
+JSON_HEADERS = (("content-type", "application/json"), ("x-content-type-options", "nosniff"))
 
 
 def http_api_event(
@@ -39,6 +46,12 @@ def http_api_event(
     """The HTTP API v2 event of one request (`target` is the path and query as sent)."""
     now = now or datetime.now(UTC)
     parts = urlsplit(target)
+    # HTTP API decodes the path before it routes it and passes it on decoded, in rawPath
+    # and http.path alike ("API Gateway decodes URL-encoded request parameters before
+    # passing them to your backend integration": Amazon API Gateway developer guide,
+    # "Create routes for HTTP APIs"); REST APIs and function URLs keep the encoding. The
+    # query string stays as sent in rawQueryString, decoded in queryStringParameters.
+    path = unquote(parts.path) or "/"
     merged: dict[str, str] = {}
     cookies: list[str] = []
     for name, value in headers:
@@ -55,7 +68,7 @@ def http_api_event(
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": "$default",
-        "rawPath": parts.path or "/",
+        "rawPath": path,
         "rawQueryString": parts.query,
         "headers": merged,
         "requestContext": {
@@ -65,7 +78,7 @@ def http_api_event(
             "domainPrefix": host.split(".")[0],
             "http": {
                 "method": method,
-                "path": parts.path or "/",
+                "path": path,
                 "protocol": "HTTP/1.1",
                 "sourceIp": source_ip,
                 "userAgent": merged.get("user-agent", ""),
@@ -110,18 +123,19 @@ def http_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
 
 
 def readable_path(path: str) -> str:
-    """The request's path for the console: decoded, its page token cut to `...`.
+    """The request's path for the console: decoded, its page token cut to `...`, its
+    control characters escaped (a decoded %0D%0A would print a line of its own).
 
     A token is ~200 characters of base64 that says nothing to a reader.
     """
     route, _, query = path.partition("?")
     if not query:
-        return unquote(route)
+        return printable(unquote(route))
     params = [
         (name, "..." if name == "next_token" else value)
         for name, value in parse_qsl(query, keep_blank_values=True)
     ]
-    return unquote(route) + "?" + "&".join(f"{name}={value}" for name, value in params)
+    return printable(unquote(route) + "?" + "&".join(f"{name}={value}" for name, value in params))
 
 
 class ApiServer:
@@ -164,7 +178,11 @@ class ApiServer:
             # What API Gateway answers when the integration fails.
             traceback.print_exc()
             body = json.dumps({"message": "Internal Server Error"}).encode()
-            return 500, [("content-type", "application/json")], body
+            return 500, list(JSON_HEADERS), body
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
 
     def _request_handler_class(self) -> type[BaseHTTPRequestHandler]:
         api = self
@@ -173,6 +191,11 @@ class ApiServer:
             protocol_version = "HTTP/1.1"
 
             def _serve(self) -> None:
+                if not addressed_to_loopback(self.headers.get("host"), api.port):
+                    # As `jobtracker ui` refuses it: a page on another site whose name
+                    # resolves to 127.0.0.1 must not read the local API.
+                    self._reply_json(403, WRONG_HOST)
+                    return
                 started = time.monotonic()
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
@@ -209,19 +232,34 @@ class ApiServer:
                 raise AttributeError(name)
 
             def _refuse_method(self) -> None:
-                payload = json.dumps(
-                    {"message": f"method {self.command[:40]!r} is not allowed; the API answers GET"}
-                ).encode()
                 # The request's body, if any, is not read: the connection cannot be reused.
                 self.close_connection = True
-                self.send_response(405)
-                self.send_header("content-type", "application/json")
-                self.send_header("allow", "GET")
+                message = f"method {self.command[:40]!r} is not allowed; the API answers GET"
+                self._reply_json(405, message, (("allow", "GET"), ("connection", "close")))
+
+            def send_error(
+                self, code: int, message: str | None = None, explain: str | None = None
+            ) -> None:
+                # What http.server refuses before any handler runs (a request line over
+                # 64 KiB: 414; a header line too long or too many: 431; a malformed
+                # line: 400) is answered in JSON too, not in its HTML page.
+                self.close_connection = True
+                reason = message or self.responses.get(code, ("error",))[0]
+                self._reply_json(code, reason, (("connection", "close"),))
+
+            def _reply_json(
+                self, status: int, message: str, headers: tuple[tuple[str, str], ...] = ()
+            ) -> None:
+                payload = json.dumps({"message": message}).encode()
+                self.send_response(status)
+                for name, value in [*JSON_HEADERS, *headers]:
+                    self.send_header(name, value)
                 self.send_header("content-length", str(len(payload)))
-                self.send_header("connection", "close")
                 self.end_headers()
-                self.wfile.write(payload)
-                api.report(f"api: {self.command[:40]} {self.path} -> 405")
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+                target = readable_path(self.path[:200]) if hasattr(self, "path") else "-"
+                api.report(f"api: {printable(self.command or '-')[:40]} {target} -> {status}")
 
             def log_message(self, format: str, *args: Any) -> None:
                 # `report` prints one line per request instead of the stdlib's access log.

@@ -83,7 +83,9 @@ def put_job_in_sagemaker(
     """
     name = str(detail["TrainingJobName"])
     client.create_training_job(**_create_request(detail))
-    job = sagemaker_backends[account][client.meta.region_name].training_jobs[name]
+    # Any: the job's attributes are set one by one, some to None (absent, as
+    # DescribeTrainingJob leaves them), which moto's annotations of them do not allow.
+    job: Any = sagemaker_backends[account][client.meta.region_name].training_jobs[name]
     # moto's job object answers DescribeTrainingJob with its attributes, named in
     # snake_case; it adds metric definitions of its own, which the job's replace.
     for key, value in detail.items():

@@ -64,23 +64,20 @@ def start_reconciler(
     region: str,
     stopping: threading.Event,
     say: Callable[[str], None],
-    module: str = MODULE,
+    handler: Callable[[dict[str, Any], Any], Any] | None = None,
 ) -> threading.Thread | None:
-    """Call `<module>.handler` every `interval` seconds until `stopping` is set."""
+    """Call the reconciler's handler (`reconcile.handler.handler` unless given) every
+    `interval` seconds until `stopping` is set."""
     if interval <= 0:
         return None
-    try:
-        handler = getattr(importlib.import_module(module), "handler", None)
-    except ModuleNotFoundError as error:
-        if error.name is None or not module.startswith(error.name):
-            raise
-        handler = None
     if handler is None:
-        say(f"reconcile: no {module}.handler yet; RECONCILE_INTERVAL={interval:g} has no effect")
-        return None
+        # Imported here: the handler reads its configuration from the environment at
+        # import, which the local stack sets only once its resources exist.
+        handler = importlib.import_module(MODULE).handler
+    run_once = handler
 
     def reconcile() -> None:
-        result = handler(scheduled_event(region), lambda_context(FUNCTION_NAME, region))
+        result = run_once(scheduled_event(region), lambda_context(FUNCTION_NAME, region))
         say(f"reconcile: {run_sentence(result)}")
 
     say(f"reconcile: every {interval:g} s")

@@ -50,6 +50,8 @@ def strict_json(document: Any) -> str:
 
 
 app = APIGatewayHttpResolver(serializer=strict_json)
+# On every answer, JSON or HTML, an error included: a browser never guesses another type.
+NOSNIFF = {"x-content-type-options": "nosniff"}
 
 
 @app.get("/jobs")
@@ -95,10 +97,15 @@ def get_openapi() -> dict[str, Any]:
 @app.get("/docs")
 def get_docs() -> Response:
     from api.openapi import openapi_document
-    from api.reference import reference_html
+    from api.reference import PAGE_HEADERS, reference_html
 
     html = reference_html(openapi_document())
-    return Response(status_code=200, content_type="text/html; charset=utf-8", body=html)
+    return Response(
+        status_code=200,
+        content_type="text/html; charset=utf-8",
+        body=html,
+        headers=PAGE_HEADERS,
+    )
 
 
 @app.exception_handler(InvalidQuery)
@@ -129,4 +136,6 @@ def _error_response(status: int, message: str) -> Response:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    response = app.resolve(event, context)
+    response["headers"] = {**response.get("headers", {}), **NOSNIFF}
+    return response

@@ -7,9 +7,18 @@ here, when the route is hit: no script, no request beyond itself, readable anywh
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from html import escape
 from typing import Any
+
+# The web view's policy (jobtracker_cli/webview.py, held equal by tests/unit/
+# test_api_reference.py): the page is HTML from the same API and gets the same defence.
+PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 _STYLE = """
 body{font:16px/1.5 system-ui,sans-serif;color:#1b1f24;max-width:60rem;margin:0 auto;padding:1rem}
@@ -21,6 +30,14 @@ th,td{border:1px solid #c8ccd1;padding:.25rem .5rem;text-align:left;vertical-ali
 th{background:#eef1f4}
 pre{background:#f4f6f8;padding:.5rem;overflow-x:auto}
 """
+
+# The page's one inline block, allowed by its hash: no stylesheet route to add, and no
+# other inline style or script can run.
+_STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+PAGE_HEADERS = {
+    "content-security-policy": f"{PAGE_POLICY}; style-src 'self' 'sha256-{_STYLE_HASH}'",
+    "referrer-policy": "no-referrer",
+}
 
 
 def reference_html(document: dict[str, Any]) -> str:

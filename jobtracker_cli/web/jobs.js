@@ -55,7 +55,8 @@ function serverOrder(view) {
 function sortOf(view) {
   if (!view.sort) return serverOrder(view);
   const key = view.sort.replace(/^-/, "");
-  if (!COLUMNS[key]) return serverOrder(view);
+  // Own keys only: `__proto__` or `constructor` from a link is no column, just ignored.
+  if (!Object.hasOwn(COLUMNS, key)) return serverOrder(view);
   return { key, direction: view.sort.startsWith("-") ? "descending" : "ascending" };
 }
 

@@ -2,7 +2,7 @@
 // days), its totals as tiles and its per-day series as two charts, each with a table.
 
 import { STATUSES, api, badge, el, onWidthChange, showError } from "./common.js";
-import { daysBetween, drawDailyBars } from "./charts.js";
+import { chartColumns, drawDailyBars } from "./charts.js";
 
 const PARAMETERS = ["created_after", "created_before", "account"];
 const form = document.getElementById("window");
@@ -60,14 +60,15 @@ async function load() {
   form.elements.created_after.value = first;
   form.elements.created_before.value = last;
   form.elements.account.value = chosen.account;
-  const days = daysBetween(first, last);
-  const byDay = new Map(stats.days.map((day) => [day.day, day]));
-  const count = (day, status) => (byDay.get(day) ? byDay.get(day).counts[status] : 0);
-  const billable = (day) => (byDay.get(day) ? hours(byDay.get(day).billable_time_in_seconds) : 0);
-  const dayTotal = (day) => STATUSES.reduce((sum, status) => sum + count(day, status), 0);
+  // Per day, or per week or months over a long window: never the window spread by day.
+  const columns = chartColumns(first, last, stats.days);
+  const days = columns.starts;
+  const count = (start, status) => columns.sum(start, (day) => day.counts[status]);
+  const billable = (start) => columns.sum(start, (day) => hours(day.billable_time_in_seconds));
+  const dayTotal = (start) => STATUSES.reduce((sum, status) => sum + count(start, status), 0);
 
   const accounts = chosen.account ? `in account ${chosen.account}` : "in every account";
-  document.getElementById("window-text").textContent = `Jobs created from ${first} to ${last} (UTC, ${days.length} days), ${accounts}.`;
+  document.getElementById("window-text").textContent = `Jobs created from ${first} to ${last} (UTC, ${columns.windowDays} days), ${accounts}.`;
   document.getElementById("tiles").replaceChildren(...tiles(stats));
   document.getElementById("legend").replaceChildren(...STATUSES.map((status) => el("li", {}, el("span", { class: status, "aria-hidden": "true" }), status)));
 
@@ -76,34 +77,41 @@ async function load() {
   const series = STATUSES.map((status) => ({ key: status, label: status, className: status }));
   const countsChart = {
     id: "counts",
-    title: "Jobs created per day, by current status",
+    title: `Jobs created per ${columns.per}, by current status`,
     description:
-      `${days.length} days, ${stats.days.length} with jobs.` +
-      (peak ? ` Busiest: ${peak}, ${dayTotal(peak)} jobs.` : " No jobs.") +
+      `${columns.windowDays} days, ${stats.days.length} with jobs.${columns.drawn}` +
+      (peak ? ` Busiest: ${columns.name(peak)}, ${dayTotal(peak)} jobs.` : " No jobs.") +
       " The table below the chart has every figure.",
     days,
     series,
     value: count,
     format: (v) => String(v),
+    label: columns.label,
+    name: columns.name,
   };
   const hoursChart = {
     id: "hours",
-    title: "Billable hours per day",
+    title: `Billable hours per ${columns.per}`,
     description:
-      `${formatHours(hours(stats.billable_time_in_seconds))} billable hours in all.` +
-      (peakHours ? ` Most: ${peakHours}, ${formatHours(billable(peakHours))} hours.` : "") +
+      `${formatHours(hours(stats.billable_time_in_seconds))} billable hours in all.${columns.drawn}` +
+      (peakHours ? ` Most: ${columns.name(peakHours)}, ${formatHours(billable(peakHours))} hours.` : "") +
       " The table below the chart has every figure.",
     days,
     series: [{ key: "billable", label: "billable hours", className: "hours" }],
     value: (day) => billable(day),
     format: formatHours,
+    label: columns.label,
+    name: columns.name,
   };
-  const withJobs = days.filter((day) => byDay.has(day));
+  document.getElementById("counts-title").textContent = countsChart.title;
+  document.getElementById("hours-title").textContent = hoursChart.title;
+  // The tables stay by day: the days with jobs, as the API lists them.
+  const dayCount = (day, status) => day.counts[status];
   document.getElementById("counts-table").replaceChildren(
-    table("Jobs created per day (days with jobs)", ["day", ...STATUSES, "total"], withJobs.map((day) => [day, ...STATUSES.map((s) => count(day, s)), dayTotal(day)])),
+    table("Jobs created per day (days with jobs)", ["day", ...STATUSES, "total"], stats.days.map((day) => [day.day, ...STATUSES.map((s) => dayCount(day, s)), STATUSES.reduce((sum, s) => sum + dayCount(day, s), 0)])),
   );
   document.getElementById("hours-table").replaceChildren(
-    table("Billable hours per day (days with jobs)", ["day", "billable hours"], withJobs.map((day) => [day, formatHours(billable(day))])),
+    table("Billable hours per day (days with jobs)", ["day", "billable hours"], stats.days.map((day) => [day.day, formatHours(hours(day.billable_time_in_seconds))])),
   );
   const draw = () => {
     drawDailyBars(document.getElementById("counts-chart"), countsChart);

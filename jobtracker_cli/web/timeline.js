@@ -121,6 +121,23 @@ export function drawTimeline(container, layout, title) {
     chart.append(row);
   }
   container.replaceChildren(chart);
+  fitLabels(chart, labelWidth - 12);
+}
+
+// A label wider than its column is cut, with an ellipsis, to what fits: a status of any
+// length (it is SageMaker's text) never runs off the chart's left edge. Measured once
+// drawn, in the page's own font; the bar's tooltip and the table keep the whole status.
+function fitLabels(chart, room) {
+  for (const label of chart.querySelectorAll(".row-label")) {
+    const text = label.textContent;
+    if (label.getComputedTextLength() <= room) continue;
+    // No glyph is narrower than about 4 pixels: start from what could fit at most.
+    let keep = Math.min(text.length - 1, Math.floor(room / 4));
+    do {
+      label.textContent = `${text.slice(0, keep)}…`;
+      keep -= 1;
+    } while (keep > 0 && label.getComputedTextLength() > room);
+  }
 }
 
 // At most `count` ticks: their labels need about 80 pixels each.

@@ -14,11 +14,11 @@ from typing import Any, TypeVar
 
 import pytest
 
-from local.demo import put_events, put_events_entry
+from local.demo import put_events
 from local.emulator import DLQ_NAME
 from local.entries import DIRECTORY as ENTRIES
 from local.entries import SAMPLE_JOB
-from synthetic.events import TagForm, TimeForm, lifecycle, with_time_form
+from synthetic.events import TagForm, TimeForm, lifecycle, put_events_entry, with_time_form
 from tests.fixtures.http_events import strict_loads
 
 from .conftest import LocalStack, running_local_stack

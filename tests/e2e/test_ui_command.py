@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,9 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 from unittest import mock
 from urllib.parse import urlsplit
 
@@ -37,6 +34,7 @@ from playwright.sync_api import expect
 from local.browser import WatchedPage, chromium
 from local.demo import put_events
 from synthetic.events import lifecycle
+from tests.fixtures.http_servers import QuietHandler, serving
 
 from .conftest import LocalStack
 
@@ -59,7 +57,7 @@ class Gateway:
     def running(self) -> Iterator[str]:
         gateway = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 gateway.seen.append(
                     ("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
@@ -75,24 +73,10 @@ class Gateway:
                         )
                 except urllib.error.HTTPError as error:
                     status, body, kind = error.code, error.read(), error.headers["content-type"]
-                self.send_response(status)
-                self.send_header("content-type", kind)
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.reply(status, [("content-type", kind)], body)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_address[1]}"
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(5)
+        with serving(Handler) as port:
+            yield f"http://127.0.0.1:{port}"
 
 
 @contextmanager

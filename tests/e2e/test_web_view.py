@@ -402,3 +402,135 @@ def test_the_pages_work_at_a_phone_width(jobs: WebJobs, watched: WatchedPage) ->
     # Keyboard only: the skip link, then the filters, are reached with Tab
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to the jobs")).to_be_focused()
+
+
+@dataclass(frozen=True)
+class UnusualJobs:
+    # Created about 9 and 4 years before the others: a chart of the days with jobs spans
+    # years (by month from the first, by week from the second).
+    ancient: str
+    old: str
+    long_status: str  # a transition whose status is far wider than the label column
+
+
+LONG_STATUS = "DownloadingTrainingImageFromAnUnusuallyLongRegistryPathName" * 3
+OLD_DAYS = 1500
+
+
+@pytest.fixture(scope="module")
+def unusual(jobs: WebJobs) -> UnusualJobs:
+    prefix = f"odd-{uuid.uuid4().hex[:8]}"
+    now_ms = int(datetime.now(UTC).timestamp() * 1000)
+    ancient, old, long_status = f"{prefix}-ancient", f"{prefix}-old", f"{prefix}-long-status"
+    details = [
+        *lifecycle(ancient, "Completed", creation_ms=now_ms - 3300 * 24 * HOUR_MS),
+        *lifecycle(old, "Stopped", creation_ms=now_ms - OLD_DAYS * 24 * HOUR_MS),
+        # Three hours ago, as the timeline jobs: other tests count on theirs being newest.
+        failed_job(
+            long_status,
+            [("Starting", 60), (LONG_STATUS, 300), ("Failed", None)],
+            now_ms - 3 * HOUR_MS,
+        ),
+    ]
+    put_events(jobs.stack.client("events"), details)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        stored = jobs.get("/jobs", name_prefix=prefix)["items"]
+        if len(stored) == 3 and len(jobs.get(f"/jobs/{long_status}/transitions")["items"]) == 3:
+            return UnusualJobs(ancient, old, long_status)
+        time.sleep(0.5)
+    raise AssertionError(f"the stack did not store the jobs:\n{jobs.stack.log()}")
+
+
+@pytest.mark.parametrize("sort", ["__proto__", "constructor", "-__proto__", "toString", "nope"])
+def test_a_sort_that_is_no_column_is_ignored(
+    jobs: WebJobs, watched: WatchedPage, sort: str
+) -> None:
+    page = watched.page
+    # Given the server's order of a page
+    page.goto(jobs.url(f"/?name_prefix={jobs.prefix}&limit=25"))
+    server_order = listed_after_load(page, 25)
+    # When a link asks for a sort by something that is no column
+    page.goto(jobs.url(f"/?name_prefix={jobs.prefix}&limit=25&sort={sort}"))
+    # Then the page loads in the server's order, as if no sort were asked for
+    assert listed_after_load(page, 25) == server_order
+    expect(page.locator("th[data-key=name]")).to_have_attribute("aria-sort", "descending")
+
+
+def drawn_columns(page: Page, chart: str) -> list[dict[str, Any]]:
+    return page.locator(f"svg#{chart} g.day").evaluate_all(
+        """days => days.map(d => ({day: d.dataset.day, values: Object.fromEntries(
+            [...d.querySelectorAll('rect.bar')]
+                .map(r => [r.dataset.series, +r.dataset.value]))}))"""
+    )
+
+
+def test_stats_over_the_whole_calendar_draws_the_years_that_have_jobs(
+    jobs: WebJobs, unusual: UnusualJobs, watched: WatchedPage
+) -> None:
+    page = watched.page
+    window = {"created_after": "0001-01-01", "created_before": "9999-12-31"}
+    stats = jobs.get("/stats", **window)
+    assert len(stats["days"]) >= 2
+    # When the stats page is asked for every day there is
+    page.goto(jobs.url("/stats.html?" + urlencode(window)))
+    page.locator("svg#counts").wait_for()
+    expect(page.locator("#window-text")).to_contain_text("from 0001-01-01 to 9999-12-31")
+    # Then the charts span the days that have jobs, about nine years: by month, within
+    # a year's worth of columns, and every job and hour of /stats is in them
+    first, last = stats["days"][0]["day"], stats["days"][-1]["day"]
+    expect(page.locator("svg#counts desc")).to_contain_text(f"Drawn from {first} to {last}")
+    expect(
+        page.get_by_role("img", name="Jobs created per month, by current status")
+    ).to_be_visible()
+    counts = drawn_columns(page, "counts")
+    assert 100 <= len(counts) <= 366
+    assert counts[0]["day"] == f"{first[:7]}-01" and counts[-1]["day"] == f"{last[:7]}-01"
+    drawn = {status: sum(c["values"].get(status, 0) for c in counts) for status in stats["counts"]}
+    assert drawn == stats["counts"]
+    hours = sum(c["values"].get("billable", 0) for c in drawn_columns(page, "hours"))
+    assert hours == pytest.approx(stats["billable_time_in_seconds"] / 3600)
+    # ... and the tables keep the days with jobs, one row each
+    expect(page.locator("#counts-table tbody tr")).to_have_count(len(stats["days"]))
+
+
+def test_stats_of_a_few_years_are_drawn_by_week(
+    jobs: WebJobs, unusual: UnusualJobs, watched: WatchedPage
+) -> None:
+    page = watched.page
+    first = (datetime.now(UTC) - timedelta(days=OLD_DAYS + 100)).date().isoformat()
+    window = {"created_after": first, "created_before": jobs.last_day}
+    stats = jobs.get("/stats", **window)
+    page.goto(jobs.url("/stats.html?" + urlencode(window)))
+    page.locator("svg#counts").wait_for()
+    expect(page.get_by_role("img", name="Billable hours per week")).to_be_visible()
+    # About four years of days with jobs: some 215 weeks, each column from a Monday
+    counts = drawn_columns(page, "counts")
+    assert OLD_DAYS // 7 <= len(counts) <= OLD_DAYS // 7 + 2
+    assert all(datetime.fromisoformat(c["day"]).weekday() == 0 for c in counts)  # Mondays
+    drawn = {status: sum(c["values"].get(status, 0) for c in counts) for status in stats["counts"]}
+    assert drawn == stats["counts"]
+
+
+def test_a_long_status_is_cut_to_fit_its_label_column(
+    jobs: WebJobs, unusual: UnusualJobs, browser: BrowserContext
+) -> None:
+    for viewport in ({"width": 1280, "height": 900}, PHONE):
+        watched = WatchedPage.open(browser)
+        page = watched.page
+        page.set_viewport_size(viewport)
+        page.goto(jobs.url(f"/job.html?name={unusual.long_status}"))
+        assert [bar["status"] for bar in bars(page)] == ["Starting", LONG_STATUS, "Failed"]
+        # Every label starts inside the chart, the long one cut with an ellipsis
+        boxes = page.locator("svg.timeline .row-label").evaluate_all(
+            "labels => labels.map(l => [l.getBBox().x, l.textContent])"
+        )
+        assert all(x >= 0 for x, _ in boxes), boxes
+        long_label = boxes[1][1]
+        assert long_label.endswith("…") and LONG_STATUS.startswith(long_label[:-1])
+        # ... the whole status is in the bar's tooltip and in the table
+        expect(
+            page.locator(f"svg.timeline rect.bar[data-status='{LONG_STATUS}'] title")
+        ).to_contain_text(LONG_STATUS)
+        page.close()
+        assert watched.console_errors == [] and watched.hosts() <= {"127.0.0.1"}

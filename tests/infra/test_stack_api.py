@@ -29,6 +29,18 @@ def test_routes_invoke_the_api_function(synthesized):
     }
 
 
+def test_the_functions_headers_reach_the_caller_unchanged(synthesized):
+    # The security headers (nosniff; /docs' policy) are the api function's: payload 2.0
+    # passes a function's headers through, and no response mapping or CORS configuration
+    # adds, overrides or drops any. API Gateway's own answers (403 unsigned, 404 unrouted,
+    # 429) have none of them: HTTP APIs cannot set headers on those.
+    (integration,) = synthesized.resources("AWS::ApiGatewayV2::Integration").values()
+    assert integration["Properties"]["PayloadFormatVersion"] == "2.0"
+    assert "ResponseParameters" not in integration["Properties"]
+    (api,) = synthesized.resources("AWS::ApiGatewayV2::Api").values()
+    assert "CorsConfiguration" not in api["Properties"]
+
+
 def test_stage_logs_access_and_throttles(synthesized):
     (stage,) = synthesized.resources("AWS::ApiGatewayV2::Stage").values()
     properties = stage["Properties"]

@@ -4,11 +4,14 @@ kind of bad input answered with a 4xx and a message, never a 5xx."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import random
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from api.reference import PAGE_POLICY
 from jobtracker.queries import StatsQuery
 from jobtracker.record import normalise_training_job
 
@@ -192,6 +195,35 @@ def test_the_openapi_document_and_docs_are_served(api: SeededApi) -> None:
     docs = api.get("/docs")
     assert docs.status == 200
     assert "openapi.json" in docs.body
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "status"),
+    [
+        ("/jobs", None, 200),
+        ("/jobs", {"limit": "0"}, 400),
+        ("/jobs/no-such-job", None, 404),
+        ("/nothing/here", None, 404),
+        ("/openapi.json", None, 200),
+        ("/docs", None, 200),
+    ],
+)
+def test_every_answer_forbids_sniffing_its_type(
+    api: SeededApi, path: str, query: dict[str, str] | None, status: int
+) -> None:
+    response = api.get(path, query)
+    assert response.status == status
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_docs_has_the_web_views_policy_and_its_own_style_only(api: SeededApi) -> None:
+    docs = api.get("/docs")
+    policy = docs.headers["content-security-policy"]
+    style = re.search(r"<style>(.*?)</style>", docs.body, re.S)
+    assert style is not None
+    digest = base64.b64encode(hashlib.sha256(style.group(1).encode()).digest()).decode()
+    assert policy == f"{PAGE_POLICY}; style-src 'self' 'sha256-{digest}'"
+    assert docs.headers["referrer-policy"] == "no-referrer"
 
 
 def test_stats_of_one_account_match_the_reference_with_one_query(api: SeededApi) -> None:

@@ -7,7 +7,9 @@ import re
 from html.parser import HTMLParser
 
 from api.openapi import openapi_document
-from api.reference import reference_html
+from api.reference import PAGE_POLICY, reference_html
+
+from jobtracker_cli.webview import SECURITY_HEADERS
 
 
 class Elements(HTMLParser):
@@ -54,3 +56,8 @@ def test_text_from_the_document_is_escaped() -> None:
     document = openapi_document()
     document["info"]["description"] = "<script>alert(1)</script>"
     assert "<script>" not in reference_html(document)
+
+
+def test_the_pages_policy_is_the_web_views() -> None:
+    # The web view ships without the functions' package: a copy, held equal here.
+    assert dict(SECURITY_HEADERS)["content-security-policy"] == PAGE_POLICY

@@ -63,3 +63,28 @@ def test_a_logged_exception_keeps_its_traceback_below_the_line() -> None:
     )
     assert console.readable_log_line(line) == "ERROR enrichment error\nTraceback ...\nBoom"
     assert console.readable_log_line('{"level": broken') == '{"level": broken'
+
+
+def test_control_characters_in_a_logged_value_are_escaped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given the console, and a refused request whose reason quotes a CR LF and an ESC
+    terminal = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    console.install()
+    entry = {"level": "INFO", "message": "request refused", "reason": "status '\r\nX: 1\x1b[2J'"}
+    # When it is logged as JSON, then printed as a plain line and said by the console
+    print(json.dumps(entry))
+    print("raw\rline")
+    console.say("api: GET /jobs\nX-Injected: yes")
+    # Then each is one line of its own, the control characters written out
+    assert terminal.getvalue().splitlines() == [
+        "INFO request refused (reason=status '\\r\\nX: 1\\x1b[2J')",
+        "raw\\rline",
+        "api: GET /jobs\\nX-Injected: yes",
+    ]
+
+
+def test_a_traceback_keeps_its_lines_but_not_their_control_characters() -> None:
+    line = json.dumps({"level": "ERROR", "message": "x\ry", "exception": "Traceback\nBoom\x1b[0m"})
+    assert console.readable_log_line(line) == "ERROR x\\ry\nTraceback\nBoom\\x1b[0m"

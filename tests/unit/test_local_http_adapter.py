@@ -93,3 +93,20 @@ def test_the_console_line_shows_a_path_without_its_page_token() -> None:
     line = readable_path(path)
     assert line == "/jobs?status=Failed&created_after=2026-11-01T00:00Z&next_token=...&limit=5"
     assert readable_path("/jobs/my%20job") == "/jobs/my job"
+
+
+def test_the_console_line_of_a_path_has_no_control_character() -> None:
+    # A CR LF in the query, decoded, would print a line of its own on the console.
+    line = readable_path("/jobs?status=%0D%0AX-Injected:%20yes")
+    assert line == "/jobs?status=\\r\\nX-Injected: yes"
+    assert readable_path("/jobs/a%1B%5B2Jb%E2%80%A8") == "/jobs/a\\x1b[2Jb\\u2028"
+
+
+def test_the_path_is_decoded_as_http_api_decodes_it() -> None:
+    # HTTP API hands the integration the decoded path, in rawPath and http.path alike
+    # (AWS's developer guide, "Create routes for HTTP APIs": URL-encoded request
+    # parameters are decoded before they reach the integration); the raw query stays.
+    event = http_api_event("GET", "/jobs/xss%2Dfailed?name_prefix=a%2Db", [], b"", "127.0.0.1")
+    assert event["rawPath"] == event["requestContext"]["http"]["path"] == "/jobs/xss-failed"
+    assert event["rawQueryString"] == "name_prefix=a%2Db"
+    assert event["queryStringParameters"] == {"name_prefix": "a-b"}

@@ -20,13 +20,17 @@ from local.web import with_web_view
 
 @dataclass
 class RecordingClient:
-    answer: tuple[int, str, bytes] = (200, "application/json", b'{"items": []}')
+    answer: tuple[int, dict[str, str], bytes] = (
+        200,
+        {"content-type": "application/json"},
+        b'{"items": []}',
+    )
     fails: bool = False
     fetched: list[str] = field(default_factory=list)
     base_url: str = "https://example.execute-api.eu-west-1.amazonaws.com"
     sign: bool = True
 
-    def fetch(self, target: str) -> tuple[int, str, bytes]:
+    def fetch(self, target: str) -> tuple[int, dict[str, str], bytes]:
         self.fetched.append(target)
         if self.fails:
             raise ApiError(0, "cannot reach the API")
@@ -108,6 +112,13 @@ def test_every_api_route_is_forwarded(ui: UiServer, client: RecordingClient, tar
     assert len(client.fetched) == 1
 
 
+def test_a_path_is_decoded_before_it_is_routed_as_api_gateway_does(
+    ui: UiServer, client: RecordingClient
+) -> None:
+    assert ui.answer("/jobs/xss%2Dfailed/transitions")[0] == 200
+    assert client.fetched == ["/jobs/xss-failed/transitions"]
+
+
 @pytest.mark.parametrize(
     "target", ["/jobs/../../admin", "/jobs/a/b", "/jobs/-x", "/admin", "/jobs/a%2Fb", "/stats/x"]
 )
@@ -127,7 +138,11 @@ def test_an_api_out_of_reach_is_a_502_with_the_reason(
 
 
 def test_the_apis_own_errors_pass_through(ui: UiServer, client: RecordingClient) -> None:
-    client.answer = (404, "application/json", b'{"message": "training job \'x\' not found"}')
+    client.answer = (
+        404,
+        {"content-type": "application/json"},
+        b'{"message": "training job \'x\' not found"}',
+    )
     assert ui.answer("/jobs/x")[0] == 404
 
 
@@ -150,3 +165,23 @@ def test_the_forwarded_routes_are_the_apis_routes() -> None:
     # Kept in step with the resolver by tests/unit/test_openapi.py.
     paths = openapi_document()["paths"]
     assert all(API_ROUTE.fullmatch(path.replace("{name}", "job-1")) for path in paths)
+
+
+def test_the_apis_answers_and_the_proxys_own_forbid_sniffing(
+    ui: UiServer, client: RecordingClient
+) -> None:
+    # Given an API that answers /docs with its page policy
+    policy = "default-src 'self'; style-src 'self' 'sha256-x'"
+    client.answer = (
+        200,
+        {"content-type": "text/html; charset=utf-8", "content-security-policy": policy},
+        b"<!doctype html>",
+    )
+    # When the page is asked for through the proxy, then its policy comes along
+    docs = dict(ui.answer("/docs")[1])
+    assert docs["content-security-policy"] == policy
+    assert docs["x-content-type-options"] == "nosniff"
+    # ... and the proxy's own answers (not a route, API out of reach) forbid sniffing too
+    assert dict(ui.answer("/admin")[1])["x-content-type-options"] == "nosniff"
+    client.fails = True
+    assert dict(ui.answer("/stats")[1])["x-content-type-options"] == "nosniff"

@@ -118,6 +118,12 @@ class JobRepository:
                 & (job.applied_key.does_not_exist() | (job.applied_key != key))
             )
         )
+        # PynamoDB's public Model.update always asks for ALL_NEW, and this step needs the
+        # item as it was (ALL_OLD): step 1 overwrites managed_spot, which the applied
+        # contribution counted under. The public low-level Connection.update_item would
+        # need the table's MetaTable, which PynamoDB 6.1 builds only in this same private
+        # _get_connection (MetaTable is not exported by pynamodb.connection): copying the
+        # key schema to avoid the call would make a second place that knows it.
         response = job._get_connection().update_item(
             job_pk(snapshot.identity),
             JOB_SK,
@@ -184,19 +190,16 @@ class JobRepository:
                 job(job_pk(snapshot.identity), JOB_SK),
                 actions=[
                     *replaced,
-                    job.applied_key.set(snapshot.order_key),
-                    job.applied_status.set(after.status),
-                    job.applied_billable.set(after.billable_seconds),
-                    job.applied_training.set(after.training_seconds),
+                    *(
+                        getattr(job, name).set(value)
+                        for name, value in applied_attributes(snapshot.order_key, after).items()
+                    ),
                 ],
                 condition=(job.order_key == written.order_key) & applied_unchanged,
             )
             deltas = counter_deltas(before, after)
             if deltas:
-                day = stats_day_sk(iso_from_ms(snapshot.creation_ms)[:10])
-                # The account's day and all accounts' day, so that /stats reads one item
-                # per day either way.
-                for partition in (stats_pk(snapshot.account), stats_pk(None)):
+                for partition, day in day_counter_keys(snapshot):
                     transaction.update(
                         stats(partition, day),
                         actions=[getattr(stats, name).add(value) for name, value in deltas.items()],
@@ -238,9 +241,7 @@ class JobRepository:
         if item.summary:
             actions.append(job.summary.set(summary_no_longer_pending(item.summary)))
         try:
-            job._get_connection().update_item(
-                job_pk(pending.job),
-                JOB_SK,
+            job(job_pk(pending.job), JOB_SK).update(
                 actions=actions,
                 condition=(job.order_key == pending.order_key) & job.pending.exists(),
             )
@@ -279,13 +280,28 @@ def _applied_contribution(old: Any | None) -> Contribution | None:
     )
 
 
+def applied_attributes(order_key: str, contribution: Contribution) -> dict[str, Any]:
+    """What the job item says its history and day counters reflect (step 2 sets it)."""
+    return {
+        "applied_key": order_key,
+        "applied_status": contribution.status,
+        "applied_billable": contribution.billable_seconds,
+        "applied_training": contribution.training_seconds,
+    }
+
+
+def day_counter_keys(snapshot: JobSnapshot) -> tuple[tuple[str, str], ...]:
+    """The day-counter items a job's contribution is counted in: its account's day and all
+    accounts' day of its creation, so that /stats reads one item per day either way."""
+    day = stats_day_sk(iso_from_ms(snapshot.creation_ms)[:10])
+    return tuple((partition, day) for partition in (stats_pk(snapshot.account), stats_pk(None)))
+
+
 def job_attributes(snapshot: JobSnapshot) -> dict[str, Any]:
     """The job item's attributes; None means absent (REMOVEd from an older snapshot).
 
-    Public for the loaders that build items without the write path (the benchmark's
-    table of 100,000 jobs), so that they store exactly what it stores. The summary
-    copies are typed defensively: the record blob keeps whatever came in, but an index
-    key must be a non-empty string and a counter a number.
+    The summary copies are typed defensively: the record blob keeps whatever came in, but
+    an index key must be a non-empty string and a counter a number.
     """
     record = snapshot.record
     identity = snapshot.identity
