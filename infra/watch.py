@@ -32,6 +32,16 @@ def watch_environment(config: StackConfig, storage: Storage, alerts: Alerts) -> 
     }
 
 
+# An episode's claim: a transaction of a put and a check of the job item, then the sent
+# mark (an update), or its release (a delete) when the publish fails.
+WATCH_TABLE_WRITES = (
+    "dynamodb:PutItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+)
+
+
 class Watch(Construct):
     def __init__(
         self,
@@ -51,9 +61,10 @@ class Watch(Construct):
             environment=watch_environment(config, storage, alerts),
         )
         self.function = function.function
-        # Reads the by-status index and the job items; writes only alert claims (the
-        # claim's transaction checks the job item too). No SageMaker access at all.
-        storage.grant_read_write(self.function)
+        # Reads the by-status index only; writes only alert claims (the claim's transaction
+        # checks the job item too). No SageMaker access at all.
+        storage.grant_read(self.function, table_actions=())
+        storage.grant_write(self.function, WATCH_TABLE_WRITES)
         alerts.grant_publish(self.function)
         self.dead_letter_queue = dead_letter_queue(
             self, "ScheduleDeadLetterQueue", holds="scheduled watch runs that could not start"
