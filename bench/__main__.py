@@ -21,6 +21,7 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 PHASES = ("ingest", "reads", "imports")
 BUDGET = {
     "ddb_requests_per_event": ("<=", 2),
+    "wcu_per_stored_event": ("<=", 8),
     "read_amplification": ("<=", 1.0),
     # The watch reads the jobs in flight and nothing else.
     "watch_reads_per_job_in_flight": ("<=", 1.0),
@@ -35,7 +36,8 @@ def progress(message: str) -> None:
 
 def ingest_figures(endpoint_url: str, events: int) -> dict[str, Any]:
     from bench.emulator import create_training_jobs
-    from bench.ingest import check_final_states, run_ingest, run_naive
+    from bench.ingest import check_final_states, run_ingest, run_naive, storage_per_job
+    from bench.item_writes import per_event, stats_per_day
     from bench.stream import realistic_stream
 
     stream = realistic_stream(min_events=events)
@@ -50,10 +52,27 @@ def ingest_figures(endpoint_url: str, events: int) -> dict[str, Any]:
     wrong = check_final_states(stream)
     if wrong:
         raise RuntimeError(f"{wrong} jobs did not end in their newest snapshot's state")
+    assert ingest.writes is not None
+    seen = ingest.writes.events()
+    stored = per_event([event for event in seen if event.stored])
+    stale = per_event([event for event in seen if not event.stored])
+    storage = storage_per_job(set(stream.jobs))
     progress("naive design (GetItem, DescribeTrainingJob, PutItem per event), same stream")
     naive = run_naive(stream, endpoint_url)
     return {
         "ddb_requests_per_event": round(ingest.ddb_per_event, 3),
+        "wcu_per_stored_event": stored.get("wcu"),
+        "wcu_per_stale_event": stale.get("wcu"),
+        "wcu_split_per_stored_event": stored.get("by_target"),
+        "wcu_per_stats_day": stats_per_day(ingest.writes)["wcu_per_day"],
+        "storage_bytes_per_job": storage["bytes"],
+        "write_units": {
+            "stored_event": stored,
+            "stale_event": stale,
+            "events_seen": len(seen),
+            "stats": stats_per_day(ingest.writes),
+            "storage_per_job": storage,
+        },
         "ingest_events_per_second": round(ingest.events_per_second, 1),
         "baseline_events_per_second": round(naive.events_per_second, 1),
         "stream": {
@@ -165,6 +184,11 @@ def print_table(results: dict[str, Any]) -> None:
     keys = (
         "table_items",
         "ddb_requests_per_event",
+        "wcu_per_stored_event",
+        "wcu_split_per_stored_event",
+        "wcu_per_stale_event",
+        "wcu_per_stats_day",
+        "storage_bytes_per_job",
         "read_amplification",
         "import_ratio",
         "import_ratio_from_source",
