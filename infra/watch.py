@@ -61,9 +61,10 @@ class Watch(Construct):
             environment=watch_environment(config, storage, alerts),
         )
         self.function = function.function
-        # Reads the by-status index only; writes only alert claims (the claim's transaction
-        # checks the job item too). No SageMaker access at all.
-        storage.grant_read(self.function, table_actions=())
+        # Reads the by-status index, and a troubled job's record for its message (one
+        # GetItem); writes only alert claims (the claim's transaction checks the job item
+        # too). No SageMaker access at all.
+        storage.grant_read(self.function, table_actions=("dynamodb:GetItem",))
         storage.grant_write(self.function, WATCH_TABLE_WRITES)
         alerts.grant_publish(self.function)
         self.dead_letter_queue = dead_letter_queue(

@@ -135,7 +135,7 @@ STALE_ALERT_READ = (
 WATCH_EPISODE = (
     "the watch claims an episode and publishes only for a job in flight that is in trouble "
     "(jobtracker/alerts/watcher.py); the rehearsed jobs in flight are not, so its run reads "
-    "the by-status index alone"
+    "the by-status index alone (the troubled job's record is read for its message)"
 )
 KEPT_UNUSED: dict[tuple[str, str], str] = {
     ("", "logs:CreateLogStream"): LAMBDA_WRITES_LOGS,
@@ -158,6 +158,7 @@ KEPT_UNUSED: dict[tuple[str, str], str] = {
     **{
         ("watch", action): WATCH_EPISODE
         for action in (
+            "dynamodb:GetItem",
             "dynamodb:PutItem",
             "dynamodb:ConditionCheckItem",
             "dynamodb:UpdateItem",
@@ -486,6 +487,9 @@ class Rehearsal:
         configuration = self.function_configuration(self.physical_ids(stack), package)
         saved = dict(os.environ)
         del os.environ["AWS_PROFILE"]
+        # A Lambda process has its function's variables only: a page-token key of the
+        # caller's shell (or the tests') would meet the deployed TOKEN_KEY_SECRET_ARN.
+        os.environ.pop("TOKEN_KEY", None)
         os.environ.update(
             configuration["Environment"]["Variables"],
             **self.recorder.assume(package, configuration["Role"]),

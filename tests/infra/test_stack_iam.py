@@ -38,8 +38,13 @@ EXPECTED = {
     | set(WRITE_ACTIONS)
     | PUBLISH_ALERTS
     | {"sagemaker:DescribeTrainingJob", "sagemaker:ListTags", "sagemaker:ListTrainingJobs"},
-    # The jobs in flight from an index, an episode's claim, the alert: no SageMaker.
-    "watch": BASE | set(INDEX_ACTIONS) | set(WATCH_TABLE_WRITES) | PUBLISH_ALERTS,
+    # The jobs in flight from an index, a troubled job's record, an episode's claim, the
+    # alert: no SageMaker.
+    "watch": BASE
+    | set(INDEX_ACTIONS)
+    | {"dynamodb:GetItem"}
+    | set(WATCH_TABLE_WRITES)
+    | PUBLISH_ALERTS,
 }
 # The only actions that may have '*' as resource: none of them supports a narrower one.
 UNSCOPABLE = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "sagemaker:ListTrainingJobs"}
