@@ -21,7 +21,10 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 PHASES = ("ingest", "reads", "imports")
 BUDGET = {
     "ddb_requests_per_event": ("<=", 2),
+    "wcu_per_stored_event": ("<=", 8),
     "read_amplification": ("<=", 1.0),
+    # The watch reads the jobs in flight and nothing else.
+    "watch_reads_per_job_in_flight": ("<=", 1.0),
     "import_ratio": ("<=", 1.5),
     "asset_bytes": ("<=", 5_000_000),
 }
@@ -33,7 +36,8 @@ def progress(message: str) -> None:
 
 def ingest_figures(endpoint_url: str, events: int) -> dict[str, Any]:
     from bench.emulator import create_training_jobs
-    from bench.ingest import check_final_states, run_ingest, run_naive
+    from bench.ingest import check_final_states, run_ingest, run_naive, storage_per_job
+    from bench.item_writes import per_event, stats_per_day
     from bench.stream import realistic_stream
 
     stream = realistic_stream(min_events=events)
@@ -48,6 +52,11 @@ def ingest_figures(endpoint_url: str, events: int) -> dict[str, Any]:
     wrong = check_final_states(stream)
     if wrong:
         raise RuntimeError(f"{wrong} jobs did not end in their newest snapshot's state")
+    assert ingest.writes is not None
+    seen = ingest.writes.events()
+    stored = per_event([event for event in seen if event.stored])
+    stale = per_event([event for event in seen if not event.stored])
+    storage = storage_per_job(set(stream.jobs))
     progress("naive design (GetItem, DescribeTrainingJob, PutItem per event), same stream")
     naive = run_naive(stream, endpoint_url)
     from ingest.handler import PIPELINE
@@ -61,6 +70,18 @@ def ingest_figures(endpoint_url: str, events: int) -> dict[str, Any]:
         "ddb_requests_per_event": round(ingest.ddb_per_event, 3),
         "price_book_reads": price_reads,
         "price_book_reads_per_event": round(price_reads / len(stream.deliveries), 5),
+        "wcu_per_stored_event": stored.get("wcu"),
+        "wcu_per_stale_event": stale.get("wcu"),
+        "wcu_split_per_stored_event": stored.get("by_target"),
+        "wcu_per_stats_day": stats_per_day(ingest.writes)["wcu_per_day"],
+        "storage_bytes_per_job": storage["bytes"],
+        "write_units": {
+            "stored_event": stored,
+            "stale_event": stale,
+            "events_seen": len(seen),
+            "stats": stats_per_day(ingest.writes),
+            "storage_per_job": storage,
+        },
         "ingest_events_per_second": round(ingest.events_per_second, 1),
         "baseline_events_per_second": round(naive.events_per_second, 1),
         "stream": {
@@ -90,7 +111,7 @@ def read_figures(job_count: int, stream_jobs: int, transitions_of: list[str]) ->
     from bench.emulator import tables_frozen
     from bench.load import LAST_DAY_MS, build_jobs
     from bench.reads import read_figures as measure_reads
-    from bench.reads import stats_timing
+    from bench.reads import stats_timing, watch_figure
     from synthetic.events import HOME
 
     jobs = build_jobs(job_count, workers=os.cpu_count() or 1, report=progress)
@@ -108,6 +129,9 @@ def read_figures(job_count: int, stream_jobs: int, transitions_of: list[str]) ->
         figures = measure_reads(last_day, tuning, "bert-", transitions_of, HOME.account)
         progress("GET /stats over 30 days")
         stats = stats_timing(last_day, in_window)
+    # Not frozen: the watch writes the claims of the troubles it alerts on.
+    progress("the watch over the jobs in flight, and GET /jobs?attention=true")
+    watch = watch_figure()
     return {
         "table_items": job_count + stream_jobs,
         "read_amplification": {name: f.amplification for name, f in figures.items()},
@@ -123,6 +147,8 @@ def read_figures(job_count: int, stream_jobs: int, transitions_of: list[str]) ->
         },
         "stats_ms": stats.get("ms"),
         "stats_detail": stats,
+        "watch_reads_per_job_in_flight": watch["reads_per_job_in_flight"],
+        "watch_detail": watch,
     }
 
 
@@ -168,6 +194,11 @@ def print_table(results: dict[str, Any]) -> None:
         "table_items",
         "ddb_requests_per_event",
         "price_book_reads",
+        "wcu_per_stored_event",
+        "wcu_split_per_stored_event",
+        "wcu_per_stale_event",
+        "wcu_per_stats_day",
+        "storage_bytes_per_job",
         "read_amplification",
         "import_ratio",
         "import_ratio_from_source",
@@ -175,6 +206,7 @@ def print_table(results: dict[str, Any]) -> None:
         "ingest_events_per_second",
         "baseline_events_per_second",
         "stats_ms",
+        "watch_reads_per_job_in_flight",
     )
     print()
     print(f"{'figure':28} {'value':60} budget")

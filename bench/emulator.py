@@ -9,6 +9,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import boto3
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.server import ThreadedMotoServer
 
@@ -66,6 +69,28 @@ def _install_moto_fixes() -> None:
     except ImportError:
         return
     moto_fixes.install()
+
+
+def stored_item(
+    table_name: str, key: dict[str, Any], region: str = REGION
+) -> dict[str, Any] | None:
+    """An item as the emulator holds it (DynamoDB JSON), read in-process: no request is
+    made, so none is counted or charged."""
+    table = _moto_table(table_name, region)
+    sort = table.range_key_attr
+    item = table.get_item(
+        DynamoType(key[table.hash_key_attr]), DynamoType(key[sort]) if sort else None
+    )
+    return None if item is None else dict(item.to_json()["Attributes"])
+
+
+def stored_items(table_name: str) -> Iterator[dict[str, Any]]:
+    for item in _moto_table(table_name).all_items():
+        yield dict(item.to_json()["Attributes"])
+
+
+def _moto_table(table_name: str, region: str = REGION) -> Table:
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID][region].get_table(table_name)
 
 
 def client(service: str, endpoint_url: str) -> Any:

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.calls import CallLog, recording
-from bench.emulator import client
-from bench.settings import NAIVE_TABLE_NAME
+from bench.emulator import client, stored_item, stored_items
+from bench.item_writes import WriteLog, recording_writes
+from bench.settings import NAIVE_TABLE_NAME, TABLE_NAME
 from bench.stream import Stream
+from bench.write_units import TableSpec, stored_bytes
 from synthetic.events import home_job
 from synthetic.lambda_events import LambdaContext, sqs_event
 
@@ -29,6 +31,7 @@ class IngestRun:
     events: int
     seconds: float
     calls: CallLog
+    writes: WriteLog | None = None
 
     @property
     def events_per_second(self) -> float:
@@ -50,21 +53,30 @@ def batches(stream: Stream) -> list[dict[str, Any]]:
 
 
 def run_ingest(stream: Stream) -> IngestRun:
-    """The ingest handler, in-process, as Lambda calls it: one SQS batch per invocation."""
+    """The ingest handler, in-process, as Lambda calls it: one SQS batch per invocation.
+
+    Every item it writes is charged in write units as it goes (bench.item_writes), inside
+    the timing of the AWS calls, so the handler's own time per event stays its own."""
     from ingest.handler import handler
+    from jobtracker.store.models import table_schema
 
     events = batches(stream)
     context = LambdaContext(function_name="jobtracker-ingest")
     failures = 0
     # Powertools Metrics prints one EMF document per invocation; keep it off the table.
-    with contextlib.redirect_stdout(io.StringIO()), recording() as calls:
+    table = TableSpec.from_schema(table_schema())
+    with (
+        contextlib.redirect_stdout(io.StringIO()),
+        recording_writes(TABLE_NAME, table, stored_item) as writes,
+        recording() as calls,
+    ):
         started = time.perf_counter()
         for event in events:
             failures += len(handler(event, context)["batchItemFailures"])
         seconds = time.perf_counter() - started
     if failures:
         raise RuntimeError(f"ingest reported {failures} failed records on a valid stream")
-    return IngestRun(events=len(stream.deliveries), seconds=seconds, calls=calls)
+    return IngestRun(events=len(stream.deliveries), seconds=seconds, calls=calls, writes=writes)
 
 
 def naive_handler(event: dict[str, Any], dynamodb: Any, sagemaker: Any) -> None:
@@ -117,3 +129,23 @@ def check_final_states(stream: Stream) -> int:
             newest["SecondaryStatus"],
         )
     return wrong
+
+
+def storage_per_job(job_names: set[str]) -> dict[str, Any]:
+    """Bytes billed as storage per job of the stream: its items (the job, its transitions
+    and alert claims) in the table and their entries in each index."""
+    from jobtracker.store.models import table_schema
+
+    table = TableSpec.from_schema(table_schema())
+    totals: dict[str, int] = {}
+    jobs = set()
+    for item in stored_items(TABLE_NAME):
+        pk = item["pk"]["S"]
+        if not pk.startswith("JOB#") or pk.rsplit("#", 1)[-1] not in job_names:
+            continue
+        jobs.add(pk)
+        for where, size in stored_bytes(table, item).items():
+            totals[where] = totals.get(where, 0) + size
+    count = max(len(jobs), 1)
+    split = {where: round(size / count) for where, size in sorted(totals.items())}
+    return {"bytes": sum(split.values()), "split": split, "jobs": len(jobs)}

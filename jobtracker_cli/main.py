@@ -135,7 +135,25 @@ def short_time(iso: str | None) -> str:
     return "-" if not iso else iso[:19].replace("T", " ")
 
 
+def attention_text(entries: Sequence[dict[str, Any]] | None) -> str:
+    """`Stuck in Starting 45m00s (over 30m00s)`, one per trouble, `; `-joined."""
+    parts = []
+    for entry in entries or []:
+        lasted, threshold = (
+            duration(entry.get("for_seconds")),
+            duration(entry.get("threshold_seconds")),
+        )
+        if entry.get("kind") == "Stuck":
+            parts.append(f"Stuck in {entry.get('secondary_status')} {lasted} (over {threshold})")
+        else:
+            limit = duration(entry.get("limit_seconds"))
+            parts.append(f"{entry.get('kind')} {lasted} of {limit} (over {threshold})")
+    return "; ".join(parts)
+
+
 def print_jobs(listing: dict[str, Any], out: TextIO) -> None:
+    # The column shows only when a job needs attention: the usual listing stays as it was.
+    troubled = any(job.get("attention") for job in listing["items"])
     rows = [
         (
             "NAME",
@@ -147,6 +165,7 @@ def print_jobs(listing: dict[str, Any], out: TextIO) -> None:
             "BILLABLE",
             "COST",
             "INSTANCE",
+            *(("ATTENTION",) if troubled else ()),
             "FAILURE",
         )
     ]
@@ -172,6 +191,7 @@ def print_jobs(listing: dict[str, Any], out: TextIO) -> None:
                 ("~" if job.get("cost_usd_per_hour") is not None else "")
                 + usd(job.get("cost_usd")),
                 instance,
+                *((attention_text(job.get("attention")) or "-",) if troubled else ()),
                 one_line(job.get("failure_reason"), 60),
             )
         )
@@ -366,6 +386,11 @@ def build_parser() -> argparse.ArgumentParser:
     # dest job_*: the top-level --region is the region requests are signed for.
     jobs.add_argument("--account", dest="job_account", help="jobs of this account")
     jobs.add_argument("--region", dest="job_region", help="jobs of this region (with --account)")
+    jobs.add_argument(
+        "--attention",
+        action="store_true",
+        help="only jobs in trouble now: stuck, or near their MaxRuntime or MaxWaitTime",
+    )
     jobs.add_argument("--limit", type=int, default=50, help="how many jobs (default 50)")
     jobs.add_argument(
         "--watch",
@@ -425,6 +450,7 @@ def run(
                 "created_before": args.until,
                 "tuning_job_arn": args.tuning_job,
                 "name_prefix": args.name_prefix,
+                "attention": "true" if args.attention else None,
             }
             wanted = {k: v for k, v in filters.items() if v}
             if args.watch is not None:

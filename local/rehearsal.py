@@ -101,7 +101,7 @@ MEMBER_JOB = "rehearsal-member-failed"
 MEMBER_LOST_JOB = "rehearsal-member-lost"
 # The functions the stack starts on a schedule: each runs once, as its rule starts it
 # (an empty event), under its deployed role, after the api; a new one is one more name.
-SCHEDULED = ("reconcile",)
+SCHEDULED = ("reconcile", "watch")
 # Every route of the deployed HTTP API, and what the api function reads for it: a
 # listing by status reads an index, a second page needs the page-token key.
 API_REQUESTS: tuple[tuple[str, str, dict[str, str] | None], ...] = (
@@ -132,6 +132,11 @@ STALE_ALERT_READ = (
     "a stale snapshot that wins an alert's claim is told from the stored job, one GetItem "
     "(jobtracker/alerts/alerter.py); every rehearsed alert comes from a stored snapshot"
 )
+WATCH_EPISODE = (
+    "the watch claims an episode and publishes only for a job in flight that is in trouble "
+    "(jobtracker/alerts/watcher.py); the rehearsed jobs in flight are not, so its run reads "
+    "the by-status index alone (the troubled job's record is read for its message)"
+)
 KEPT_UNUSED: dict[tuple[str, str], str] = {
     ("", "logs:CreateLogStream"): LAMBDA_WRITES_LOGS,
     ("", "logs:PutLogEvents"): LAMBDA_WRITES_LOGS,
@@ -150,6 +155,19 @@ KEPT_UNUSED: dict[tuple[str, str], str] = {
     ("ingest", "dynamodb:BatchWriteItem"): TRANSITIONS_OVERFLOW,
     ("ingest", "dynamodb:GetItem"): STALE_ALERT_READ,
     ("reconcile", "dynamodb:BatchWriteItem"): TRANSITIONS_OVERFLOW,
+    **{
+        ("watch", action): WATCH_EPISODE
+        for action in (
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:ConditionCheckItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "sns:Publish",
+            "kms:Decrypt",
+            "kms:GenerateDataKey*",
+        )
+    },
 }
 
 
@@ -472,6 +490,9 @@ class Rehearsal:
         configuration = self.function_configuration(self.physical_ids(stack), package)
         saved = dict(os.environ)
         del os.environ["AWS_PROFILE"]
+        # A Lambda process has its function's variables only: a page-token key of the
+        # caller's shell (or the tests') would meet the deployed TOKEN_KEY_SECRET_ARN.
+        os.environ.pop("TOKEN_KEY", None)
         os.environ.update(
             configuration["Environment"]["Variables"],
             **self.recorder.assume(package, configuration["Role"]),

@@ -14,6 +14,7 @@ from jobtracker.names import ENRICHMENT_PENDING, STATUSES
 from jobtracker.queries import DEFAULT_LIMIT
 from jobtracker.record import ACCOUNT, JOB_NAME, REGION
 from jobtracker.tokens import MAX_TOKEN_CHARS
+from jobtracker.watch import WATCH_KINDS
 
 from api.query_params import MAX_LIMIT, NAME_PREFIX, SUPPORTED_COMBINATIONS, TUNING_JOB_ARN
 
@@ -137,6 +138,11 @@ _COST_FIELDS: dict[str, Any] = {
         "the bundled list prices, an override, a discount).",
     },
 }
+_ATTENTION_LIST = {
+    "type": "array",
+    "description": "The job's troubles now; empty when it has none or has ended.",
+    "items": {"$ref": "#/components/schemas/Attention"},
+}
 
 
 def _schemas() -> dict[str, Any]:
@@ -168,6 +174,24 @@ def _schemas() -> dict[str, Any]:
             "is then its cost as of its last change (the record's is as of now).",
         }
     }
+    # Computed when asked, not stored: the job's troubles now.
+    listed_properties = {**summary_properties, "attention": _ATTENTION_LIST}
+    # Stored on the summaries of jobs in flight only, and only when known.
+    in_flight_properties = {
+        "secondary_status_since": {
+            **_TIME,
+            "description": "When the current secondary status began. Jobs in flight only.",
+        },
+        "max_runtime_in_seconds": {
+            "type": "integer",
+            "description": "StoppingCondition.MaxRuntimeInSeconds. Jobs in flight only.",
+        },
+        "max_wait_time_in_seconds": {
+            "type": "integer",
+            "description": "StoppingCondition.MaxWaitTimeInSeconds (managed spot). Jobs in "
+            "flight only.",
+        },
+    }
     counts = {
         "type": "object",
         "required": list(STATUSES),
@@ -181,8 +205,36 @@ def _schemas() -> dict[str, Any]:
         },
         "JobSummary": {
             "type": "object",
-            "required": list(summary_properties),
-            "properties": {**summary_properties, **running_summary},
+            "required": list(listed_properties),
+            "properties": {**listed_properties, **running_summary, **in_flight_properties},
+        },
+        "Attention": {
+            "type": "object",
+            "description": "One trouble of a job in flight (docs/alerts.md, 'Before a job fails').",
+            "required": [
+                "kind",
+                "secondary_status",
+                "since",
+                "for_seconds",
+                "threshold_seconds",
+                "limit_seconds",
+            ],
+            "properties": {
+                "kind": {"type": "string", "enum": [kind.value for kind in WATCH_KINDS]},
+                "secondary_status": {"type": "string"},
+                "since": {**_TIME, "description": "When the trouble's clock started."},
+                "for_seconds": {"type": "integer", "description": "How long so far."},
+                "threshold_seconds": {
+                    "type": "integer",
+                    "description": "The threshold passed: a Stuck threshold, or the share "
+                    "of SageMaker's limit.",
+                },
+                "limit_seconds": {
+                    "type": "integer",
+                    "nullable": True,
+                    "description": "SageMaker's limit (NearMaxRuntime, NearMaxWait).",
+                },
+            },
         },
         "JobList": {
             "type": "object",
@@ -205,6 +257,7 @@ def _schemas() -> dict[str, Any]:
                 "last_modified_time",
                 ENRICHMENT_PENDING,
                 *_COST_FIELDS,
+                "attention",
             ],
             "properties": {
                 "training_job_name": {"type": "string"},
@@ -215,6 +268,7 @@ def _schemas() -> dict[str, Any]:
                 "last_modified_time": _TIME,
                 ENRICHMENT_PENDING: _ENRICHMENT_PENDING,
                 **_COST_FIELDS,
+                "attention": _ATTENTION_LIST,
             },
             "additionalProperties": True,
         },
@@ -388,6 +442,14 @@ def openapi_document() -> dict[str, Any]:
                             "next_token",
                             {"type": "string", "maxLength": MAX_TOKEN_CHARS},
                             "The next_token of the previous page, with the same filters.",
+                        ),
+                        _query(
+                            "attention",
+                            {"type": "boolean", "default": False},
+                            "true: only the jobs in flight that are in trouble now (stuck, "
+                            "near MaxRuntime or MaxWaitTime), longest in trouble first, in "
+                            "one answer (next_token is null). Combines with account (and "
+                            "region) only.",
                         ),
                     ],
                     "responses": {

@@ -31,6 +31,7 @@ LIST_PARAMETERS = (
     "name_prefix",
     "limit",
     "next_token",
+    "attention",
 )
 STATS_PARAMETERS = ("account", "created_after", "created_before", "group_by")
 # What /stats groups by besides the deploy's cost tags (`tag:<key>`, COST_TAGS).
@@ -39,8 +40,8 @@ JOB_PARAMETERS = ("account", "region")
 SUPPORTED_COMBINATIONS = (
     "no filter; created_after/created_before; status with or without created_after/"
     "created_before; tuning_job_arn with or without created_after/created_before; "
-    "name_prefix alone; each of these but name_prefix also with account, or with account "
-    "and region (region only with account)"
+    "name_prefix alone; attention=true alone; each of these but name_prefix also with "
+    "account, or with account and region (region only with account)"
 )
 # SageMaker's own pattern for a tuning job ARN (the job name part: 1-32 characters).
 TUNING_JOB_ARN = re.compile(
@@ -77,9 +78,19 @@ def parse_job_query(params: Mapping[str, str] | None) -> JobQuery:
         name_prefix=name_prefix,
         limit=parse_limit(params.get("limit")),
         next_token=params.get("next_token"),
+        attention=parse_flag("attention", params.get("attention")),
     )
     _check_combination(query)
     return query
+
+
+def parse_flag(name: str, raw: str | None) -> bool:
+    """`true` or `false`; absent is false."""
+    if raw is None or raw == "false":
+        return False
+    if raw == "true":
+        return True
+    raise InvalidQuery(f"{name} must be true or false; got {raw[:40]!r}")
 
 
 def parse_account(raw: str | None) -> str | None:
@@ -240,6 +251,18 @@ def _check_combination(query: JobQuery) -> None:
     ):
         raise InvalidQuery(
             f"name_prefix cannot be combined with other filters; supported: "
+            f"{SUPPORTED_COMBINATIONS}"
+        )
+    if query.attention and (
+        windowed
+        or query.status is not None
+        or query.tuning_job_arn is not None
+        or query.name_prefix is not None
+        or query.next_token is not None
+    ):
+        # The jobs in trouble are the jobs in flight: one answer, no window, no pages.
+        raise InvalidQuery(
+            "attention=true combines only with account (and region); supported: "
             f"{SUPPORTED_COMBINATIONS}"
         )
     if query.tuning_job_arn is not None and query.status is not None:

@@ -3,13 +3,17 @@
 Every function that writes jobs (ingest, reconcile) stores through the same pipeline:
 the repository over the configured table, the enricher reading SageMaker where the job
 lives, and the alerter when alerts are on. The reconciler describes jobs itself and so
-runs the pipeline without its enricher (jobtracker.reconcile).
+runs the pipeline without its enricher (jobtracker.reconcile). The watch reads the jobs
+in flight and alerts through the same claims and topic (`configured_watcher`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from jobtracker.alerts.alerter import ExactlyOnceAlerter
 from jobtracker.alerts.sns import SnsPublisher, sns_client
+from jobtracker.alerts.watcher import Watcher
 from jobtracker.budgets import BudgetError, BudgetWatch, SnsBudgetPublisher, parse_budgets
 from jobtracker.config import (
     AlertConfig,
@@ -18,6 +22,7 @@ from jobtracker.config import (
     PricingConfig,
     ReconcileConfig,
     TableConfig,
+    WatchConfig,
 )
 from jobtracker.enrich import SageMakerEnricher
 from jobtracker.pipeline import Pipeline
@@ -27,10 +32,11 @@ from jobtracker.sagemaker import SageMakerClients
 from jobtracker.sagemaker_clients import job_clients
 from jobtracker.store.alert_claims import AlertClaimRepository
 from jobtracker.store.budget_claims import BudgetClaimRepository
-from jobtracker.store.models import Models
+from jobtracker.store.models import Models, define_models
 from jobtracker.store.price_book import PriceBookStore
 from jobtracker.store.reads import JobReads
 from jobtracker.store.repository import JobRepository
+from jobtracker.watch import WatchSettings
 
 WriterConfig = IngestConfig | ReconcileConfig
 
@@ -94,4 +100,31 @@ def configured_alerter(
         kinds=config.kinds,
         region=table.region,
         stored_record=JobReads(models).get_job,
+    )
+
+
+def configured_watcher(config: WatchConfig, alerts: AlertConfig) -> Watcher:
+    """The watch over the configured table, publishing to the alert topic."""
+    table = config.table
+    models = define_models(table.table_name, table.region, table.endpoint_url)
+    return make_watcher(alerts, table, models, sns_client(table.region), config.settings)
+
+
+def make_watcher(
+    config: AlertConfig,
+    table: TableConfig,
+    models: Models,
+    sns_client: Any,
+    settings: WatchSettings,
+) -> Watcher:
+    """The watch's run over the jobs table, publishing with this SNS client."""
+    reads = JobReads(models)
+    return Watcher(
+        jobs=reads,
+        claims=AlertClaimRepository(table, models),
+        publisher=SnsPublisher(config.topic_arn, sns_client),
+        stored_record=reads.get_job,
+        kinds=config.kinds,
+        settings=settings,
+        region=table.region,
     )

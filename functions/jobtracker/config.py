@@ -15,6 +15,7 @@ from jobtracker.alert_kinds import DEFAULT_KINDS, AlertKind, parse_kinds
 from jobtracker.names import MEMBER_ACCESS_ASSUME_ROLE, MEMBER_ACCESS_MODES
 from jobtracker.record import ACCOUNT, REGION, Place
 from jobtracker.redaction import REDACT, Redaction
+from jobtracker.watch import DEFAULT_NEAR_MAX_PERCENT, DEFAULT_STUCK_AFTER_MINUTES, WatchSettings
 
 # The least length of the page-token key, given here or read from its secret (tokens.py).
 MIN_KEY_BYTES = 16
@@ -111,7 +112,7 @@ class AlertConfig:
 
 
 def alert_config(env: Mapping[str, str] | None = None) -> AlertConfig | None:
-    """ALERT_KINDS (default `Failed,MaxRuntimeExceeded`; set but empty: no alerts) and
+    """ALERT_KINDS (default: the kinds of `DEFAULT_KINDS`; set but empty: no alerts) and
     ALERT_TOPIC_ARN, required whenever there are kinds to alert on."""
     env = os.environ if env is None else env
     raw_kinds = env.get("ALERT_KINDS")
@@ -264,6 +265,8 @@ class ApiConfig:
     home: Place
     # Which tags /stats may group by (COST_TAGS).
     cost_tags: tuple[str, ...] = DEFAULT_COST_TAGS
+    # What the listings' and records' `attention` counts as trouble: the watch's.
+    watch: WatchSettings = field(default_factory=WatchSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ApiConfig:
@@ -273,6 +276,7 @@ class ApiConfig:
             token_key=TokenKeyConfig.from_env(env),
             home=home_place(env),
             cost_tags=pricing_config(env).cost_tags,
+            watch=watch_settings(env),
         )
 
 
@@ -344,3 +348,41 @@ class PriceRefreshConfig:
             if not REGION.fullmatch(region):
                 raise ConfigError(f"environment variable PRICE_REGIONS: {region!r} is not a region")
         return cls(table=table_config(env), regions=regions)
+
+
+def watch_settings(env: Mapping[str, str]) -> WatchSettings:
+    """STUCK_AFTER_MINUTES (a JSON object, secondary status -> minutes; absent: the
+    defaults) and NEAR_MAX_PERCENT (1-99, default 90): what the watch and the API's
+    `attention` count as trouble."""
+    raw = env.get("STUCK_AFTER_MINUTES", "").strip()
+    stuck: Mapping[str, int] = DEFAULT_STUCK_AFTER_MINUTES
+    if raw:
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict) or not all(
+            isinstance(minutes, int) and not isinstance(minutes, bool) and minutes > 0
+            for minutes in parsed.values()
+        ):
+            raise ConfigError(
+                "environment variable STUCK_AFTER_MINUTES must be a JSON object of secondary "
+                f'status to positive whole minutes, e.g. {{"Starting": 30}}, got {raw[:80]!r}'
+            )
+        stuck = parsed
+    percent = _positive_int(env, "NEAR_MAX_PERCENT", DEFAULT_NEAR_MAX_PERCENT)
+    if percent > 99:
+        raise ConfigError(f"environment variable NEAR_MAX_PERCENT must be 1-99, got {percent}")
+    return WatchSettings(stuck_after_minutes=stuck, near_max_percent=percent)
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    table: TableConfig
+    alerts: AlertConfig | None
+    settings: WatchSettings
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> WatchConfig:
+        env = os.environ if env is None else env
+        return cls(table=table_config(env), alerts=alert_config(env), settings=watch_settings(env))

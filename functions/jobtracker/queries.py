@@ -15,6 +15,14 @@ listing reads one index with key conditions only (items read = items returned):
 - tuning_job_arn with account and/or region: the ARN names its account and region, so
   the by-tuning-job partition is already that account's; a filter that contradicts the
   ARN is answered with no items and no read.
+- attention (+ account (+ region)): the jobs in flight, the InProgress and Stopping
+  partitions of by-status (or by-account-status, by-place-status), read whole, and of
+  them those in trouble now (jobtracker.watch), in one answer. Items read = jobs in
+  flight, which SageMaker's quotas on concurrent training jobs keep small; this is the
+  one listing that returns fewer than it reads.
+
+Every summary listed, and a job's record, carries `attention`: its troubles now (an
+empty list for a job that has none, or has ended).
 
 created_sk is "<creation time>#<account>#<region>#<name>", so a window [after, before] is
 the key range [after, before + "$"] ("$" sorts right after "#"). The by-name index orders
@@ -39,6 +47,7 @@ from jobtracker.indexes import IndexName, IndexPage, KeyRange
 from jobtracker.names import IN_PROGRESS, STATUSES, STOPPING
 from jobtracker.record import ACCOUNT, REGION, JobIdentity, is_training_job_name
 from jobtracker.tokens import Cursor, PageTokens
+from jobtracker.watch import WATCHED_STATUSES, WatchSettings, attention, record_attention
 
 DEFAULT_LIMIT = 50
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
@@ -97,6 +106,8 @@ class JobQuery:
     name_prefix: str | None = None
     limit: int = DEFAULT_LIMIT
     next_token: str | None = None
+    # Only the jobs in trouble now (with account, and region).
+    attention: bool = False
 
     @property
     def fingerprint(self) -> str:
@@ -115,6 +126,18 @@ class JobQuery:
 
 
 @dataclass(frozen=True)
+class AttentionView:
+    """What counts as trouble (the watch's thresholds) and when "now" is."""
+
+    settings: WatchSettings
+    now_ms: int
+
+
+# Summaries per page when reading the jobs in flight whole.
+IN_FLIGHT_PAGE = 100
+
+
+@dataclass(frozen=True)
 class StatsQuery:
     first_day: str  # whole UTC days, inclusive
     last_day: str
@@ -127,12 +150,23 @@ class StatsQuery:
 # -- answering -------------------------------------------------------------------------
 
 
-def job_detail(job: JobIdentity, reader: JobReader, now_ms: int | None = None) -> dict[str, Any]:
-    """The record, with its cost; a running job's brought up to `now_ms` (default: now)."""
+def job_detail(
+    job: JobIdentity,
+    reader: JobReader,
+    view: AttentionView | None = None,
+    now_ms: int | None = None,
+) -> dict[str, Any]:
+    """The record, with its cost; a running job's brought up to now (`now_ms`, else the
+    view's time, else the clock); with `view`, its `attention`."""
     record = reader.get_job_detail(job)
     if record is None:
         raise UnknownJob(_not_found(job))
-    return _cost_now(record, record.get("training_job_status"), now_ms)
+    if now_ms is None and view is not None:
+        now_ms = view.now_ms
+    record = _cost_now(record, record.get("training_job_status"), now_ms)
+    if view is not None:
+        record["attention"] = record_attention(record, view.now_ms, view.settings)
+    return record
 
 
 def _cost_now(job: dict[str, Any], status: object, now_ms: int | None) -> dict[str, Any]:
@@ -165,7 +199,44 @@ def _not_found(job: JobIdentity) -> str:
     )
 
 
-def list_jobs(query: JobQuery, reader: JobReader, tokens: PageTokens) -> dict[str, Any]:
+def list_jobs(
+    query: JobQuery, reader: JobReader, tokens: PageTokens, view: AttentionView | None = None
+) -> dict[str, Any]:
+    """A page of summaries; with `view`, each carries its `attention`."""
+    if query.attention:
+        return {"items": jobs_in_trouble(query, reader, view), "next_token": None}
+    listing = _list_jobs(query, reader, tokens)
+    if view is not None:
+        for summary in listing["items"]:
+            summary["attention"] = attention(summary, view.now_ms, view.settings)
+    return listing
+
+
+def jobs_in_trouble(
+    query: JobQuery, reader: JobReader, view: AttentionView | None
+) -> list[dict[str, Any]]:
+    """Every job in flight (of the query's account and region) in trouble now, longest in
+    trouble first, each with its `attention`."""
+    if view is None:
+        raise InvalidQuery("attention is not answered here: no thresholds are configured")
+    troubled = []
+    for status in WATCHED_STATUSES:
+        key_range = _key_range(JobQuery(Window(), query.account, query.region, status))
+        after: str | None = None
+        while True:
+            page = reader.read_index(key_range, after, IN_FLIGHT_PAGE)
+            for summary in page.items:
+                entries = attention(summary, view.now_ms, view.settings)
+                if entries:
+                    troubled.append({**summary, "attention": entries})
+            after = page.last_key
+            if after is None:
+                break
+    troubled.sort(key=lambda summary: min(entry["since"] for entry in summary["attention"]))
+    return troubled
+
+
+def _list_jobs(query: JobQuery, reader: JobReader, tokens: PageTokens) -> dict[str, Any]:
     cursor = tokens.open(query.next_token, query.fingerprint) if query.next_token else None
     if _contradicts_tuning_job(query):
         # The tuning job's training jobs are all in its own account and region.

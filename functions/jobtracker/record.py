@@ -388,3 +388,34 @@ def _check_depth(detail: Mapping[str, Any]) -> None:
         if depth > MAX_DEPTH:
             raise MalformedEvent(f"detail: nested deeper than {MAX_DEPTH} levels")
         level = children
+
+
+def snapshot_of_record(record: Mapping[str, Any]) -> JobSnapshot:
+    """The snapshot a stored record was normalised from (its order key aside: a stored
+    record says what the job is, not which event brought it).
+
+    For writers that start from the table rather than from an event (the watch).
+    """
+    name = record.get("training_job_name")
+    identity = identity_of(record.get("account"), record.get("region"), name, "stored record")
+    secondary = record.get("secondary_status")
+    transitions = tuple(
+        Transition(
+            str(item["status"]),
+            to_epoch_ms(item["start_time"]),
+            None if item.get("end_time") is None else to_epoch_ms(item["end_time"]),
+            item.get("status_message"),
+        )
+        for item in record.get("secondary_status_transitions") or []
+    )
+    return JobSnapshot(
+        name=identity.name,
+        account=identity.account,
+        region=identity.region,
+        status=_required_status({"TrainingJobStatus": record.get("training_job_status")}),
+        secondary_status=secondary if isinstance(secondary, str) else None,
+        creation_ms=to_epoch_ms(record.get("creation_time"), "creation_time"),
+        last_modified_ms=to_epoch_ms(record.get("last_modified_time"), "last_modified_time"),
+        transitions=transitions,
+        record=dict(record),
+    )

@@ -4,6 +4,7 @@
 import { api, arnParts, badge, duration, el, epochMs, onWidthChange, placeOf, shortTime, showError } from "./common.js";
 import { costFacts } from "./cost.js";
 import { drawTimeline, timelineLayout, timelineSummary } from "./timeline.js";
+import { showAttentionBanner } from "./attention.js";
 
 const CONSOLE_DOMAINS = {
   aws: "console.aws.amazon.com",
@@ -116,6 +117,7 @@ async function load() {
     showError(errorRegion, error);
     return;
   }
+  showAttentionBanner(document.getElementById("attention-banner"), job);
   document.getElementById("facts").replaceChildren(...facts(job));
   document.getElementById("links").replaceChildren(
     ...consoleLinks(job).map(([label, href]) => el("a", { href, target: "_blank", rel: "noopener noreferrer" }, `${label} ↗`)),

@@ -29,7 +29,7 @@ from tests.fixtures.python312 import runtime_sdk_mounts
 
 pytestmark = pytest.mark.infra
 
-PACKAGES = ("ingest", "api", "reconcile")
+PACKAGES = ("ingest", "api", "reconcile", "watch")
 # importlib.util.MAGIC_NUMBER of CPython 3.12 (3531), and PEP 552's flags of a .pyc that
 # the interpreter uses without checking its source.
 MAGIC_3_12 = (3531).to_bytes(2, "little") + b"\r\n"

@@ -5,6 +5,7 @@ import pytest
 from infra.api import API_TABLE_READS
 from infra.reconcile import RECONCILE_TABLE_READS
 from infra.storage import INDEX_ACTIONS, WRITE_ACTIONS
+from infra.watch import WATCH_TABLE_WRITES
 
 pytestmark = pytest.mark.infra
 
@@ -37,6 +38,13 @@ EXPECTED = {
     | set(WRITE_ACTIONS)
     | PUBLISH_ALERTS
     | {"sagemaker:DescribeTrainingJob", "sagemaker:ListTags", "sagemaker:ListTrainingJobs"},
+    # The jobs in flight from an index, a troubled job's record, an episode's claim, the
+    # alert: no SageMaker.
+    "watch": BASE
+    | set(INDEX_ACTIONS)
+    | {"dynamodb:GetItem"}
+    | set(WATCH_TABLE_WRITES)
+    | PUBLISH_ALERTS,
     # The price refresh: the Price List API, and the one price book item it puts.
     "prices": BASE | set(WRITE_ACTIONS) | {"pricing:GetProducts"},
 }
@@ -107,7 +115,7 @@ def test_job_reads_are_limited_to_training_jobs(synthesized, package):
     assert ":training-job/*" in resource
 
 
-@pytest.mark.parametrize("package", ["ingest", "reconcile"])
+@pytest.mark.parametrize("package", ["ingest", "reconcile", "watch"])
 def test_publish_is_limited_to_the_alert_topic_and_its_key(synthesized, package):
     (topic_id,) = [
         logical_id

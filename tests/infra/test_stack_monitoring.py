@@ -46,8 +46,8 @@ def test_every_dead_letter_queue_alarms_on_its_first_message(synthesized):
         for logical_id in synthesized.resources("AWS::SQS::Queue")
         if "DeadLetter" in logical_id
     ]
-    # ingest's two, and one per schedule (the reconciler's, the price refresh's)
-    assert len(dead_letter_queues) == 4
+    # ingest's two, and one per schedule (the reconciler's, the watch's, the price refresh's)
+    assert len(dead_letter_queues) == 5
     for queue in dead_letter_queues:
         alarm = alarm_on(synthesized, "ApproximateNumberOfMessagesVisible", queue)
         assert alarm["Threshold"] == 1

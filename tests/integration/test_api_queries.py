@@ -181,6 +181,8 @@ def test_a_summary_carries_what_a_listing_shows(api: SeededApi) -> None:
             "training_time_in_seconds": failed.record["training_time_in_seconds"],
             "tuning_job_arn": failed.record.get("tuning_job_arn"),
             "enrichment_pending": False,
+            # Worked out when asked: an ended job has no trouble.
+            "attention": [],
         }
     ]
 
@@ -188,7 +190,10 @@ def test_a_summary_carries_what_a_listing_shows(api: SeededApi) -> None:
 def test_one_job_and_its_transitions(api: SeededApi) -> None:
     job = next(job for job in api.jobs if (job.account, job.region) == (ACCOUNT, REGION))
     detail = api.get(f"/jobs/{job.name}")
-    assert (detail.status, detail.body) == (200, {**job.record, "enrichment_pending": False})
+    assert (detail.status, detail.body) == (
+        200,
+        {**job.record, "enrichment_pending": False, "attention": []},
+    )
     transitions = api.get(f"/jobs/{job.name}/transitions")
     assert transitions.status == 200
     assert transitions.body == {"items": job.record["secondary_status_transitions"]}
@@ -268,6 +273,8 @@ def test_a_bare_name_is_the_home_accounts_job_and_never_another(api: SeededApi) 
     # When it is asked for with its account and region, Then it is that job
     place = {"account": foreign.account, "region": foreign.region}
     detail = api.get(f"/jobs/{foreign.name}", place)
+    # Its attention depends on the time of asking (tests/integration/test_api_attention.py).
+    assert isinstance(detail.body.pop("attention"), list)
     assert (detail.status, detail.body) == (200, {**foreign.record, "enrichment_pending": False})
     transitions = api.get(f"/jobs/{foreign.name}/transitions", place)
     assert transitions.body == {"items": foreign.record["secondary_status_transitions"]}
@@ -285,5 +292,6 @@ def test_same_name_jobs_are_read_apart_by_account(api: SeededApi) -> None:
     # When each is asked for with its own account and region, Then each is its own record
     for job in (first, second):
         response = api.get(f"/jobs/{job.name}", {"account": job.account, "region": job.region})
+        assert isinstance(response.body.pop("attention"), list)
         assert response.body == {**job.record, "enrichment_pending": False}
     assert first.record != second.record

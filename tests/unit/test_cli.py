@@ -496,3 +496,38 @@ def test_stats_by_team_asks_for_the_tags_groups_and_prints_each_share() -> None:
     assert rows[2].split() == ["(none)", "1", "1", "0", "30m00s", "$10.00", "25.0%"]
     cli(["stats", "--by", "instance_type"], api)
     assert api.requests[-1][1]["group_by"] == "instance_type"
+
+
+def test_jobs_attention_asks_for_jobs_in_trouble_and_says_why() -> None:
+    stuck = {
+        **summary(7),
+        "training_job_status": "InProgress",
+        "secondary_status": "Starting",
+        "failure_reason": None,
+        "attention": [
+            {
+                "kind": "Stuck",
+                "secondary_status": "Starting",
+                "since": "2026-11-28T05:00:00.000Z",
+                "for_seconds": 2700,
+                "threshold_seconds": 1800,
+                "limit_seconds": None,
+            }
+        ],
+    }
+    api = StubApi({"/jobs": {"items": [stuck], "next_token": None}})
+    code, out = cli(["jobs", "--attention", "--account", "210987654321"], api)
+    assert code == 0
+    assert api.requests == [
+        ("/jobs", {"account": "210987654321", "attention": "true", "limit": "50"})
+    ]
+    header, row = out.splitlines()[:2]
+    assert "ATTENTION" in header.split()
+    assert "Stuck in Starting 45m00s (over 30m00s)" in row
+
+
+def test_the_attention_column_shows_only_when_a_job_needs_it() -> None:
+    api = StubApi({"/jobs": paged_jobs(2)})
+    _, out = cli(["jobs"], api)
+    assert "ATTENTION" not in out
+    assert all("attention" not in params for _, params in api.requests)

@@ -11,8 +11,8 @@ import zlib
 from collections.abc import Mapping
 from typing import Any
 
-from jobtracker.names import ENRICHMENT_PENDING
-from jobtracker.record import JobIdentity, Transition
+from jobtracker.names import ENRICHMENT_PENDING, IN_PROGRESS, STOPPING
+from jobtracker.record import JobIdentity, JobSnapshot, Transition
 from jobtracker.timestamps import iso_from_ms
 
 JOB_SK = "JOB"
@@ -121,8 +121,16 @@ _SUMMARY_FIELDS = {
 }
 
 
-def pack_summary(attributes: Mapping[str, Any]) -> str:
-    """A job's summary as the listings return it, from its item's attributes."""
+# What the watch needs of a job in flight beyond the summary's own fields (the watch
+# reads summaries only: the by-status index projects nothing else). Present on the
+# summaries of jobs in flight only, and only when known: an ended job's summary does not
+# grow, and an in-flight one by about 100 bytes at most.
+IN_FLIGHT_FIELDS = ("secondary_status_since", "max_runtime_in_seconds", "max_wait_time_in_seconds")
+
+
+def pack_summary(attributes: Mapping[str, Any], in_flight: Mapping[str, Any] | None = None) -> str:
+    """A job's summary as the listings return it, from its item's attributes, and for a
+    job in flight the fields of `in_flight_fields` that are known."""
     summary = {field: _whole(attributes.get(name)) for field, name in _SUMMARY_FIELDS.items()}
     # Not SageMaker's: whether the job still waits for DescribeTrainingJob.
     summary[ENRICHMENT_PENDING] = attributes.get("pending") is not None
@@ -132,7 +140,33 @@ def pack_summary(attributes: Mapping[str, Any]) -> str:
     # it runs, to keep the summary (projected into every list index) small.
     if cost.get("cost_is_estimate"):
         summary["cost_usd_per_hour"] = cost.get("cost_usd_per_hour")
+    for field in IN_FLIGHT_FIELDS:
+        value = (in_flight or {}).get(field)
+        if value is not None:
+            summary[field] = value
     return json.dumps(summary, separators=(",", ":"))
+
+
+def in_flight_fields(snapshot: JobSnapshot) -> dict[str, Any]:
+    """The summary's fields for the watch: when the current secondary status began (its
+    transition's start) and SageMaker's two time limits; {} for an ended job."""
+    if snapshot.status not in (IN_PROGRESS, STOPPING):
+        return {}
+    stopping = snapshot.record.get("stopping_condition")
+    stopping = stopping if isinstance(stopping, Mapping) else {}
+    since = snapshot.transitions[-1].start_ms if snapshot.transitions else None
+    return {
+        "secondary_status_since": None if since is None else iso_from_ms(since),
+        "max_runtime_in_seconds": _limit(stopping.get("max_runtime_in_seconds")),
+        "max_wait_time_in_seconds": _limit(stopping.get("max_wait_time_in_seconds")),
+    }
+
+
+def _limit(value: object) -> int | None:
+    """A positive whole number of seconds, or None (absent, or not a usable limit)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return None
+    return int(value)
 
 
 def summary_no_longer_pending(text: str) -> str:

@@ -42,6 +42,7 @@ from jobtracker.store.keys import (
     compress_record,
     created_sk,
     group_day_sk,
+    in_flight_fields,
     job_pk,
     name_shard,
     name_sk,
@@ -384,7 +385,7 @@ def job_attributes(snapshot: JobSnapshot) -> dict[str, Any]:
             else None
         ),
     }
-    attributes["summary"] = pack_summary(attributes)
+    attributes["summary"] = pack_summary(attributes, in_flight_fields(snapshot))
     return attributes
 
 
