@@ -158,3 +158,33 @@ def _total_jobs(body: Any) -> int | None:
         int(v) for k, v in body.items() if k.startswith("count_") and isinstance(v, (int, float))
     )
     return total or (int(body["total"]) if isinstance(body.get("total"), int) else None)
+
+
+def watch_figure() -> dict[str, Any]:
+    """One run of the watch over the loaded table, and GET /jobs?attention=true: the items
+    each reads against the jobs in flight (the InProgress and Stopping partitions)."""
+    from jobtracker.composition import configured_watcher
+    from jobtracker.config import WatchConfig
+
+    config = WatchConfig.from_env()
+    assert config.alerts is not None
+    watcher = configured_watcher(config, config.alerts)
+    with recording() as calls:
+        report = watcher.run()
+    in_flight = report.jobs_in_flight
+    with recording() as listing_calls:
+        status, body = call_api("/jobs", {"attention": "true"})
+    return {
+        "jobs_in_flight": in_flight,
+        "items_read": calls.scanned,
+        "reads_per_job_in_flight": round(calls.scanned / in_flight, 3) if in_flight else None,
+        "requests": calls.of_service("dynamodb"),
+        "troubles": report.troubles,
+        "alerts_published": len(report.alerts_sent),
+        "attention_listing": {
+            "status": status,
+            "returned": len(body["items"]) if status == 200 else None,
+            "items_read": listing_calls.scanned,
+            "requests": listing_calls.of_service("dynamodb"),
+        },
+    }

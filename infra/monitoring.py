@@ -25,7 +25,9 @@ from jobtracker.names import (
 from infra.api import Api
 from infra.config import StackConfig
 from infra.ingest import Ingest
+from infra.prices import Prices
 from infra.reconcile import Reconcile
+from infra.watch import Watch
 
 PERIOD = Duration.minutes(5)
 # Any one of these is worth a look the same day.
@@ -53,6 +55,8 @@ class Monitoring(Construct):
         api: Api,
         reconcile: Reconcile,
         ops_topic: sns.ITopic,
+        prices: Prices | None = None,
+        watch: Watch | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.action = actions.SnsAction(ops_topic)
@@ -66,6 +70,13 @@ class Monitoring(Construct):
             "Api": api.function,
             "Reconcile": reconcile.function,
         }
+        if prices is not None:
+            # A refresh that fails keeps the previous prices: worth a look, not a page.
+            self.dead_letter_queues["PriceScheduleDeadLetters"] = prices.dead_letter_queue
+            self.functions["Prices"] = prices.function
+        if watch is not None:
+            self.dead_letter_queues["WatchScheduleDeadLetters"] = watch.dead_letter_queue
+            self.functions["Watch"] = watch.function
 
         for name, queue in self.dead_letter_queues.items():
             self.alarm(

@@ -1,4 +1,4 @@
-"""The jobtracker stack: storage, alerts, ingest, api, reconcile and monitoring."""
+"""The jobtracker stack: storage, alerts, ingest, api, reconcile, watch, prices and monitoring."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ from constructs import Construct
 
 from infra.alerts import Alerts
 from infra.api import Api
+from infra.chat import ChatChannels
 from infra.config import StackConfig
 from infra.ingest import Ingest
 from infra.monitoring import Monitoring
+from infra.prices import Prices
 from infra.reconcile import Reconcile
 from infra.storage import Storage
+from infra.watch import Watch
 
 NO_SUBSCRIBERS = (
     "Nobody is subscribed to the alert or ops topic: job failures and alarms will reach "
@@ -34,6 +37,14 @@ class JobTrackerStack(Stack):
         self.ingest = Ingest(self, "Ingest", **shared, alerts=self.alerts)
         self.api = Api(self, "Api", **shared)
         self.reconcile = Reconcile(self, "Reconcile", **shared, alerts=self.alerts)
+        self.prices = Prices(self, "Prices", config=config, storage=self.storage)
+        self.watch = Watch(self, "Watch", **shared, alerts=self.alerts)
+        # Only when a channel is named: the workspace must have been authorised first.
+        self.chat = (
+            ChatChannels(self, "Chat", config=config, alerts=self.alerts)
+            if config.slack_workspace_id or config.teams_team_id
+            else None
+        )
         table, alert_topic = self.storage.table, self.alerts.topic
         self.monitoring = Monitoring(
             self,
@@ -43,6 +54,8 @@ class JobTrackerStack(Stack):
             api=self.api,
             reconcile=self.reconcile,
             ops_topic=self.alerts.ops_topic,
+            prices=self.prices,
+            watch=self.watch,
         )
         outputs = {
             "ApiUrl": self.api.url,
@@ -53,6 +66,8 @@ class JobTrackerStack(Stack):
             "IngestDeadLetterQueueUrl": self.ingest.dead_letter_queue.queue_url,
             "EventDeadLetterQueueUrl": self.ingest.events_dead_letter_queue.queue_url,
             "ScheduleDeadLetterQueueUrl": self.reconcile.dead_letter_queue.queue_url,
+            "PriceScheduleDeadLetterQueueUrl": self.prices.dead_letter_queue.queue_url,
+            "WatchScheduleDeadLetterQueueUrl": self.watch.dead_letter_queue.queue_url,
             "DashboardName": self.monitoring.dashboard.dashboard_name,
             "DefaultEventArchiveArn": self.ingest.archive.archive_arn,
         }

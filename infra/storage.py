@@ -78,13 +78,14 @@ class Storage(Construct):
         self, function: lambda_.Function, table_actions: tuple[str, ...] = READ_ACTIONS
     ) -> None:
         """`table_actions` (those of READ_ACTIONS the function's reads make) on the table,
-        and queries of its indexes."""
+        if any, and queries of its indexes."""
         # Not table.grant_read_data: that also grants Scan and stream reads, which nothing
         # here uses (docs/design.md: no Scan anywhere).
         table_arn = self.table.table_arn
-        function.add_to_role_policy(
-            iam.PolicyStatement(actions=list(table_actions), resources=[table_arn])
-        )
+        if table_actions:
+            function.add_to_role_policy(
+                iam.PolicyStatement(actions=list(table_actions), resources=[table_arn])
+            )
         function.add_to_role_policy(
             iam.PolicyStatement(actions=list(INDEX_ACTIONS), resources=[f"{table_arn}/index/*"])
         )
@@ -103,10 +104,12 @@ class Storage(Construct):
             iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.table.table_arn])
         )
 
-    def grant_write(self, function: lambda_.Function) -> None:
+    def grant_write(
+        self, function: lambda_.Function, actions: tuple[str, ...] = WRITE_ACTIONS
+    ) -> None:
         """Writes name the table only: an index is written by DynamoDB, not by the caller."""
         function.add_to_role_policy(
-            iam.PolicyStatement(actions=list(WRITE_ACTIONS), resources=[self.table.table_arn])
+            iam.PolicyStatement(actions=list(actions), resources=[self.table.table_arn])
         )
 
 

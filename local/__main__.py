@@ -2,7 +2,8 @@
 
 Environment: API_PORT (8000), AWS_PORT (4566), DEMO (1; `full` for the larger replay, 0
 for none), DEMO_JOBS (how many demo jobs; 60, or 240 with DEMO=full), RECONCILE_INTERVAL
-(seconds; 60 with the demo, else 0 = off). Port 0 takes any free port. Ctrl-C (or
+(seconds; 60 with the demo, else 0 = off), WATCH_INTERVAL (seconds between runs of the
+watch over jobs in flight; 60, 0 = off). Port 0 takes any free port. Ctrl-C (or
 SIGTERM) stops everything.
 """
 
@@ -31,13 +32,14 @@ from local.emulator import (
     LocalResources,
     PortInUse,
     client,
+    cost_environment,
     create_resources,
     handler_environment,
     start_emulator,
 )
 from local.entries import SAMPLE_ENTRY
 from local.http_adapter import ApiServer
-from local.schedule import start_reconciler
+from local.schedule import start_reconciler, start_watch
 from local.web import with_web_view
 from local.worker import BatchResult, QueueWorker
 
@@ -57,6 +59,7 @@ class Settings:
     demo: bool
     reconcile_interval: float
     demo_jobs: int = DEMO_JOBS
+    watch_interval: float = 60.0
 
     @classmethod
     def from_env(cls, env: Any = os.environ) -> Settings:
@@ -69,6 +72,7 @@ class Settings:
             demo_jobs=_count(env, "DEMO_JOBS", FULL_DEMO_JOBS if mode == "full" else DEMO_JOBS),
             # The demo holds jobs that only the reconciler can find: show it working.
             reconcile_interval=_seconds(env, "RECONCILE_INTERVAL", 60.0 if demo else 0.0),
+            watch_interval=_seconds(env, "WATCH_INTERVAL", 60.0),
         )
 
 
@@ -132,11 +136,13 @@ class Running:
     api: ApiServer
     ingest_log: IngestLog
     reconciler: threading.Thread | None = None
+    watch: threading.Thread | None = None
 
     def stop(self) -> None:
         say("stopping: worker, API, emulator")
-        if self.reconciler is not None:
-            self.reconciler.join(5)
+        for timer in (self.reconciler, self.watch):
+            if timer is not None:
+                timer.join(5)
         self.worker.stop()
         self.alerts.stop()
         self.api.stop()
@@ -157,6 +163,7 @@ def start(settings: Settings, stopping: threading.Event) -> Running | None:
 
     # The handlers read their configuration when their module is first imported.
     os.environ.update(handler_environment(resources, os.environ.get("TOKEN_KEY") or _token()))
+    os.environ.update(cost_environment(os.environ))
     # The reconciler walks the demo's member accounts and regions too, as the stack's
     # MEMBER_PLACES (source_accounts x source_regions) has it walk a real Organization's.
     os.environ["MEMBER_PLACES"] = demo.member_places(resources.region)
@@ -194,6 +201,7 @@ def start(settings: Settings, stopping: threading.Event) -> Running | None:
     running.reconciler = start_reconciler(
         settings.reconcile_interval, resources.region, stopping, say
     )
+    running.watch = start_watch(settings.watch_interval, resources.region, stopping, say)
     return running
 
 
@@ -211,7 +219,8 @@ def main() -> int:
     # With the demo, the reconciler starts once the demo's events are in: what it then
     # brings in is what no event announced.
     running = start(
-        replace(settings, reconcile_interval=0) if settings.demo else settings, stopping
+        replace(settings, reconcile_interval=0, watch_interval=0) if settings.demo else settings,
+        stopping,
     )
     if running is None:
         return 2
@@ -231,13 +240,34 @@ def main() -> int:
             running.alerts.compact = False
             running.ingest_log.quiet = False
             if loaded:
+                loaded = _put_troubles(running.resources, running.ingest_log, stopping)
+            if loaded:
                 running.reconciler = start_reconciler(
                     settings.reconcile_interval, running.resources.region, stopping, say
+                )
+                # Started once the troubles are in: its first run alerts on them.
+                running.watch = start_watch(
+                    settings.watch_interval, running.resources.region, stopping, say
                 )
         _watch_dlq(running.resources, stopping)
     finally:
         running.stop()
     return 0
+
+
+def _put_troubles(
+    resources: LocalResources, ingest_log: IngestLog, stopping: threading.Event
+) -> bool:
+    """Three jobs in trouble now, for the watch and ingest to alert on, once each."""
+    details = demo.trouble_details(int(time.time() * 1000))
+    events = client("events", resources.endpoint_url)
+    sqs = client("sqs", resources.endpoint_url)
+    demo.deliver(events, sqs, resources.queue_url, resources.region, details)
+    say(
+        f"demo: in trouble now: {demo.CAPACITY_WAIT} (Stuck), {demo.SPOT_INTERRUPTED_TWICE} "
+        f"(SpotInterrupted, twice), {demo.NEAR_MAX_RUNTIME} (NearMaxRuntime)"
+    )
+    return _wait_drained(resources, stopping, ingest_log)
 
 
 def _token() -> str:

@@ -27,6 +27,7 @@ from synthetic.events import (
     base_detail,
     event_body,
     job_events,
+    lifecycle,
     put_events_entry,
 )
 
@@ -541,3 +542,35 @@ def _running_now(spec: JobSpec, now_ms: int, rng: random.Random) -> JobSpec:
     running_for_s = rng.uniform(0, min(longest_step_seconds(status), current))
     created_ms = int(now_ms - (sum(done) + running_for_s) * 1000)
     return replace(spec, created_ms=created_ms)
+
+
+# -- jobs in trouble now ------------------------------------------------------------------
+
+MINUTE_MS = 60_000
+# The three troubles `make local` shows the watch and ingest raising, one each.
+CAPACITY_WAIT = "demo-capacity-wait"
+SPOT_INTERRUPTED_TWICE = "demo-spot-interrupted-twice"
+NEAR_MAX_RUNTIME = "demo-near-max-runtime"
+
+
+def trouble_details(now_ms: int) -> list[dict[str, Any]]:
+    """Events of three jobs in flight that need attention now, in the order published:
+
+    - waiting for capacity in `Starting` for 35 minutes (the watch: Stuck, over 30);
+    - a spot job that lost its capacity twice and is training again (ingest:
+      SpotInterrupted, the 1st and the 2nd);
+    - training for an hour of its 65 minutes of MaxRuntime (the watch: NearMaxRuntime).
+    """
+    waiting = lifecycle(CAPACITY_WAIT, None, creation_ms=now_ms - 36 * MINUTE_MS)[:1]
+    spot = lifecycle(
+        SPOT_INTERRUPTED_TWICE,
+        None,
+        spot=True,
+        interruptions=2,
+        creation_ms=now_ms - 180 * MINUTE_MS,
+        step_ms=8 * MINUTE_MS,
+    )
+    near = lifecycle(NEAR_MAX_RUNTIME, None, creation_ms=now_ms - 62 * MINUTE_MS)
+    for detail in near:
+        detail["StoppingCondition"]["MaxRuntimeInSeconds"] = 65 * 60
+    return waiting + spot + near

@@ -101,7 +101,7 @@ MEMBER_JOB = "rehearsal-member-failed"
 MEMBER_LOST_JOB = "rehearsal-member-lost"
 # The functions the stack starts on a schedule: each runs once, as its rule starts it
 # (an empty event), under its deployed role, after the api; a new one is one more name.
-SCHEDULED = ("reconcile",)
+SCHEDULED = ("reconcile", "watch")
 # Every route of the deployed HTTP API, and what the api function reads for it: a
 # listing by status reads an index, a second page needs the page-token key.
 API_REQUESTS: tuple[tuple[str, str, dict[str, str] | None], ...] = (
@@ -132,6 +132,11 @@ STALE_ALERT_READ = (
     "a stale snapshot that wins an alert's claim is told from the stored job, one GetItem "
     "(jobtracker/alerts/alerter.py); every rehearsed alert comes from a stored snapshot"
 )
+WATCH_EPISODE = (
+    "the watch claims an episode and publishes only for a job in flight that is in trouble "
+    "(jobtracker/alerts/watcher.py); the rehearsed jobs in flight are not, so its run reads "
+    "the by-status index alone (the troubled job's record is read for its message)"
+)
 KEPT_UNUSED: dict[tuple[str, str], str] = {
     ("", "logs:CreateLogStream"): LAMBDA_WRITES_LOGS,
     ("", "logs:PutLogEvents"): LAMBDA_WRITES_LOGS,
@@ -150,6 +155,19 @@ KEPT_UNUSED: dict[tuple[str, str], str] = {
     ("ingest", "dynamodb:BatchWriteItem"): TRANSITIONS_OVERFLOW,
     ("ingest", "dynamodb:GetItem"): STALE_ALERT_READ,
     ("reconcile", "dynamodb:BatchWriteItem"): TRANSITIONS_OVERFLOW,
+    **{
+        ("watch", action): WATCH_EPISODE
+        for action in (
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:ConditionCheckItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "sns:Publish",
+            "kms:Decrypt",
+            "kms:GenerateDataKey*",
+        )
+    },
 }
 
 
@@ -379,6 +397,9 @@ class Rehearsal:
         with self.step("events -> stack's rule -> queue -> ingest -> table, alert") as notes:
             notes += self.prove_the_flow(outputs)
 
+        with self.step("the price refresh and its daily schedule") as notes:
+            notes += self.check_price_refresh(template)
+
         with self.step("api (every route), each scheduled function, under their roles") as notes:
             notes += self.exercise_api_and_reconcile(outputs)
 
@@ -469,6 +490,9 @@ class Rehearsal:
         configuration = self.function_configuration(self.physical_ids(stack), package)
         saved = dict(os.environ)
         del os.environ["AWS_PROFILE"]
+        # A Lambda process has its function's variables only: a page-token key of the
+        # caller's shell (or the tests') would meet the deployed TOKEN_KEY_SECRET_ARN.
+        os.environ.pop("TOKEN_KEY", None)
         os.environ.update(
             configuration["Environment"]["Variables"],
             **self.recorder.assume(package, configuration["Role"]),
@@ -585,6 +609,50 @@ class Rehearsal:
             f"{self.summary.alerts_published} alert on its topic",
             *checked,
         ]
+
+    def check_price_refresh(self, template: dict[str, Any]) -> list[str]:
+        """The prices function is deployed, told which regions to price, started daily by
+        its rule, and its role may call pricing:GetProducts (the template's policy: the
+        emulator enforces no IAM, so only a real account proves the call is allowed)."""
+        resources = self.physical_ids(STACK)
+        variables = self.function_environment(resources, "prices")
+        assert variables["PRICE_REGIONS"] == REGION, variables["PRICE_REGIONS"]
+        function_arn = self.client("lambda").get_function_configuration(
+            FunctionName=next(
+                physical
+                for kind, physical in resources.values()
+                if kind == "AWS::Lambda::Function"
+                and self.function_handler(physical) == "prices.handler.handler"
+            )
+        )["FunctionArn"]
+        events = self.client("events")
+        schedules = [
+            rule
+            for rule in events.list_rules()["Rules"]
+            if rule.get("ScheduleExpression")
+            and any(
+                target["Arn"] == function_arn
+                for target in events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+            )
+        ]
+        assert [rule["ScheduleExpression"] for rule in schedules] == ["rate(1 day)"], schedules
+        granted = [
+            statement
+            for resource in template["Resources"].values()
+            if resource["Type"] == "AWS::IAM::Policy"
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+            if statement["Action"] == "pricing:GetProducts"
+        ]
+        assert granted == [{"Action": "pricing:GetProducts", "Effect": "Allow", "Resource": "*"}]
+        return [
+            f"PRICE_REGIONS={variables['PRICE_REGIONS']}",
+            "started by a rate(1 day) rule",
+            "pricing:GetProducts on '*' in the template",
+        ]
+
+    def function_handler(self, name: str) -> str:
+        configuration = self.client("lambda").get_function_configuration(FunctionName=name)
+        return str(configuration["Handler"])
 
     def exercise_api_and_reconcile(self, outputs: dict[str, str]) -> list[str]:
         """Every route of the deployed API, and a reconcile run that finds a job whose

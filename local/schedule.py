@@ -1,4 +1,5 @@
-"""The reconciler's schedule: its handler on a timer, as EventBridge Scheduler would call it."""
+"""The schedules: the reconciler's and the watch's handlers on timers, as EventBridge
+would call them."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from local.worker import lambda_context
 
 MODULE = "reconcile.handler"
 FUNCTION_NAME = "jobtracker-local-reconcile"
+WATCH_MODULE = "watch.handler"
+WATCH_FUNCTION_NAME = "jobtracker-local-watch"
 
 
 def scheduled_event(region: str) -> dict[str, Any]:
@@ -73,15 +76,70 @@ def start_reconciler(
         handler = importlib.import_module(MODULE).handler
     run_once = handler
 
-    def run() -> None:
-        while not stopping.wait(interval):
-            try:
-                result = run_once(scheduled_event(region), lambda_context(FUNCTION_NAME, region))
-                say(f"reconcile: {run_sentence(result)}")
-            except Exception:
-                traceback.print_exc()
+    def reconcile() -> None:
+        result = run_once(scheduled_event(region), lambda_context(FUNCTION_NAME, region))
+        say(f"reconcile: {run_sentence(result)}")
 
     say(f"reconcile: every {interval:g} s")
-    thread = threading.Thread(target=run, name="reconciler", daemon=True)
+    return _every(interval, stopping, reconcile, "reconciler")
+
+
+def watch_sentence(report: Any) -> str:
+    """A watch run's answer as one sentence."""
+    if not isinstance(report, dict) or "jobs_in_flight" not in report:
+        return str(report)
+    sentence = f"{report['jobs_in_flight']} job(s) in flight, {report['troubles']} in trouble"
+    if report["alerts_sent"]:
+        sentence += f", {len(report['alerts_sent'])} new alert(s)"
+    if report["failures"]:
+        sentence += f"; {len(report['failures'])} alert(s) to try again: {report['failures']}"
+    return sentence
+
+
+def start_watch(
+    interval: float,
+    region: str,
+    stopping: threading.Event,
+    say: Callable[[str], None],
+    module: str = WATCH_MODULE,
+) -> threading.Thread | None:
+    """Call `<module>.handler` now and then every `interval` seconds until `stopping`."""
+    if interval <= 0:
+        return None
+    handler = importlib.import_module(module).handler
+
+    def look() -> None:
+        say(
+            "watch: "
+            + watch_sentence(
+                handler(scheduled_event(region), lambda_context(WATCH_FUNCTION_NAME, region))
+            )
+        )
+
+    say(f"watch: every {interval:g} s over the jobs in flight")
+    return _every(interval, stopping, look, "watch", first_now=True)
+
+
+def _every(
+    interval: float,
+    stopping: threading.Event,
+    call: Callable[[], None],
+    name: str,
+    first_now: bool = False,
+) -> threading.Thread:
+    def run() -> None:
+        if first_now and not stopping.is_set():
+            _reporting(call)
+        while not stopping.wait(interval):
+            _reporting(call)
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
     return thread
+
+
+def _reporting(call: Callable[[], None]) -> None:
+    try:
+        call()
+    except Exception:
+        traceback.print_exc()

@@ -10,6 +10,7 @@ same document as a plain HTML page (api.reference).
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +22,13 @@ from jobtracker.config import ApiConfig
 from jobtracker.errors import InvalidQuery, UnknownJob
 from jobtracker.numbers import finite_json
 from jobtracker.observability import logger, metrics, tracer
-from jobtracker.queries import job_detail, job_transitions, list_jobs, window_stats
+from jobtracker.queries import (
+    AttentionView,
+    job_detail,
+    job_transitions,
+    list_jobs,
+    window_stats,
+)
 from jobtracker.record import JobIdentity
 from jobtracker.store.reads import JobReads
 from jobtracker.tokens import PageTokens, TokenKey
@@ -49,12 +56,18 @@ NOSNIFF = {"x-content-type-options": "nosniff"}
 
 @app.get("/jobs")
 def get_jobs() -> dict[str, Any]:
-    return list_jobs(parse_job_query(app.current_event.query_string_parameters), READS, TOKENS)
+    query = parse_job_query(app.current_event.query_string_parameters)
+    return list_jobs(query, READS, TOKENS, _attention_now())
 
 
 @app.get("/jobs/<name>")
 def get_job(name: str) -> dict[str, Any]:
-    return job_detail(_job(name), READS)
+    return job_detail(_job(name), READS, _attention_now())
+
+
+def _attention_now() -> AttentionView:
+    """The watch's thresholds, at the time of this request."""
+    return AttentionView(CONFIG.watch, int(time.time() * 1000))
 
 
 @app.get("/jobs/<name>/transitions")
@@ -70,7 +83,7 @@ def _job(name: str) -> JobIdentity:
 @app.get("/stats")
 def get_stats() -> dict[str, Any]:
     today = datetime.now(UTC).date()
-    query = parse_stats_query(app.current_event.query_string_parameters, today)
+    query = parse_stats_query(app.current_event.query_string_parameters, today, CONFIG.cost_tags)
     return window_stats(query, READS)
 
 

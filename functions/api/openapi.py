@@ -14,6 +14,7 @@ from jobtracker.names import ENRICHMENT_PENDING, STATUSES
 from jobtracker.queries import DEFAULT_LIMIT
 from jobtracker.record import ACCOUNT, JOB_NAME, REGION
 from jobtracker.tokens import MAX_TOKEN_CHARS
+from jobtracker.watch import WATCH_KINDS
 
 from api.query_params import MAX_LIMIT, NAME_PREFIX, SUPPORTED_COMBINATIONS, TUNING_JOB_ARN
 
@@ -102,6 +103,48 @@ _ENRICHMENT_PENDING = {
 }
 
 
+_COST_USD = {
+    "type": "number",
+    "nullable": True,
+    "description": "What the job cost at list prices, in USD (docs/cost.md): billable seconds "
+    "x the cluster's hourly price, warm pool time included; a running job's cost so far. "
+    "Null when there is no price for an instance type in the region (cost_reason says).",
+}
+_COST_FIELDS: dict[str, Any] = {
+    "cost_usd": _COST_USD,
+    "cost_is_estimate": {
+        "type": "boolean",
+        "description": "True for a running job: its cost so far, from its training start "
+        "to the request.",
+    },
+    "cost_reason": {**_NULLABLE_TEXT, "description": "Why cost_usd is null."},
+    "spot_savings_usd": {
+        **_NULLABLE_NUMBER,
+        "description": "Managed spot: the unbilled training seconds at the same prices.",
+    },
+    "warm_pool_cost_usd": {
+        **_NULLABLE_NUMBER,
+        "description": "The warm pool's retained billable time, included in cost_usd.",
+    },
+    "cost_usd_per_hour": {**_NULLABLE_NUMBER, "description": "The cluster's hourly price."},
+    "price_usd_per_hour": {
+        "type": "object",
+        "additionalProperties": {"type": "number"},
+        "description": "The hourly price of each instance type the job used.",
+    },
+    "price_source": {
+        **_NULLABLE_TEXT,
+        "description": "Where the prices came from and their date (the AWS Price List API, "
+        "the bundled list prices, an override, a discount).",
+    },
+}
+_ATTENTION_LIST = {
+    "type": "array",
+    "description": "The job's troubles now; empty when it has none or has ended.",
+    "items": {"$ref": "#/components/schemas/Attention"},
+}
+
+
 def _schemas() -> dict[str, Any]:
     summary_properties: dict[str, Any] = {
         "training_job_name": {"type": "string"},
@@ -121,6 +164,33 @@ def _schemas() -> dict[str, Any]:
         "training_time_in_seconds": _NULLABLE_NUMBER,
         "tuning_job_arn": _NULLABLE_TEXT,
         ENRICHMENT_PENDING: _ENRICHMENT_PENDING,
+        "cost_usd": _COST_USD,
+    }
+    # Only while a job runs: the listing's cost is then its cost so far.
+    running_summary = {
+        "cost_usd_per_hour": {
+            **_NULLABLE_NUMBER,
+            "description": "Only while the job runs: its cluster's hourly price; cost_usd "
+            "is then its cost as of its last change (the record's is as of now).",
+        }
+    }
+    # Computed when asked, not stored: the job's troubles now.
+    listed_properties = {**summary_properties, "attention": _ATTENTION_LIST}
+    # Stored on the summaries of jobs in flight only, and only when known.
+    in_flight_properties = {
+        "secondary_status_since": {
+            **_TIME,
+            "description": "When the current secondary status began. Jobs in flight only.",
+        },
+        "max_runtime_in_seconds": {
+            "type": "integer",
+            "description": "StoppingCondition.MaxRuntimeInSeconds. Jobs in flight only.",
+        },
+        "max_wait_time_in_seconds": {
+            "type": "integer",
+            "description": "StoppingCondition.MaxWaitTimeInSeconds (managed spot). Jobs in "
+            "flight only.",
+        },
     }
     counts = {
         "type": "object",
@@ -135,8 +205,36 @@ def _schemas() -> dict[str, Any]:
         },
         "JobSummary": {
             "type": "object",
-            "required": list(summary_properties),
-            "properties": summary_properties,
+            "required": list(listed_properties),
+            "properties": {**listed_properties, **running_summary, **in_flight_properties},
+        },
+        "Attention": {
+            "type": "object",
+            "description": "One trouble of a job in flight (docs/alerts.md, 'Before a job fails').",
+            "required": [
+                "kind",
+                "secondary_status",
+                "since",
+                "for_seconds",
+                "threshold_seconds",
+                "limit_seconds",
+            ],
+            "properties": {
+                "kind": {"type": "string", "enum": [kind.value for kind in WATCH_KINDS]},
+                "secondary_status": {"type": "string"},
+                "since": {**_TIME, "description": "When the trouble's clock started."},
+                "for_seconds": {"type": "integer", "description": "How long so far."},
+                "threshold_seconds": {
+                    "type": "integer",
+                    "description": "The threshold passed: a Stuck threshold, or the share "
+                    "of SageMaker's limit.",
+                },
+                "limit_seconds": {
+                    "type": "integer",
+                    "nullable": True,
+                    "description": "SageMaker's limit (NearMaxRuntime, NearMaxWait).",
+                },
+            },
         },
         "JobList": {
             "type": "object",
@@ -158,6 +256,8 @@ def _schemas() -> dict[str, Any]:
                 "creation_time",
                 "last_modified_time",
                 ENRICHMENT_PENDING,
+                *_COST_FIELDS,
+                "attention",
             ],
             "properties": {
                 "training_job_name": {"type": "string"},
@@ -167,6 +267,8 @@ def _schemas() -> dict[str, Any]:
                 "creation_time": _TIME,
                 "last_modified_time": _TIME,
                 ENRICHMENT_PENDING: _ENRICHMENT_PENDING,
+                **_COST_FIELDS,
+                "attention": _ATTENTION_LIST,
             },
             "additionalProperties": True,
         },
@@ -200,8 +302,58 @@ def _schemas() -> dict[str, Any]:
                 "created_before",
                 "account",
                 "days",
+                "cost_usd",
+                "unpriced_jobs",
             ],
             "properties": {
+                "cost_usd": {
+                    "type": "number",
+                    "description": "The window's jobs' cost at list prices, in USD: the jobs "
+                    "that have ended (a running job joins when it ends).",
+                },
+                "unpriced_jobs": {
+                    "type": "integer",
+                    "description": "Ended jobs left out of cost_usd: no price for their "
+                    "instance type in their region, or their billable time not known yet.",
+                },
+                "group_by": {"type": "string", "description": "The dimension of groups."},
+                "groups": {
+                    "type": "array",
+                    "description": "With group_by: one group per value, highest cost "
+                    "first; they add up to the totals. key null: the jobs without one "
+                    "(no such tag).",
+                    "items": {
+                        "type": "object",
+                        "required": [
+                            "key",
+                            "jobs",
+                            "counts",
+                            "billable_time_in_seconds",
+                            "cost_usd",
+                            "unpriced_jobs",
+                            "days",
+                        ],
+                        "properties": {
+                            "key": {"type": "string", "nullable": True},
+                            "jobs": {"type": "integer"},
+                            "counts": counts,
+                            "billable_time_in_seconds": {"type": "integer"},
+                            "cost_usd": {"type": "number"},
+                            "unpriced_jobs": {"type": "integer"},
+                            "days": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["day", "cost_usd"],
+                                    "properties": {
+                                        "day": {"type": "string", "format": "date"},
+                                        "cost_usd": {"type": "number"},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
                 "account": {
                     "type": "string",
                     "nullable": True,
@@ -224,12 +376,14 @@ def _schemas() -> dict[str, Any]:
                             "counts",
                             "billable_time_in_seconds",
                             "training_time_in_seconds",
+                            "cost_usd",
                         ],
                         "properties": {
                             "day": {"type": "string", "format": "date"},
                             "counts": counts,
                             "billable_time_in_seconds": {"type": "integer"},
                             "training_time_in_seconds": {"type": "integer"},
+                            "cost_usd": {"type": "number"},
                         },
                     },
                 },
@@ -289,6 +443,14 @@ def openapi_document() -> dict[str, Any]:
                             {"type": "string", "maxLength": MAX_TOKEN_CHARS},
                             "The next_token of the previous page, with the same filters.",
                         ),
+                        _query(
+                            "attention",
+                            {"type": "boolean", "default": False},
+                            "true: only the jobs in flight that are in trouble now (stuck, "
+                            "near MaxRuntime or MaxWaitTime), longest in trouble first, in "
+                            "one answer (next_token is null). Combines with account (and "
+                            "region) only.",
+                        ),
                     ],
                     "responses": {
                         "200": _json("JobList", "A page of job summaries."),
@@ -323,12 +485,20 @@ def openapi_document() -> dict[str, Any]:
             "/stats": {
                 "get": {
                     "operationId": "getStats",
-                    "summary": "Counts by status, billable and training time, spot savings, "
-                    "of the jobs created in a window of whole UTC days (default: the last "
-                    "30 days). The response echoes the window as rounded.",
+                    "summary": "Counts by status, billable and training time, spot savings "
+                    "and cost of the jobs created in a window of whole UTC days (default: "
+                    "the last 30 days), optionally in groups. The response echoes the "
+                    "window as rounded. One Query either way (docs/api.md).",
                     "parameters": [
                         _account("Count this account's jobs only (default: all accounts)."),
                         *_window("count jobs"),
+                        _query(
+                            "group_by",
+                            {"type": "string"},
+                            "account, region, instance_type or tag:<key> of a cost tag "
+                            "(the deploy's cost_tags, default team and project): the "
+                            "window's jobs in groups. Not with account.",
+                        ),
                     ],
                     "responses": {
                         "200": _json("Stats", "The window's statistics."),

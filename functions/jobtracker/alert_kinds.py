@@ -1,4 +1,5 @@
-"""Alert kinds: the terminal outcomes a team can be alerted about.
+"""Alert kinds: the terminal outcomes a team can be alerted about, and the troubles of
+jobs in flight (stuck, interrupted, near a limit).
 
 A leaf that imports only `names`: the functions' configuration, the store's alert claims,
 the alerter and the stack's config check read the kinds without loading the alerts
@@ -8,6 +9,10 @@ Each terminal state has at most one kind, so that "once per (job, kind)" is also
 outcome": Failed and Completed by the primary status; a Stopped job by its secondary
 status, which says why it stopped. A Stopped job whose secondary status is not final yet
 (`Stopping`) has no kind: the snapshot that carries the final one alerts.
+
+The kinds of jobs in flight have no rule here: the watch (jobtracker.watch) finds
+`Stuck`, `NearMaxRuntime` and `NearMaxWait`, the ingest alerter `SpotInterrupted`
+(jobtracker.spot), each once per episode of the job.
 """
 
 from __future__ import annotations
@@ -33,6 +38,11 @@ class AlertKind(Enum):
     MAX_WAIT_TIME_EXCEEDED = "MaxWaitTimeExceeded"
     INTERRUPTED = "Interrupted"
     COMPLETED = "Completed"
+    # Jobs in flight: once per (job, kind, episode).
+    STUCK = "Stuck"
+    SPOT_INTERRUPTED = "SpotInterrupted"
+    NEAR_MAX_RUNTIME = "NearMaxRuntime"
+    NEAR_MAX_WAIT = "NearMaxWait"
 
     @property
     def rule(self) -> KindRule:
@@ -48,7 +58,13 @@ _RULES = {
     AlertKind.STOPPED: KindRule(STOPPED, frozenset({"Stopped", None})),
 }
 
-DEFAULT_KINDS = (AlertKind.FAILED, AlertKind.MAX_RUNTIME_EXCEEDED)
+DEFAULT_KINDS = (
+    AlertKind.FAILED,
+    AlertKind.MAX_RUNTIME_EXCEEDED,
+    AlertKind.STUCK,
+    AlertKind.SPOT_INTERRUPTED,
+    AlertKind.NEAR_MAX_RUNTIME,
+)
 
 
 def kind_of(status: str, secondary_status: str | None) -> AlertKind | None:
@@ -71,3 +87,8 @@ def parse_kinds(text: str) -> frozenset[AlertKind]:
             f"unknown alert kind {', '.join(map(repr, unknown))}; valid kinds: {', '.join(known)}"
         )
     return frozenset(known[name] for name in names)
+
+
+# Not a job's kind: the alert of a spend group's month crossing 80 % or 100 % of its budget
+# (jobtracker.budgets), once per group, month and threshold. Its `alert_kind` is this.
+BUDGET_THRESHOLD = "BudgetThreshold"

@@ -63,6 +63,8 @@ ENRICHMENTS_ABANDONED = "EnrichmentsAbandoned"
 # A member account's jobs could not be read (its role denied, throttled, unreachable):
 # counted by ingest per job left pending, by the reconciler per member it could not walk.
 MEMBER_FAILURES = "MemberFailures"
+# The jobs the watch found in flight on its last run.
+JOBS_IN_FLIGHT = "JobsInFlight"
 METRIC_NAMES = (
     EVENTS_STORED,
     STALE_EVENTS,
@@ -74,4 +76,5 @@ METRIC_NAMES = (
     ENRICHMENTS_HEALED,
     ENRICHMENTS_ABANDONED,
     MEMBER_FAILURES,
+    JOBS_IN_FLIGHT,
 )

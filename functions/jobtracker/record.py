@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, TypeGuard
 
 from jobtracker.casing import snake_case
+from jobtracker.cost import JobCost
 from jobtracker.errors import MalformedEvent
 from jobtracker.names import COMPLETED, FAILED, IN_PROGRESS, STOPPED, STOPPING
 from jobtracker.numbers import record_number
@@ -148,6 +149,10 @@ class JobSnapshot:
     # is and marked, so the reconciler finds it and finishes it. Not part of the record
     # nor of the order: it says what is still to do, not what the job is.
     enrichment_pending: bool = False
+    # What the job cost and whose spend it is (jobtracker.pricing), once priced: not part
+    # of the record nor of the order either, since a price is the tracker's, not SageMaker's.
+    cost: JobCost | None = None
+    spend_groups: tuple[str, ...] = ()
 
     @property
     def identity(self) -> JobIdentity:
@@ -383,3 +388,34 @@ def _check_depth(detail: Mapping[str, Any]) -> None:
         if depth > MAX_DEPTH:
             raise MalformedEvent(f"detail: nested deeper than {MAX_DEPTH} levels")
         level = children
+
+
+def snapshot_of_record(record: Mapping[str, Any]) -> JobSnapshot:
+    """The snapshot a stored record was normalised from (its order key aside: a stored
+    record says what the job is, not which event brought it).
+
+    For writers that start from the table rather than from an event (the watch).
+    """
+    name = record.get("training_job_name")
+    identity = identity_of(record.get("account"), record.get("region"), name, "stored record")
+    secondary = record.get("secondary_status")
+    transitions = tuple(
+        Transition(
+            str(item["status"]),
+            to_epoch_ms(item["start_time"]),
+            None if item.get("end_time") is None else to_epoch_ms(item["end_time"]),
+            item.get("status_message"),
+        )
+        for item in record.get("secondary_status_transitions") or []
+    )
+    return JobSnapshot(
+        name=identity.name,
+        account=identity.account,
+        region=identity.region,
+        status=_required_status({"TrainingJobStatus": record.get("training_job_status")}),
+        secondary_status=secondary if isinstance(secondary, str) else None,
+        creation_ms=to_epoch_ms(record.get("creation_time"), "creation_time"),
+        last_modified_ms=to_epoch_ms(record.get("last_modified_time"), "last_modified_time"),
+        transitions=transitions,
+        record=dict(record),
+    )

@@ -27,6 +27,13 @@ EVERY_OPTION = {
     "store_environment_values": "true",
     "ingest_max_concurrency": 20,
     "ingest_reserve_concurrency": "false",
+    "watch_interval_minutes": 10,
+    "stuck_after_minutes": '{"Starting": 20, "Training": 720}',
+    "slack_workspace_id": "T0123ABCD",
+    "slack_channel_id": "C0456EFGH",
+    "teams_tenant_id": "11111111-2222-3333-4444-555555555555",
+    "teams_team_id": "66666666-7777-8888-9999-000000000000",
+    "teams_channel_id": "19:abc123@thread.tacv2",
 }
 
 

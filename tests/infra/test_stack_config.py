@@ -14,7 +14,17 @@ def config(**overrides):
 
 def test_defaults_from_cdk_json():
     defaults = config()
-    assert defaults.alert_kinds == ("Failed", "MaxRuntimeExceeded")
+    assert defaults.alert_kinds == (
+        "Failed",
+        "MaxRuntimeExceeded",
+        "Stuck",
+        "SpotInterrupted",
+        "NearMaxRuntime",
+    )
+    assert defaults.watch_interval_minutes == 5 and defaults.near_max_percent == 90
+    assert dict(defaults.stuck_after_minutes)["Starting"] == 30
+    assert "Training" not in dict(defaults.stuck_after_minutes)
+    assert (defaults.slack_workspace_id, defaults.teams_team_id) == ("", "")
     assert defaults.alert_emails == ()
     assert defaults.source_accounts == ()
     assert defaults.source_regions == ()
@@ -51,6 +61,15 @@ def test_command_line_lists_are_comma_separated():
         ("api_rate_limit", 0, "api_rate_limit"),
         ("store_environment_values", "yes", "store_environment_values"),
         ("ingest_reserve_concurrency", 1, "ingest_reserve_concurrency"),
+        ("watch_interval_minutes", 0, "watch_interval_minutes"),
+        ("watch_interval_minutes", 90, "watch_interval_minutes"),
+        ("near_max_percent", 100, "near_max_percent"),
+        ("stuck_after_minutes", '{"Starting": 0}', "stuck_after_minutes"),
+        ("stuck_after_minutes", '{"Not a status!": 5}', "stuck_after_minutes"),
+        ("stuck_after_minutes", "Starting=30", "stuck_after_minutes"),
+        ("slack_workspace_id", "T0123ABCD", "slack_channel_id"),
+        ("teams_team_id", "team", "teams_tenant_id"),
+        ("slack_channel_id", "C01 23", "slack_channel_id"),
     ],
 )
 def test_bad_values_stop_synthesis_naming_the_key(key, value, message):
@@ -63,3 +82,8 @@ def test_missing_context_is_named():
     del context["alert_kinds"]
     with pytest.raises(ConfigError, match="alert_kinds"):
         StackConfig.from_mapping(context)
+
+
+def test_stuck_thresholds_from_the_command_line_replace_the_map():
+    parsed = config(stuck_after_minutes='{"Training": 720, "Starting": 20}')
+    assert parsed.stuck_after_minutes == (("Starting", 20), ("Training", 720))

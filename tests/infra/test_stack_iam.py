@@ -5,6 +5,7 @@ import pytest
 from infra.api import API_TABLE_READS
 from infra.reconcile import RECONCILE_TABLE_READS
 from infra.storage import INDEX_ACTIONS, WRITE_ACTIONS
+from infra.watch import WATCH_TABLE_WRITES
 
 pytestmark = pytest.mark.infra
 
@@ -37,9 +38,23 @@ EXPECTED = {
     | set(WRITE_ACTIONS)
     | PUBLISH_ALERTS
     | {"sagemaker:DescribeTrainingJob", "sagemaker:ListTags", "sagemaker:ListTrainingJobs"},
+    # The jobs in flight from an index, a troubled job's record, an episode's claim, the
+    # alert: no SageMaker.
+    "watch": BASE
+    | set(INDEX_ACTIONS)
+    | {"dynamodb:GetItem"}
+    | set(WATCH_TABLE_WRITES)
+    | PUBLISH_ALERTS,
+    # The price refresh: the Price List API, and the one price book item it puts.
+    "prices": BASE | set(WRITE_ACTIONS) | {"pricing:GetProducts"},
 }
 # The only actions that may have '*' as resource: none of them supports a narrower one.
-UNSCOPABLE = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "sagemaker:ListTrainingJobs"}
+UNSCOPABLE = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "sagemaker:ListTrainingJobs",
+    "pricing:GetProducts",
+}
 
 
 def as_list(value):
@@ -86,9 +101,9 @@ def test_table_access_is_this_table_and_only_queries_of_its_indexes(synthesized,
     indexes = str({"Fn::Join": ["", [table_arn, "/index/*"]]})
     table = {(a, r) for a, r in grants(synthesized, package) if a.startswith("dynamodb:")}
     assert {r for _, r in table} <= {str(table_arn), indexes}
-    # Ingest writes (conditionally) and gets one item; a query is the one action an index
-    # takes.
-    expected = set() if package == "ingest" else set(INDEX_ACTIONS)
+    # Ingest writes (conditionally) and gets one item, the price refresh puts one; a query
+    # is the one action an index takes.
+    expected = set() if package in ("ingest", "prices") else set(INDEX_ACTIONS)
     assert {a for a, r in table if r == indexes} == expected
 
 
@@ -100,7 +115,7 @@ def test_job_reads_are_limited_to_training_jobs(synthesized, package):
     assert ":training-job/*" in resource
 
 
-@pytest.mark.parametrize("package", ["ingest", "reconcile"])
+@pytest.mark.parametrize("package", ["ingest", "reconcile", "watch"])
 def test_publish_is_limited_to_the_alert_topic_and_its_key(synthesized, package):
     (topic_id,) = [
         logical_id

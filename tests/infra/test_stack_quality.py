@@ -10,6 +10,8 @@ pytestmark = pytest.mark.infra
 
 # Every rule suppressed somewhere; a new one needs a review (and a line here).
 REVIEWED_SUPPRESSIONS = {
+    # The chat channel's role and guardrail: AWS's read-only managed policies (infra/chat.py).
+    "AwsSolutions-IAM4",
     "AwsSolutions-IAM5",
     "AwsSolutions-L1",
     "AwsSolutions-SQS3",
@@ -43,5 +45,16 @@ def test_every_suppression_is_reviewed_and_explained(stack_variant):
 
 def test_cfn_lint_finds_no_error(stack_variant):
     matches = lint_all(json.dumps(stack_variant.template.to_json()))
-    errors = [f"{m.rule.id} {m.message} {m.path}" for m in matches if m.rule.id.startswith("E")]
+    errors = [
+        f"{m.rule.id} {m.message} {m.path}"
+        for m in matches
+        if m.rule.id.startswith("E") and not _chat_not_offered_there(m)
+    ]
     assert errors == []
+
+
+def _chat_not_offered_there(match) -> bool:
+    """The optional chat channels (-c slack_*/teams_*) exist only in the regions that
+    offer Amazon Q Developer in chat applications; cfn-lint checks every region, so it
+    reports them missing in the others (E3006). Naming a channel is choosing such a region."""
+    return match.rule.id == "E3006" and "AWS::Chatbot::" in match.message

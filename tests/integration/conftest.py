@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -11,6 +13,7 @@ from jobtracker.store.reconcile_state import ReconcileStateRepository
 from jobtracker.store.repository import JobRepository
 from moto import mock_aws
 
+from synthetic.lambda_events import LambdaContext, http_request
 from tests.fixtures.aws import create_table
 from tests.fixtures.ingest_stack import IngestStack, ingest_stack
 
@@ -67,3 +70,15 @@ def moto_ingest(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[IngestSt
     """The ingest handler with a table, an alert topic and an inbox, default alert kinds."""
     with ingest_stack(monkeypatch) as given:
         yield given
+
+
+@pytest.fixture
+def api(table: str) -> Any:
+    """The api handler over the test table: `api(path, query)` -> (status, JSON body)."""
+    from api import handler
+
+    def call(path: str, query: dict[str, str] | None = None) -> tuple[int, Any]:
+        response = handler.handler(http_request(path, query), LambdaContext())
+        return response["statusCode"], json.loads(response["body"])
+
+    return call

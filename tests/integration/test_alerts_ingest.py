@@ -62,7 +62,9 @@ def test_each_configured_kind_alerts_once(every_kind_stack: IngestStack):
     )
 
 
-def test_by_default_only_failed_and_max_runtime_exceeded_alert(moto_ingest: IngestStack):
+def test_by_default_of_the_outcomes_only_failed_and_max_runtime_exceeded_alert(
+    moto_ingest: IngestStack,
+):
     bodies = [body for ending in ENDINGS for body in bodies_of(f"job-{ending.lower()}", ending)]
     assert moto_ingest.deliver(bodies) == []
     assert alerts_by_job(moto_ingest) == Counter(

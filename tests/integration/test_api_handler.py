@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 import pytest
@@ -11,18 +10,6 @@ from jobtracker.record import normalise_training_job
 from jobtracker.store.repository import JobRepository
 
 from synthetic.events import BASE_MS, lifecycle
-from synthetic.lambda_events import LambdaContext, http_request
-
-
-@pytest.fixture
-def api(table: str) -> Any:
-    from api import handler
-
-    def call(path: str, query: dict[str, str] | None = None) -> tuple[int, Any]:
-        response = handler.handler(http_request(path, query), LambdaContext())
-        return response["statusCode"], json.loads(response["body"])
-
-    return call
 
 
 def _store_job(repository: JobRepository, name: str, ending: str | None, **kw: Any) -> None:

@@ -2,16 +2,22 @@ from __future__ import annotations
 
 import pytest
 from jobtracker.alert_kinds import AlertKind
-from jobtracker.config import ConfigError, IngestConfig, alert_config
+from jobtracker.config import ConfigError, IngestConfig, alert_config, watch_settings
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:jobtracker-alerts"
 HOME = {"HOME_ACCOUNT": "123456789012", "HOME_REGION": "us-east-1"}
 
 
-def test_default_kinds_are_failed_and_max_runtime_exceeded():
+def test_default_kinds_are_the_failures_and_the_troubles_of_jobs_in_flight():
     config = alert_config({"ALERT_TOPIC_ARN": TOPIC})
     assert config is not None
-    assert config.kinds == {AlertKind.FAILED, AlertKind.MAX_RUNTIME_EXCEEDED}
+    assert config.kinds == {
+        AlertKind.FAILED,
+        AlertKind.MAX_RUNTIME_EXCEEDED,
+        AlertKind.STUCK,
+        AlertKind.SPOT_INTERRUPTED,
+        AlertKind.NEAR_MAX_RUNTIME,
+    }
     assert config.topic_arn == TOPIC
 
 
@@ -50,3 +56,18 @@ def test_ingest_config_validates_alerts_at_start_up():
 def test_a_fifo_topic_is_refused():
     with pytest.raises(ConfigError, match="standard topic"):
         alert_config({"ALERT_TOPIC_ARN": TOPIC + ".fifo"})
+
+
+def test_watch_settings_default_and_configured():
+    default = watch_settings({})
+    assert default.stuck_after_minutes["Starting"] == 30 and default.near_max_percent == 90
+    configured = watch_settings(
+        {"STUCK_AFTER_MINUTES": '{"Training": 600}', "NEAR_MAX_PERCENT": "80"}
+    )
+    assert dict(configured.stuck_after_minutes) == {"Training": 600}
+    assert configured.near_max_percent == 80
+    for bad in ('{"Starting": 0}', '["Starting"]', "Starting=30", '{"Starting": "30"}'):
+        with pytest.raises(ConfigError, match="STUCK_AFTER_MINUTES"):
+            watch_settings({"STUCK_AFTER_MINUTES": bad})
+    with pytest.raises(ConfigError, match="NEAR_MAX_PERCENT"):
+        watch_settings({"NEAR_MAX_PERCENT": "100"})

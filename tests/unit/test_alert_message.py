@@ -93,16 +93,28 @@ def test_json_body_carries_what_the_reader_needs():
             f"$3FlogStreamNameFilter$3D{NAME}"
         ),
         "truncated": [],
+        # The current secondary status began with the last transition.
+        "status_since": "2025-11-24T16:06:00.000Z",
+        # An alert about an ended job has no episode, nor a trouble's times.
+        "episode": None,
+        "for_seconds": None,
+        "threshold_seconds": None,
+        "limit_seconds": None,
+        "interruption_number": None,
+        "interruption_ordinal": None,
     }
 
 
-def test_sns_message_has_text_for_people_and_json_for_machines():
+def test_sns_message_has_text_for_people_json_for_machines_and_the_chat_form():
     message = build_alert(failed_job(), AlertKind.FAILED)
     document = json.loads(message.sns_message())
     assert set(document) == {"default", "sqs", "lambda", "http", "https"}
     assert document["default"] == message.text
-    for protocol in ("sqs", "lambda", "http", "https"):
+    for protocol in ("sqs", "lambda"):
         assert json.loads(document[protocol]) == message.body
+    for protocol in ("http", "https"):
+        assert json.loads(document[protocol]) == message.chat
+        assert message.chat["source"] == "custom"
 
 
 def test_text_body_reads_as_a_report():

@@ -55,7 +55,7 @@ def loaded_modules(module: str) -> set[str]:
     return set(json.loads(done.stdout))
 
 
-@pytest.mark.parametrize("package", ["ingest", "api", "reconcile"])
+@pytest.mark.parametrize("package", ["ingest", "api", "reconcile", "watch"])
 def test_handler_import_leaves_out_what_a_cold_start_does_not_need(package: str) -> None:
     loaded = loaded_modules(f"{package}.handler")
     assert f"{package}.handler" in loaded
@@ -65,7 +65,7 @@ def test_handler_import_leaves_out_what_a_cold_start_does_not_need(package: str)
     assert not {"api.openapi", "api.reference"} & loaded
 
 
-@pytest.mark.parametrize("package", ["ingest", "reconcile"])
+@pytest.mark.parametrize("package", ["ingest", "reconcile", "watch"])
 def test_the_write_path_leaves_out_the_query_side(package: str) -> None:
     loaded = loaded_modules(f"{package}.handler")
     assert "jobtracker.store.reads" in loaded  # the alerter's and reconciler's reads

@@ -8,10 +8,16 @@ from datetime import UTC, datetime
 
 import pytest
 from jobtracker.record import normalise_training_job
+from jobtracker.spot import reported_interruption
+from jobtracker.store.repository import job_attributes
 from jobtracker.timestamps import to_epoch_ms
+from jobtracker.watch import WatchSettings, in_flight_job, troubles
 
 from local.demo import (
+    CAPACITY_WAIT,
     DAY_MS,
+    NEAR_MAX_RUNTIME,
+    SPOT_INTERRUPTED_TWICE,
     WORKLOAD_FAILURE_REASONS,
     JobSpec,
     demo_stream,
@@ -21,6 +27,7 @@ from local.demo import (
     job_snapshots,
     job_spec,
     longest_step_seconds,
+    trouble_details,
     workload_name,
 )
 
@@ -210,3 +217,27 @@ def test_times_fit_the_story(seed: int) -> None:
             # SageMaker's generated names carry the creation time
             created = datetime.fromtimestamp(spec.created_ms / 1000, tz=UTC)
             assert spec.name.endswith(f"{created:%Y-%m-%d-%H-%M-%S}-{spec.created_ms % 1000:03d}")
+
+
+def test_the_demo_troubles_are_one_of_each_kind_now():
+    now_ms = 1_800_000_000_000
+    details = trouble_details(now_ms)
+    snapshots = [normalise_training_job(detail) for detail in details]
+    latest = {snapshot.name: snapshot for snapshot in snapshots}
+    found = {}
+    for name, snapshot in latest.items():
+        summary = json.loads(job_attributes(snapshot)["summary"])
+        job = in_flight_job(summary)
+        assert job is not None  # all three are in flight
+        found[name] = [trouble.kind.value for trouble in troubles(job, now_ms, WatchSettings())]
+    assert found == {
+        CAPACITY_WAIT: ["Stuck"],
+        SPOT_INTERRUPTED_TWICE: [],
+        NEAR_MAX_RUNTIME: ["NearMaxRuntime"],
+    }
+    interruptions = [
+        reported_interruption(s.status, s.secondary_status, s.transitions)
+        for s in snapshots
+        if s.name == SPOT_INTERRUPTED_TWICE
+    ]
+    assert [i.number for i in interruptions if i is not None] == [1, 2]

@@ -26,7 +26,7 @@ from jobtracker import names
 from jobtracker.alert_kinds import DEFAULT_KINDS, AlertKind
 from jobtracker.indexes import IndexName
 from jobtracker.record import STATUS_RANK, TERMINAL_RANK
-from jobtracker.store.keys import pack_summary
+from jobtracker.store.keys import IN_FLIGHT_FIELDS, pack_summary, unpack_summary
 from jobtracker.store.models import PENDING_INDEX
 
 from jobtracker_cli import main as cli
@@ -211,8 +211,17 @@ def test_the_stack_default_alert_kinds_are_the_functions_default() -> None:
 
 def test_the_documented_summary_is_the_stored_summary_field_for_field() -> None:
     # The listing's summary is packed in one place (store/keys.py); the OpenAPI document
-    # describes each of its fields, in its order.
-    packed = list(json.loads(pack_summary({})))
+    # describes each of its fields, in its order (as unpacked: the packed form leaves
+    # out its nulls).
+    packed = list(unpack_summary(pack_summary({})))
     summary = openapi_document()["components"]["schemas"]["JobSummary"]
-    assert list(summary["properties"]) == packed
-    assert summary["required"] == packed
+    # What the listings add when they answer (attention), then what only a running job's
+    # summary carries (its rate) and what only the summaries of jobs in flight carry
+    # (keys.IN_FLIGHT_FIELDS): neither is required.
+    assert summary["required"] == [*packed, "attention"]
+    running = {
+        "cost": json.dumps({"cost_usd": 0.5, "cost_is_estimate": True, "cost_usd_per_hour": 2})
+    }
+    rate = [field for field in unpack_summary(pack_summary(running)) if field not in packed]
+    assert rate == ["cost_usd_per_hour"]
+    assert list(summary["properties"]) == [*packed, "attention", *rate, *IN_FLIGHT_FIELDS]

@@ -193,3 +193,23 @@ def test_a_default_stats_window_that_would_start_before_the_calendar_is_refused(
 def test_the_first_default_stats_window_the_calendar_holds_starts_on_its_first_day() -> None:
     query = parse_stats_query({"created_before": "0001-01-30"}, TODAY)
     assert (query.first_day, query.last_day) == ("0001-01-01", "0001-01-30")
+
+
+def test_attention_combines_with_account_and_region_only() -> None:
+    assert parse_job_query({"attention": "true"}).attention is True
+    assert parse_job_query({"attention": "false"}).attention is False
+    scoped = parse_job_query(
+        {"attention": "true", "account": "123456789012", "region": "eu-west-1"}
+    )
+    assert (scoped.attention, scoped.account, scoped.region) == (True, "123456789012", "eu-west-1")
+    assert parse_job_query({"attention": "true", "limit": "10"}).attention is True
+    for other in (
+        {"status": "InProgress"},
+        {"created_after": "2026-11-01"},
+        {"name_prefix": "a"},
+        {"next_token": "abc"},
+    ):
+        with pytest.raises(InvalidQuery, match="attention=true combines only with account"):
+            parse_job_query({"attention": "true", **other})
+    with pytest.raises(InvalidQuery, match="attention must be true or false"):
+        parse_job_query({"attention": "yes"})

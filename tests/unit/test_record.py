@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from jobtracker.casing import snake_case
 from jobtracker.errors import MalformedEvent
-from jobtracker.record import normalise_training_job
+from jobtracker.record import normalise_training_job, snapshot_of_record
 
 from synthetic.events import (
     FULL_TRAINING_JOB,
@@ -188,3 +188,19 @@ def test_malformed_snapshots_are_rejected_with_a_reason(change: dict[str, Any], 
 def test_detail_that_is_not_an_object_is_malformed() -> None:
     with pytest.raises(MalformedEvent, match="detail"):
         normalise_training_job(["not", "a", "job"])  # type: ignore[arg-type]
+
+
+def test_a_stored_record_gives_back_its_snapshot():
+    # Given a normalised snapshot of a job in flight
+    original = normalise_training_job(lifecycle("resnet-roundtrip", "Completed")[2])
+    # When its record alone is turned back into a snapshot
+    again = snapshot_of_record(original.record)
+    # Then it is the same job in the same state, with the same history
+    assert again.identity == original.identity
+    assert (again.status, again.secondary_status) == (original.status, original.secondary_status)
+    assert again.transitions == original.transitions
+    assert (again.creation_ms, again.last_modified_ms) == (
+        original.creation_ms,
+        original.last_modified_ms,
+    )
+    assert again.order_key == original.order_key

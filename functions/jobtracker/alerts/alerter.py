@@ -9,6 +9,11 @@ For a snapshot whose own state is of a configured kind (any other costs nothing)
    fails and its redelivery (a STALE store, the same claim) publishes;
 3. mark the claim sent.
 
+A snapshot that reports a spot interruption (its secondary status is `Interrupted`)
+alerts `SpotInterrupted` once per interruption: the claim is per episode, the episode is
+the interruption's start, and its number comes from the snapshot's own history, so
+duplicates and late copies find it sent (jobtracker.spot).
+
 The claim reads the stored outcome, so a STORED and a STALE outcome take the same path:
 a stale or duplicate event of the job's kind finds the claim sent; an event of another
 kind than the stored job's does not alert.
@@ -32,7 +37,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from jobtracker.alert_kinds import DEFAULT_KINDS, AlertKind, kind_of
 from jobtracker.outcomes import StoreOutcome
 from jobtracker.record import JobIdentity, JobSnapshot
-from jobtracker.store.alert_claims import Claim, ClaimOutcome
+from jobtracker.spot import reported_interruption
+from jobtracker.store.alert_claims import Claim, ClaimOutcome, StillIn
 from jobtracker.timestamps import to_epoch_ms
 
 if TYPE_CHECKING:
@@ -64,6 +70,21 @@ class AlertClaims(Protocol):
     def release(self, claim: Claim) -> bool: ...
 
 
+class EpisodeClaims(AlertClaims, Protocol):
+    """Claims per episode besides per (job, kind): store/alert_claims.py."""
+
+    def claim_episode(
+        self,
+        identity: JobIdentity,
+        kind: AlertKind,
+        episode: str,
+        order_key: str,
+        now_ms: int,
+        lease_ms: int,
+        still_in: StillIn | None = None,
+    ) -> Claim: ...
+
+
 class AlertPublisher(Protocol):
     def publish(self, message: AlertMessage) -> str:
         """Publish; return the message id, or raise AlertPublishFailed."""
@@ -79,7 +100,7 @@ class ExactlyOnceAlerter:
     `dataclasses.replace(alerter, not_before_ms=now_ms - lookback_ms)`.
     """
 
-    claims: AlertClaims
+    claims: EpisodeClaims
     publisher: AlertPublisher
     kinds: frozenset[AlertKind] = frozenset(DEFAULT_KINDS)
     region: str | None = None
@@ -98,11 +119,14 @@ class ExactlyOnceAlerter:
         return kind
 
     def alert(self, snapshot: JobSnapshot, outcome: StoreOutcome) -> list[str]:
-        """Publish this snapshot's alert if it is due; return the kinds published.
+        """Publish this snapshot's alerts that are due; return the kinds published.
 
         `outcome` does not change the path (the claim itself checks the stored job), only
         where the message's facts come from (see the module's docstring).
         """
+        return self._alert_outcome(snapshot, outcome) + self._alert_interruption(snapshot)
+
+    def _alert_outcome(self, snapshot: JobSnapshot, outcome: StoreOutcome) -> list[str]:
         kind = self.alertable_kind(snapshot)
         if kind is None:
             return []
@@ -127,6 +151,47 @@ class ExactlyOnceAlerter:
             raise
         # False only if this holder outlived its lease and lost the claim: the alert is
         # out either way, and failing the record now would not recall it.
+        self.claims.mark_sent(claim, message_id, self._now_ms())
+        return [kind.value]
+
+    def _alert_interruption(self, snapshot: JobSnapshot) -> list[str]:
+        """SpotInterrupted for the interruption this snapshot reports, once."""
+        kind = AlertKind.SPOT_INTERRUPTED
+        if kind not in self.kinds:
+            return []
+        interruption = reported_interruption(
+            snapshot.status, snapshot.secondary_status, snapshot.transitions
+        )
+        if interruption is None:
+            return []
+        if self.not_before_ms is not None and interruption.start_ms < self.not_before_ms:
+            return []
+        # No state to hold the job to: the interruption happened, whatever came after.
+        claim = self.claims.claim_episode(
+            snapshot.identity,
+            kind,
+            interruption.episode,
+            snapshot.order_key,
+            self._now_ms(),
+            LEASE_MS,
+        )
+        if claim.outcome is ClaimOutcome.IN_FLIGHT:
+            raise AlertInFlight(f"{kind.value} alert of {snapshot.identity} is being published")
+        if claim.outcome is not ClaimOutcome.CLAIMED:
+            return []
+        from jobtracker.alerts.message import AlertContext, build_alert
+
+        context = AlertContext(
+            episode=interruption.episode,
+            since_ms=interruption.start_ms,
+            interruption_number=interruption.number,
+            interruption_ordinal=interruption.ordinal,
+        )
+        try:
+            message_id = self.publisher.publish(build_alert(snapshot, kind, self.region, context))
+        except Exception:
+            self.claims.release(claim)
+            raise
         self.claims.mark_sent(claim, message_id, self._now_ms())
         return [kind.value]
 

@@ -1,4 +1,5 @@
-"""What an alert says: subject, text body for people, JSON body for machines, attributes.
+"""What an alert says: subject, text body for people, JSON body for machines, the chat
+form, attributes.
 
 Built from the normalised record. Every string that comes from the job (failure reason,
 tags, statuses) is made safe for SNS and cut to a length, with a marker where it was cut;
@@ -10,14 +11,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jobtracker.alert_kinds import AlertKind
+from jobtracker.alerts.chat import chat_notification
 from jobtracker.errors import MalformedEvent
 from jobtracker.names import TRAINING_JOB_LOG_GROUP
 from jobtracker.record import JobSnapshot
-from jobtracker.timestamps import to_epoch_ms
+from jobtracker.timestamps import iso_from_ms, to_epoch_ms
 
 SUBJECT_LIMIT = 99  # SNS: "less than 100 characters"
 # SNS counts the message and its attributes against 256 KiB; keep a margin for the
@@ -26,7 +28,10 @@ PUBLISH_BYTES_LIMIT = 250_000
 ATTRIBUTE_VALUE_LIMIT = 256
 TRUNCATION_MARKER = " [truncated]"
 # Protocols that receive the JSON body; every other one (email) gets the text body.
-MACHINE_PROTOCOLS = ("sqs", "lambda", "http", "https")
+MACHINE_PROTOCOLS = ("sqs", "lambda")
+# Protocols that receive the chat form (alerts/chat.py): the chat bridge subscribes over
+# HTTPS, and a webhook relay the same way.
+CHAT_PROTOCOLS = ("http", "https")
 
 # SNS accepts XML 1.0 characters only; the others become U+FFFD. They are C0 controls but
 # tab, newline and carriage return, surrogates, U+FFFE and U+FFFF: named as the few that
@@ -62,17 +67,41 @@ LIMITS = (
 
 
 @dataclass(frozen=True)
+class AlertContext:
+    """What an alert about a job still in flight says beyond the job itself.
+
+    `episode` names what the alert is about (docs/alerts.md, "Once per episode"); the
+    times are when the trouble began, how long it has lasted and the limits it passed.
+    """
+
+    episode: str
+    since_ms: int
+    for_seconds: int | None = None
+    threshold_seconds: int | None = None
+    limit_seconds: int | None = None
+    interruption_number: int | None = None
+    interruption_ordinal: str | None = None
+
+
+@dataclass(frozen=True)
 class AlertMessage:
     kind: AlertKind
     subject: str
     text: str
     body: dict[str, Any]
     attributes: dict[str, str]
+    # The chat bridge's custom notification (alerts/chat.py).
+    chat: dict[str, Any] = field(default_factory=dict)
 
     def sns_message(self) -> str:
         """The `Message` of a `MessageStructure=json` publish."""
         machine = json.dumps(self.body, ensure_ascii=False, separators=(",", ":"))
-        document = {"default": self.text, **dict.fromkeys(MACHINE_PROTOCOLS, machine)}
+        chat = json.dumps(self.chat, ensure_ascii=False, separators=(",", ":"))
+        document = {
+            "default": self.text,
+            **dict.fromkeys(MACHINE_PROTOCOLS, machine),
+            **dict.fromkeys(CHAT_PROTOCOLS, chat),
+        }
         return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
     def sns_attributes(self) -> dict[str, dict[str, str]]:
@@ -89,14 +118,22 @@ class AlertMessage:
         return size
 
 
-def build_alert(snapshot: JobSnapshot, kind: AlertKind, region: str | None = None) -> AlertMessage:
-    """The alert for this job's outcome; `region` is used when the job's ARN has none."""
+def build_alert(
+    snapshot: JobSnapshot,
+    kind: AlertKind,
+    region: str | None = None,
+    context: AlertContext | None = None,
+) -> AlertMessage:
+    """The alert for this job's outcome; `region` is used when the job's ARN has none.
+
+    `context`: for an alert about a job in flight (stuck, interrupted, near a limit).
+    """
     for limits in LIMITS[:-1]:
-        message = _message(snapshot, kind, region, limits)
+        message = _message(snapshot, kind, region, limits, context)
         if message.publish_bytes() <= PUBLISH_BYTES_LIMIT:
             return message
     # The last limits leave a few tens of KB at most, whatever the job holds.
-    return _message(snapshot, kind, region, LIMITS[-1])
+    return _message(snapshot, kind, region, LIMITS[-1], context)
 
 
 def subject_for(name: str, kind: AlertKind) -> str:
@@ -156,7 +193,11 @@ class _Clipper:
 
 
 def _message(
-    snapshot: JobSnapshot, kind: AlertKind, default_region: str | None, limits: Limits
+    snapshot: JobSnapshot,
+    kind: AlertKind,
+    default_region: str | None,
+    limits: Limits,
+    context: AlertContext | None = None,
 ) -> AlertMessage:
     record = snapshot.record
     clip = _Clipper()
@@ -197,6 +238,7 @@ def _message(
         "console_url": console_url(snapshot.name, region, partition) if region else None,
         "logs_url": logs_url(snapshot.name, region, partition) if region else None,
         "truncated": clip.cut,
+        **_context_fields(snapshot, context),
     }
     return AlertMessage(
         kind=kind,
@@ -204,7 +246,51 @@ def _message(
         text=text_body(body),
         body=body,
         attributes=_attributes(body),
+        chat=chat_notification(kind, body, headline(body), facts(body)),
     )
+
+
+def _context_fields(snapshot: JobSnapshot, context: AlertContext | None) -> dict[str, Any]:
+    """The body's fields about the job's current status and what the alert is about;
+    null where the alert is not about a job in flight."""
+    since_ms = (
+        context.since_ms
+        if context is not None
+        else (snapshot.transitions[-1].start_ms if snapshot.transitions else None)
+    )
+    return {
+        "status_since": None if since_ms is None else iso_from_ms(since_ms),
+        "episode": None if context is None else context.episode,
+        "for_seconds": None if context is None else context.for_seconds,
+        "threshold_seconds": None if context is None else context.threshold_seconds,
+        "limit_seconds": None if context is None else context.limit_seconds,
+        "interruption_number": None if context is None else context.interruption_number,
+        "interruption_ordinal": None if context is None else context.interruption_ordinal,
+    }
+
+
+def headline(body: dict[str, Any]) -> str:
+    """One line that says what happened, the chat's title and the text's first line."""
+    name, kind = body["training_job_name"], body["alert_kind"]
+    status = body["secondary_status"] or body["training_job_status"]
+    lasted = _short_duration(body["for_seconds"])
+    if kind == AlertKind.STUCK.value and lasted:
+        return f"SageMaker training job {name} stuck in {status} for {lasted}"
+    near = {
+        AlertKind.NEAR_MAX_RUNTIME.value: "MaxRuntime",
+        AlertKind.NEAR_MAX_WAIT.value: "MaxWaitTime",
+    }
+    if kind in near and lasted and body["limit_seconds"]:
+        limit = near[kind]
+        share = 100 * body["for_seconds"] // body["limit_seconds"]
+        return (
+            f"SageMaker training job {name} at {share}% of its {limit} "
+            f"({lasted} of {_short_duration(body['limit_seconds'])})"
+        )
+    if kind == AlertKind.SPOT_INTERRUPTED.value and body["interruption_ordinal"]:
+        ordinal = body["interruption_ordinal"]
+        return f"SageMaker training job {name}: spot capacity lost ({ordinal} interruption)"
+    return f"SageMaker training job {name}: {kind}"
 
 
 def _attributes(body: dict[str, Any]) -> dict[str, str]:
@@ -219,9 +305,8 @@ def _attributes(body: dict[str, Any]) -> dict[str, str]:
     return attributes
 
 
-def text_body(body: dict[str, Any]) -> str:
-    """The text for people, from the JSON body (so a queue subscriber can show it too)."""
-    name, kind = body["training_job_name"], body["alert_kind"]
+def facts(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """The alert's facts for people, label and value, in reading order (text and chat)."""
     status = body["training_job_status"]
     if body["secondary_status"] and body["secondary_status"] != status:
         status = f"{status} ({body['secondary_status']})"
@@ -233,11 +318,20 @@ def text_body(body: dict[str, Any]) -> str:
     rows = [
         ("Account", f"{body['account']} ({body['region']})"),
         ("Status", status),
+        ("In this status since", body["status_since"] if body["episode"] else None),
+        ("For", _duration_text(body["for_seconds"])),
+        ("Threshold", _duration_text(body["threshold_seconds"])),
+        ("Limit", _duration_text(body["limit_seconds"])),
+        ("Interruption", body["interruption_ordinal"]),
         ("Failure reason", body["failure_reason"]),
         ("Last message", body["status_message"]),
         ("Created", body["creation_time"]),
         ("Training started", body["training_start_time"]),
-        ("Ended", body["training_end_time"] or body["last_modified_time"]),
+        # A job in flight has not ended: its last change is what is known.
+        (
+            "Last change" if body["episode"] else "Ended",
+            body["training_end_time"] or body["last_modified_time"],
+        ),
         ("Duration", _duration_text(body["duration_in_seconds"])),
         ("Billable time", _duration_text(body["billable_time_in_seconds"])),
         ("Instances", instances),
@@ -245,13 +339,15 @@ def text_body(body: dict[str, Any]) -> str:
         ("Tags", tags or None),
         ("ARN", body["training_job_arn"]),
     ]
-    lines = [f"SageMaker training job {name}: {kind}", ""]
+    return [(label, str(value)) for label, value in rows if value not in (None, "")]
+
+
+def text_body(body: dict[str, Any]) -> str:
+    """The text for people, from the JSON body (so a queue subscriber can show it too)."""
+    name = body["training_job_name"]
+    lines = [headline(body), ""]
     # Continuation lines of a multi-line value (a failure reason) are indented under it.
-    lines += [
-        f"{label}: " + str(value).replace("\n", "\n  ")
-        for label, value in rows
-        if value not in (None, "")
-    ]
+    lines += [f"{label}: " + value.replace("\n", "\n  ") for label, value in facts(body)]
     if body["console_url"]:
         lines += ["", f"Job in the SageMaker console: {body['console_url']}"]
         lines += [f"Logs ({TRAINING_JOB_LOG_GROUP}, streams {name}/*): {body['logs_url']}"]
@@ -316,3 +412,14 @@ def _duration_text(seconds: int | float | None) -> str | None:
     parts += [f"{minutes}m"] if hours or minutes else []
     parts.append(f"{secs}s")
     return f"{' '.join(parts)} ({whole} s)"
+
+
+def _short_duration(seconds: int | float | None) -> str | None:
+    """`1h 5m`, `45m`, `30s`: for a headline."""
+    if seconds is None:
+        return None
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m" if minutes else f"{secs}s"

@@ -10,6 +10,10 @@ A claim is one TransactWriteItems request that
 
 Its holder then publishes and marks the claim `sent` (one UpdateItem), or releases it
 (one DeleteItem) if publishing failed, so that the retry publishes.
+
+An alert about a job in flight (stuck, interrupted, near a limit) may come again in a
+later episode of the job: its claim is `SK=ALERT#<kind>#<episode>`, one per episode,
+checked against the state the job must still be in (`claim_episode`).
 """
 
 from __future__ import annotations
@@ -56,10 +60,23 @@ class Claim:
     job: JobIdentity
     kind: AlertKind
     token: str
+    # The episode of a claim per episode (claim_episode); None for one per job and kind.
+    episode: str | None = None
 
 
-def alert_sk(kind: AlertKind) -> str:
-    return f"{ALERT_PREFIX}{kind.value}"
+def alert_sk(kind: AlertKind, episode: str | None = None) -> str:
+    """`ALERT#<kind>`, or `ALERT#<kind>#<episode>` for a claim per episode."""
+    base = f"{ALERT_PREFIX}{kind.value}"
+    return base if episode is None else f"{base}#{episode}"
+
+
+@dataclass(frozen=True)
+class StillIn:
+    """The state a job must still be stored in for an episode's alert to go out: its
+    status and, if not None, its secondary status."""
+
+    status: str
+    secondary_status: str | None = None
 
 
 class AlertClaimRepository:
@@ -70,11 +87,43 @@ class AlertClaimRepository:
     def claim(
         self, identity: JobIdentity, kind: AlertKind, order_key: str, now_ms: int, lease_ms: int
     ) -> Claim:
+        return self._claim(identity, kind, None, order_key, now_ms, lease_ms, self._stored_as(kind))
+
+    def claim_episode(
+        self,
+        identity: JobIdentity,
+        kind: AlertKind,
+        episode: str,
+        order_key: str,
+        now_ms: int,
+        lease_ms: int,
+        still_in: StillIn | None = None,
+    ) -> Claim:
+        """Claim the alert of one episode: refused (NOT_STORED_OUTCOME) if the job is not
+        stored, or no longer in `still_in` (it moved on since it was looked at)."""
+        job = self.models.job
+        condition: Condition = job.pk.exists()
+        if still_in is not None:
+            condition = condition & (job.status == still_in.status)
+            if still_in.secondary_status is not None:
+                condition = condition & (job.secondary_status == still_in.secondary_status)
+        return self._claim(identity, kind, episode, order_key, now_ms, lease_ms, condition)
+
+    def _claim(
+        self,
+        identity: JobIdentity,
+        kind: AlertKind,
+        episode: str | None,
+        order_key: str,
+        now_ms: int,
+        lease_ms: int,
+        job_condition: Condition,
+    ) -> Claim:
         job, claim = self.models.job, self.models.alert_claim
         token = uuid.uuid4().hex
         item = claim(
             job_pk(identity),
-            alert_sk(kind),
+            alert_sk(kind, episode),
             alert_kind=kind.value,
             state=PENDING,
             claim_token=token,
@@ -88,9 +137,7 @@ class AlertClaimRepository:
 
         def put_claim() -> None:
             with TransactWrite(connection=self._connection) as transaction:
-                transaction.condition_check(
-                    job, job_pk(identity), JOB_SK, condition=self._stored_as(kind)
-                )
+                transaction.condition_check(job, job_pk(identity), JOB_SK, condition=job_condition)
                 transaction.save(item, condition=free, return_values="ALL_OLD")
 
         try:
@@ -105,8 +152,8 @@ class AlertClaimRepository:
             outcome = _refusal(error)
             if outcome is None:
                 raise
-            return Claim(outcome, identity, kind, token)
-        return Claim(ClaimOutcome.CLAIMED, identity, kind, token)
+            return Claim(outcome, identity, kind, token, episode)
+        return Claim(ClaimOutcome.CLAIMED, identity, kind, token, episode)
 
     def mark_sent(self, claim: Claim, message_id: str, now_ms: int) -> bool:
         """Make the claim permanent; False if it is no longer this holder's.
@@ -116,7 +163,7 @@ class AlertClaimRepository:
         throttled or failed mark is tried again here, beyond the SDK's own retries (whose
         quota a long outage empties), and only a lost claim gives up at once.
         """
-        item = self.models.alert_claim(job_pk(claim.job), alert_sk(claim.kind))
+        item = self.models.alert_claim(job_pk(claim.job), alert_sk(claim.kind, claim.episode))
         model = self.models.alert_claim
         try:
             with_retries(
@@ -143,7 +190,7 @@ class AlertClaimRepository:
         A claim that could not be released is freed by its lease running out.
         """
         model = self.models.alert_claim
-        item = model(job_pk(claim.job), alert_sk(claim.kind))
+        item = model(job_pk(claim.job), alert_sk(claim.kind, claim.episode))
         try:
             item.delete(condition=(model.claim_token == claim.token) & (model.state == PENDING))
         except DeleteError:
