@@ -59,8 +59,17 @@ def ingest_figures(endpoint_url: str, events: int) -> dict[str, Any]:
     storage = storage_per_job(set(stream.jobs))
     progress("naive design (GetItem, DescribeTrainingJob, PutItem per event), same stream")
     naive = run_naive(stream, endpoint_url)
+    from ingest.handler import PIPELINE
+    from jobtracker.pricing import SnapshotPricer
+
+    # The cached price book's reads (GetItem, counted in ddb_requests_per_event too): at
+    # most one per container per hour, never one per event.
+    pricer = PIPELINE.pricer
+    price_reads = pricer.prices.lookups if isinstance(pricer, SnapshotPricer) else 0
     return {
         "ddb_requests_per_event": round(ingest.ddb_per_event, 3),
+        "price_book_reads": price_reads,
+        "price_book_reads_per_event": round(price_reads / len(stream.deliveries), 5),
         "wcu_per_stored_event": stored.get("wcu"),
         "wcu_per_stale_event": stale.get("wcu"),
         "wcu_split_per_stored_event": stored.get("by_target"),
@@ -184,6 +193,7 @@ def print_table(results: dict[str, Any]) -> None:
     keys = (
         "table_items",
         "ddb_requests_per_event",
+        "price_book_reads",
         "wcu_per_stored_event",
         "wcu_split_per_stored_event",
         "wcu_per_stale_event",

@@ -96,6 +96,8 @@ class Api(Construct):
             environment={
                 "TABLE_NAME": storage.table.table_name,
                 "TOKEN_KEY_SECRET_ARN": self.token_key.secret_arn,
+                # The tags /stats may group by: the ones the writers keep groups for.
+                "COST_TAGS": ",".join(config.cost_tags),
             },
         ).function
         storage.grant_read(self.function, API_TABLE_READS)

@@ -32,6 +32,10 @@ REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# "<region>/<instance type>" or "<instance type>".
+OVERRIDE_KEY = re.compile(r"^([a-z]{2}(-[a-z]+)+-\d/)?ml\.[a-z0-9-]+\.[a-z0-9-]+$")
+COST_TAG = re.compile(r"^[\w .:/+\-@]{1,128}$")
+BUDGET_KEY = re.compile(r"^(account|region|instance_type|tag:[\w .:/+\-@]{1,128})=.+$")
 # Slack workspace and channel IDs (T0123ABCD, C0456EFGH), Teams tenant, team and channel
 # IDs (GUIDs, and `19:...@thread.tacv2` for a channel, or that URL-encoded).
 CHAT_ID = re.compile(r"^[A-Za-z0-9:@%._-]{1,256}$")
@@ -64,6 +68,13 @@ class StackConfig:
     backfill_days: int
     alert_lookback_hours: int
     queue_age_alarm_seconds: int
+    # Costs (docs/cost.md): the team's own hourly rates and discount on list prices, the
+    # tags spend is grouped by, the monthly budgets, and when prices are refreshed.
+    price_overrides: tuple[tuple[str, float], ...]
+    price_discount_percent: float
+    cost_tags: tuple[str, ...]
+    budgets: tuple[tuple[str, float], ...]
+    price_refresh_schedule: str
     # The watch over jobs in flight (docs/alerts.md, "Before a job fails").
     watch_interval_minutes: int
     stuck_after_minutes: tuple[tuple[str, int], ...]
@@ -112,6 +123,11 @@ class StackConfig:
             backfill_days=_positive(context, "backfill_days"),
             alert_lookback_hours=_positive(context, "alert_lookback_hours"),
             queue_age_alarm_seconds=_positive(context, "queue_age_alarm_seconds"),
+            price_overrides=_amounts(context, "price_overrides", OVERRIDE_KEY, allow_zero=True),
+            price_discount_percent=_percent(context, "price_discount_percent"),
+            cost_tags=_matching(context, "cost_tags", COST_TAG),
+            budgets=_amounts(context, "budgets", BUDGET_KEY, allow_zero=False),
+            price_refresh_schedule=str(context["price_refresh_schedule"]),
             watch_interval_minutes=_positive(context, "watch_interval_minutes"),
             stuck_after_minutes=_minutes_by_status(context, "stuck_after_minutes"),
             near_max_percent=_positive(context, "near_max_percent"),
@@ -121,6 +137,7 @@ class StackConfig:
             teams_team_id=_optional(context, "teams_team_id", CHAT_ID),
             teams_channel_id=_optional(context, "teams_channel_id", CHAT_ID),
         )
+        _check_budget_groups(config)
         if config.log_retention_days not in LOG_RETENTION:
             raise ConfigError(f"log_retention_days must be one of {sorted(LOG_RETENTION)}")
         if not 2 <= config.ingest_max_concurrency <= 1000:
@@ -131,6 +148,51 @@ class StackConfig:
             raise ConfigError("near_max_percent must be between 1 and 99")
         _check_chat(config)
         return config
+
+
+def _amounts(
+    context: dict[str, Any], key: str, pattern: re.Pattern[str], *, allow_zero: bool
+) -> tuple[tuple[str, float], ...]:
+    """An object of name -> USD from cdk.json, or its JSON from `-c key='{...}'`."""
+    value = context[key]
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except ValueError:
+            raise ConfigError(f"{key}: not JSON: {value[:60]!r}") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key}: expected an object of name -> USD")
+    amounts = []
+    for name, amount in value.items():
+        if not pattern.match(str(name)):
+            raise ConfigError(f"{key}: {name!r} is not of the form {pattern.pattern}")
+        number = amount if isinstance(amount, (int, float)) and not isinstance(amount, bool) else -1
+        if number < 0 or (number == 0 and not allow_zero):
+            raise ConfigError(
+                f"{key}: {name!r} must be a {'' if allow_zero else 'positive '}USD amount"
+            )
+        amounts.append((str(name), float(number)))
+    return tuple(sorted(amounts))
+
+
+def _percent(context: dict[str, Any], key: str) -> float:
+    try:
+        number = float(context[key])
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key} must be a number") from None
+    if not 0 <= number < 100:
+        raise ConfigError(f"{key} must be 0 to below 100")
+    return number
+
+
+def _check_budget_groups(config: StackConfig) -> None:
+    """A budget on a tag must name a cost tag: only those are grouped (and counted)."""
+    for group, _amount in config.budgets:
+        dimension = group.partition("=")[0]
+        if dimension.startswith("tag:") and dimension[4:] not in config.cost_tags:
+            raise ConfigError(
+                f"budgets: {group!r} names a tag that is not in cost_tags {list(config.cost_tags)}"
+            )
 
 
 def _items(context: dict[str, Any], key: str) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_cdk import Aws, Duration, Stack
@@ -54,6 +55,17 @@ def writer_environment(config: StackConfig, storage: Storage, alerts: Alerts) ->
         "MEMBER_ACCESS": MEMBER_ACCESS_ASSUME_ROLE,
         "MEMBER_ROLE_NAME": config.member_role_name,
         "STORE_ENVIRONMENT_VALUES": "true" if config.store_environment_values else "false",
+        **pricing_environment(config),
+    }
+
+
+def pricing_environment(config: StackConfig) -> dict[str, str]:
+    """How the writers price jobs (jobtracker.config.pricing_config): the deploy's rates,
+    discount and cost tags; the api reads COST_TAGS too."""
+    return {
+        "PRICE_OVERRIDES": json.dumps(dict(config.price_overrides), sort_keys=True),
+        "PRICE_DISCOUNT_PERCENT": f"{config.price_discount_percent:g}",
+        "COST_TAGS": ",".join(config.cost_tags),
     }
 
 

@@ -25,6 +25,7 @@ from jobtracker.names import (
 from infra.api import Api
 from infra.config import StackConfig
 from infra.ingest import Ingest
+from infra.prices import Prices
 from infra.reconcile import Reconcile
 from infra.watch import Watch
 
@@ -54,6 +55,7 @@ class Monitoring(Construct):
         api: Api,
         reconcile: Reconcile,
         ops_topic: sns.ITopic,
+        prices: Prices | None = None,
         watch: Watch | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -68,6 +70,10 @@ class Monitoring(Construct):
             "Api": api.function,
             "Reconcile": reconcile.function,
         }
+        if prices is not None:
+            # A refresh that fails keeps the previous prices: worth a look, not a page.
+            self.dead_letter_queues["PriceScheduleDeadLetters"] = prices.dead_letter_queue
+            self.functions["Prices"] = prices.function
         if watch is not None:
             self.dead_letter_queues["WatchScheduleDeadLetters"] = watch.dead_letter_queue
             self.functions["Watch"] = watch.function

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import Aws, Duration, Stack
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -14,7 +14,7 @@ from infra.functions import FunctionSettings, TrackerFunction
 from infra.ingest import grant_writer, writer_environment
 from infra.members import LIST_TRAINING_JOBS, LIST_TRAINING_JOBS_REASON
 from infra.nag import suppress
-from infra.queues import dead_letter_queue
+from infra.schedules import run_on_schedule
 from infra.storage import Storage
 
 RECONCILE = FunctionSettings("reconcile", memory_size=512, timeout=Duration.minutes(5))
@@ -63,12 +63,16 @@ class Reconcile(Construct):
                 "ALERT_LOOKBACK_HOURS": str(config.alert_lookback_hours),
                 # Absent with no members: the reconciler walks home only.
                 **member_places(config, Stack.of(self).region),
+                # Checked after each run; alerts on the alert topic (docs/cost.md).
+                **({"BUDGETS": json.dumps(dict(config.budgets))} if config.budgets else {}),
             },
             reads_members=True,
         )
         self.function = function.function
         grant_writer(self.function, config, storage, alerts, job_actions=RECONCILE_JOB_ACTIONS)
-        storage.grant_read(self.function, RECONCILE_TABLE_READS)
+        # Budgets read their groups' month (a Query of the table), checked after each run.
+        budget_reads = ("dynamodb:Query",) if config.budgets else ()
+        storage.grant_read(self.function, RECONCILE_TABLE_READS + budget_reads)
         # Kept apart from the role's other statements so its '*' is reviewed on its own.
         list_jobs = iam.Policy(
             self,
@@ -78,20 +82,14 @@ class Reconcile(Construct):
         )
         suppress(list_jobs, "AwsSolutions-IAM5", LIST_TRAINING_JOBS_REASON, "Resource::*")
 
-        self.dead_letter_queue = dead_letter_queue(
-            self, "ScheduleDeadLetterQueue", holds="scheduled runs that could not be started"
-        )
-        self.schedule = events.Rule(
+        scheduled = run_on_schedule(
             self,
-            "Schedule",
+            self.function,
+            expression=config.reconcile_schedule,
             description="Starts the jobtracker reconciler",
-            schedule=events.Schedule.expression(config.reconcile_schedule),
-            targets=[
-                targets.LambdaFunction(
-                    self.function,
-                    dead_letter_queue=self.dead_letter_queue,
-                    retry_attempts=INVOKE_RETRIES,
-                    max_event_age=INVOKE_MAX_AGE,
-                )
-            ],
+            holds="scheduled runs that could not be started",
+            retries=INVOKE_RETRIES,
+            max_age=INVOKE_MAX_AGE,
         )
+        self.dead_letter_queue = scheduled.dead_letter_queue
+        self.schedule = scheduled.rule

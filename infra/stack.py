@@ -1,4 +1,4 @@
-"""The jobtracker stack: storage, alerts, ingest, api, reconcile, watch and monitoring."""
+"""The jobtracker stack: storage, alerts, ingest, api, reconcile, watch, prices and monitoring."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from infra.chat import ChatChannels
 from infra.config import StackConfig
 from infra.ingest import Ingest
 from infra.monitoring import Monitoring
+from infra.prices import Prices
 from infra.reconcile import Reconcile
 from infra.storage import Storage
 from infra.watch import Watch
@@ -36,6 +37,7 @@ class JobTrackerStack(Stack):
         self.ingest = Ingest(self, "Ingest", **shared, alerts=self.alerts)
         self.api = Api(self, "Api", **shared)
         self.reconcile = Reconcile(self, "Reconcile", **shared, alerts=self.alerts)
+        self.prices = Prices(self, "Prices", config=config, storage=self.storage)
         self.watch = Watch(self, "Watch", **shared, alerts=self.alerts)
         # Only when a channel is named: the workspace must have been authorised first.
         self.chat = (
@@ -52,6 +54,7 @@ class JobTrackerStack(Stack):
             api=self.api,
             reconcile=self.reconcile,
             ops_topic=self.alerts.ops_topic,
+            prices=self.prices,
             watch=self.watch,
         )
         outputs = {
@@ -63,6 +66,7 @@ class JobTrackerStack(Stack):
             "IngestDeadLetterQueueUrl": self.ingest.dead_letter_queue.queue_url,
             "EventDeadLetterQueueUrl": self.ingest.events_dead_letter_queue.queue_url,
             "ScheduleDeadLetterQueueUrl": self.reconcile.dead_letter_queue.queue_url,
+            "PriceScheduleDeadLetterQueueUrl": self.prices.dead_letter_queue.queue_url,
             "WatchScheduleDeadLetterQueueUrl": self.watch.dead_letter_queue.queue_url,
             "DashboardName": self.monitoring.dashboard.dashboard_name,
             "DefaultEventArchiveArn": self.ingest.archive.archive_arn,

@@ -24,6 +24,8 @@ STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")
 _SINCE = re.compile(r"^([0-9]+)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 PAGE_LIMIT = 100
+# What `stats --by` groups by besides tags (the API's group_by dimensions).
+GROUP_DIMENSIONS = ("account", "region", "instance_type")
 WATCH_SECONDS = 5.0
 # The job's pages in the AWS consoles, as its alert links them (jobtracker.alerts.message,
 # which this command, installed on its own, does not ship).
@@ -77,6 +79,14 @@ def parse_since_days(text: str, now: datetime | None = None) -> str:
     if days < 1:
         raise argparse.ArgumentTypeError(f"{text!r}: at least one day")
     return ((now or datetime.now(UTC)).date() - timedelta(days=days - 1)).isoformat()
+
+
+def parse_group_by(text: str) -> str:
+    """`team` -> `tag:team`; account, region, instance_type and `tag:<key>` as they are."""
+    name = text.strip()
+    if not name:
+        raise argparse.ArgumentTypeError("--by needs a dimension or a tag key")
+    return name if name in GROUP_DIMENSIONS or name.startswith("tag:") else f"tag:{name}"
 
 
 def fetch_jobs(client: ApiClient, filters: dict[str, str], limit: int) -> dict[str, Any]:
@@ -153,6 +163,7 @@ def print_jobs(listing: dict[str, Any], out: TextIO) -> None:
             "SECONDARY",
             "CREATED (UTC)",
             "BILLABLE",
+            "COST",
             "INSTANCE",
             *(("ATTENTION",) if troubled else ()),
             "FAILURE",
@@ -176,6 +187,9 @@ def print_jobs(listing: dict[str, Any], out: TextIO) -> None:
                 job.get("secondary_status") or "-",
                 short_time(job.get("creation_time")),
                 duration(job.get("billable_time_in_seconds")),
+                # "~": a running job's cost so far (its summary carries its hourly rate)
+                ("~" if job.get("cost_usd_per_hour") is not None else "")
+                + usd(job.get("cost_usd")),
                 instance,
                 *((attention_text(job.get("attention")) or "-",) if troubled else ()),
                 one_line(job.get("failure_reason"), 60),
@@ -186,6 +200,31 @@ def print_jobs(listing: dict[str, Any], out: TextIO) -> None:
     out.write(f"{len(listing['items'])} job(s){more}\n")
     if pending:
         out.write(f"* {PENDING_NOTE}\n")
+
+
+def usd(amount: object) -> str:
+    """Dollars to the cent ("-" for none); under a cent, to a tenth of one."""
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+        return "-"
+    return f"${amount:,.2f}" if amount == 0 or amount >= 0.01 else f"${amount:.4f}"
+
+
+def _cost_lines(job: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the job cost, what the figure includes, and where its prices came from."""
+    if job.get("cost_usd") is None:
+        return [("cost", f"- ({job.get('cost_reason') or 'not priced'})")]
+    cost = usd(job["cost_usd"])
+    if job.get("cost_is_estimate"):
+        cost += f" so far (running; {usd(job.get('cost_usd_per_hour'))}/h)"
+    lines = [("cost", cost)]
+    if job.get("warm_pool_cost_usd"):
+        lines.append(("warm pool", f"{usd(job['warm_pool_cost_usd'])} (included)"))
+    if job.get("spot_savings_usd") is not None:
+        lines.append(("spot saved", usd(job["spot_savings_usd"])))
+    prices = job.get("price_usd_per_hour") or {}
+    per_type = ", ".join(f"{kind} {usd(price)}/h" for kind, price in sorted(prices.items()))
+    lines.append(("prices", f"{per_type or '-'} ({job.get('price_source') or '-'})"))
+    return lines
 
 
 def _epoch(iso: str) -> float:
@@ -212,6 +251,7 @@ def print_job(job: dict[str, Any], transitions: list[dict[str, Any]], out: TextI
         ("billable", duration(job.get("billable_time_in_seconds"))),
         ("training", duration(job.get("training_time_in_seconds"))),
         ("spot", "yes" if job.get("enable_managed_spot_training") else "no"),
+        *_cost_lines(job),
         ("tuning job", job.get("tuning_job_arn") or "-"),
         ("failure", one_line(job.get("failure_reason")) or "-"),
         ("model", artifacts.get("s3_model_artifacts") or "-"),
@@ -292,6 +332,32 @@ def print_stats(stats: dict[str, Any], out: TextIO) -> None:
     out.write(f"billable time:  {duration(stats['billable_time_in_seconds'])}\n")
     out.write(f"training time:  {duration(stats['training_time_in_seconds'])}\n")
     out.write(f"spot savings:   {'-' if savings is None else f'{savings}%'}\n")
+    unpriced = stats.get("unpriced_jobs") or 0
+    left_out = f" ({unpriced} ended job(s) without a price left out)" if unpriced else ""
+    out.write(f"cost:           {usd(stats.get('cost_usd'))}{left_out}\n")
+    if stats.get("groups") is not None:
+        _print_groups(stats, out)
+
+
+def _print_groups(stats: dict[str, Any], out: TextIO) -> None:
+    """Who spent it: one row per group, highest cost first, with its share of the total."""
+    total = stats.get("cost_usd") or 0
+    out.write(f"\nby {stats['group_by']}\n")
+    rows = [("GROUP", "JOBS", "COMPLETED", "FAILED", "BILLABLE", "COST", "SHARE")]
+    for group in stats["groups"]:
+        share = f"{100 * group['cost_usd'] / total:.1f}%" if total else "-"
+        rows.append(
+            (
+                "(none)" if group["key"] is None else str(group["key"]),
+                str(group["jobs"]),
+                str(group["counts"].get("Completed", 0)),
+                str(group["counts"].get("Failed", 0)),
+                duration(group["billable_time_in_seconds"]),
+                usd(group["cost_usd"]),
+                share,
+            )
+        )
+    render_table(rows, out)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -342,11 +408,19 @@ def build_parser() -> argparse.ArgumentParser:
     job.add_argument(
         "--region", dest="job_region", help="the job's region (default: the tracker's)"
     )
-    stats = commands.add_parser("stats", help="counts, time and spot savings", parents=[json_flag])
+    stats = commands.add_parser(
+        "stats", help="counts, time, spot savings and cost", parents=[json_flag]
+    )
     stats.add_argument(
         "--since", type=parse_since_days, help="whole days, e.g. 7d, 4w (default 30d)"
     )
     stats.add_argument("--account", help="one account's jobs (default: all accounts)")
+    stats.add_argument(
+        "--by",
+        type=parse_group_by,
+        help="cost by group: account, region, instance_type, or a cost tag (team, project, "
+        "or tag:<key>)",
+    )
     add_redrive_command(commands)
     add_ui_command(commands)
     return parser
@@ -393,7 +467,7 @@ def run(
             else:
                 print_job(record, transitions, out)
         else:
-            params = {"created_after": args.since, "account": args.account}
+            params = {"created_after": args.since, "account": args.account, "group_by": args.by}
             params = {k: v for k, v in params.items() if v}
             _emit(client.get("/stats", params), print_stats, args.json, out)
     except ApiError as error:

@@ -32,6 +32,7 @@ from local.emulator import (
     LocalResources,
     PortInUse,
     client,
+    cost_environment,
     create_resources,
     handler_environment,
     start_emulator,
@@ -162,6 +163,7 @@ def start(settings: Settings, stopping: threading.Event) -> Running | None:
 
     # The handlers read their configuration when their module is first imported.
     os.environ.update(handler_environment(resources, os.environ.get("TOKEN_KEY") or _token()))
+    os.environ.update(cost_environment(os.environ))
     # The reconciler walks the demo's member accounts and regions too, as the stack's
     # MEMBER_PLACES (source_accounts x source_regions) has it walk a real Organization's.
     os.environ["MEMBER_PLACES"] = demo.member_places(resources.region)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from jobtracker.alert_kinds import BUDGET_THRESHOLD
 from jobtracker.alerts.message import text_body
 
 from local.polling import PollingThread
@@ -28,7 +29,13 @@ def alert_lines(body: str) -> list[str]:
 def _text(message: str) -> str:
     """A queue receives the alert's JSON body: print the text an email reader would get."""
     try:
-        return text_body(json.loads(message))
+        body = json.loads(message)
+        if isinstance(body, dict) and body.get("alert_kind") == BUDGET_THRESHOLD:
+            return (
+                f"{body['group']}: ${body['month_to_date_usd']:,.2f} of ${body['budget_usd']:,.2f} "
+                f"in {body['month']} ({body['percent_used']}%)"
+            )
+        return text_body(body)
     except (ValueError, TypeError, KeyError, AttributeError):
         return message
 

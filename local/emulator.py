@@ -10,6 +10,7 @@ import json
 import logging
 import socket
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -203,3 +204,19 @@ def handler_environment(resources: LocalResources, token_key: str) -> dict[str, 
         # every 100 values anyway; the console drops their EMF lines instead.
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
+
+
+def cost_environment(env: Any) -> dict[str, str]:
+    """How the local functions price jobs and which budgets they watch: cdk.json's context
+    as the stack would pass it, unless the environment says otherwise (PRICE_OVERRIDES,
+    PRICE_DISCOUNT_PERCENT, COST_TAGS, BUDGETS). Prices are the bundled list prices: the
+    emulator has no Price List API."""
+    context = json.loads((Path(__file__).parents[1] / "cdk.json").read_text())["context"]
+    budgets = env.get("BUDGETS") or json.dumps(context["budgets"])
+    chosen = {
+        "PRICE_OVERRIDES": env.get("PRICE_OVERRIDES") or json.dumps(context["price_overrides"]),
+        "PRICE_DISCOUNT_PERCENT": env.get("PRICE_DISCOUNT_PERCENT")
+        or str(context["price_discount_percent"]),
+        "COST_TAGS": env.get("COST_TAGS") or ",".join(context["cost_tags"]),
+    }
+    return {**chosen, **({"BUDGETS": budgets} if json.loads(budgets) else {})}

@@ -397,6 +397,9 @@ class Rehearsal:
         with self.step("events -> stack's rule -> queue -> ingest -> table, alert") as notes:
             notes += self.prove_the_flow(outputs)
 
+        with self.step("the price refresh and its daily schedule") as notes:
+            notes += self.check_price_refresh(template)
+
         with self.step("api (every route), each scheduled function, under their roles") as notes:
             notes += self.exercise_api_and_reconcile(outputs)
 
@@ -606,6 +609,50 @@ class Rehearsal:
             f"{self.summary.alerts_published} alert on its topic",
             *checked,
         ]
+
+    def check_price_refresh(self, template: dict[str, Any]) -> list[str]:
+        """The prices function is deployed, told which regions to price, started daily by
+        its rule, and its role may call pricing:GetProducts (the template's policy: the
+        emulator enforces no IAM, so only a real account proves the call is allowed)."""
+        resources = self.physical_ids(STACK)
+        variables = self.function_environment(resources, "prices")
+        assert variables["PRICE_REGIONS"] == REGION, variables["PRICE_REGIONS"]
+        function_arn = self.client("lambda").get_function_configuration(
+            FunctionName=next(
+                physical
+                for kind, physical in resources.values()
+                if kind == "AWS::Lambda::Function"
+                and self.function_handler(physical) == "prices.handler.handler"
+            )
+        )["FunctionArn"]
+        events = self.client("events")
+        schedules = [
+            rule
+            for rule in events.list_rules()["Rules"]
+            if rule.get("ScheduleExpression")
+            and any(
+                target["Arn"] == function_arn
+                for target in events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+            )
+        ]
+        assert [rule["ScheduleExpression"] for rule in schedules] == ["rate(1 day)"], schedules
+        granted = [
+            statement
+            for resource in template["Resources"].values()
+            if resource["Type"] == "AWS::IAM::Policy"
+            for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+            if statement["Action"] == "pricing:GetProducts"
+        ]
+        assert granted == [{"Action": "pricing:GetProducts", "Effect": "Allow", "Resource": "*"}]
+        return [
+            f"PRICE_REGIONS={variables['PRICE_REGIONS']}",
+            "started by a rate(1 day) rule",
+            "pricing:GetProducts on '*' in the template",
+        ]
+
+    def function_handler(self, name: str) -> str:
+        configuration = self.client("lambda").get_function_configuration(FunctionName=name)
+        return str(configuration["Handler"])
 
     def exercise_api_and_reconcile(self, outputs: dict[str, str]) -> list[str]:
         """Every route of the deployed API, and a reconcile run that finds a job whose

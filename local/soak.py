@@ -36,7 +36,7 @@ from local import console, demo
 from local.__main__ import Settings, _queue_depth, start
 from local.console import say
 from local.emulator import client
-from synthetic.expected import TableContents, expected_jobs, job_key, mismatches
+from synthetic.expected import TableContents, at_list_prices, expected_jobs, job_key, mismatches
 
 SPOT_INTERRUPTED = AlertKind.SPOT_INTERRUPTED.value
 
@@ -84,7 +84,8 @@ def soak_stream(events: int, seed: int = 7) -> list[dict[str, Any]]:
 
 def run_soak(events: int, seed: int = 7) -> SoakReport:
     details = soak_stream(events, seed)
-    expected = expected_jobs(details)
+    # The local stack prices at the bundled list prices (no refresh runs here).
+    expected = expected_jobs(details, at_list_prices())
     report = SoakReport(events=len(details), jobs=len(expected))
     stopping = threading.Event()
     # SageMaker knows none of these jobs: each terminal event's enrichment fails and is

@@ -83,7 +83,7 @@ def _job(name: str) -> JobIdentity:
 @app.get("/stats")
 def get_stats() -> dict[str, Any]:
     today = datetime.now(UTC).date()
-    query = parse_stats_query(app.current_event.query_string_parameters, today)
+    query = parse_stats_query(app.current_event.query_string_parameters, today, CONFIG.cost_tags)
     return window_stats(query, READS)
 
 

@@ -103,6 +103,41 @@ _ENRICHMENT_PENDING = {
 }
 
 
+_COST_USD = {
+    "type": "number",
+    "nullable": True,
+    "description": "What the job cost at list prices, in USD (docs/cost.md): billable seconds "
+    "x the cluster's hourly price, warm pool time included; a running job's cost so far. "
+    "Null when there is no price for an instance type in the region (cost_reason says).",
+}
+_COST_FIELDS: dict[str, Any] = {
+    "cost_usd": _COST_USD,
+    "cost_is_estimate": {
+        "type": "boolean",
+        "description": "True for a running job: its cost so far, from its training start "
+        "to the request.",
+    },
+    "cost_reason": {**_NULLABLE_TEXT, "description": "Why cost_usd is null."},
+    "spot_savings_usd": {
+        **_NULLABLE_NUMBER,
+        "description": "Managed spot: the unbilled training seconds at the same prices.",
+    },
+    "warm_pool_cost_usd": {
+        **_NULLABLE_NUMBER,
+        "description": "The warm pool's retained billable time, included in cost_usd.",
+    },
+    "cost_usd_per_hour": {**_NULLABLE_NUMBER, "description": "The cluster's hourly price."},
+    "price_usd_per_hour": {
+        "type": "object",
+        "additionalProperties": {"type": "number"},
+        "description": "The hourly price of each instance type the job used.",
+    },
+    "price_source": {
+        **_NULLABLE_TEXT,
+        "description": "Where the prices came from and their date (the AWS Price List API, "
+        "the bundled list prices, an override, a discount).",
+    },
+}
 _ATTENTION_LIST = {
     "type": "array",
     "description": "The job's troubles now; empty when it has none or has ended.",
@@ -129,6 +164,15 @@ def _schemas() -> dict[str, Any]:
         "training_time_in_seconds": _NULLABLE_NUMBER,
         "tuning_job_arn": _NULLABLE_TEXT,
         ENRICHMENT_PENDING: _ENRICHMENT_PENDING,
+        "cost_usd": _COST_USD,
+    }
+    # Only while a job runs: the listing's cost is then its cost so far.
+    running_summary = {
+        "cost_usd_per_hour": {
+            **_NULLABLE_NUMBER,
+            "description": "Only while the job runs: its cluster's hourly price; cost_usd "
+            "is then its cost as of its last change (the record's is as of now).",
+        }
     }
     # Computed when asked, not stored: the job's troubles now.
     listed_properties = {**summary_properties, "attention": _ATTENTION_LIST}
@@ -162,7 +206,7 @@ def _schemas() -> dict[str, Any]:
         "JobSummary": {
             "type": "object",
             "required": list(listed_properties),
-            "properties": {**listed_properties, **in_flight_properties},
+            "properties": {**listed_properties, **running_summary, **in_flight_properties},
         },
         "Attention": {
             "type": "object",
@@ -212,6 +256,7 @@ def _schemas() -> dict[str, Any]:
                 "creation_time",
                 "last_modified_time",
                 ENRICHMENT_PENDING,
+                *_COST_FIELDS,
                 "attention",
             ],
             "properties": {
@@ -222,6 +267,7 @@ def _schemas() -> dict[str, Any]:
                 "creation_time": _TIME,
                 "last_modified_time": _TIME,
                 ENRICHMENT_PENDING: _ENRICHMENT_PENDING,
+                **_COST_FIELDS,
                 "attention": _ATTENTION_LIST,
             },
             "additionalProperties": True,
@@ -256,8 +302,58 @@ def _schemas() -> dict[str, Any]:
                 "created_before",
                 "account",
                 "days",
+                "cost_usd",
+                "unpriced_jobs",
             ],
             "properties": {
+                "cost_usd": {
+                    "type": "number",
+                    "description": "The window's jobs' cost at list prices, in USD: the jobs "
+                    "that have ended (a running job joins when it ends).",
+                },
+                "unpriced_jobs": {
+                    "type": "integer",
+                    "description": "Ended jobs left out of cost_usd: no price for their "
+                    "instance type in their region, or their billable time not known yet.",
+                },
+                "group_by": {"type": "string", "description": "The dimension of groups."},
+                "groups": {
+                    "type": "array",
+                    "description": "With group_by: one group per value, highest cost "
+                    "first; they add up to the totals. key null: the jobs without one "
+                    "(no such tag).",
+                    "items": {
+                        "type": "object",
+                        "required": [
+                            "key",
+                            "jobs",
+                            "counts",
+                            "billable_time_in_seconds",
+                            "cost_usd",
+                            "unpriced_jobs",
+                            "days",
+                        ],
+                        "properties": {
+                            "key": {"type": "string", "nullable": True},
+                            "jobs": {"type": "integer"},
+                            "counts": counts,
+                            "billable_time_in_seconds": {"type": "integer"},
+                            "cost_usd": {"type": "number"},
+                            "unpriced_jobs": {"type": "integer"},
+                            "days": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["day", "cost_usd"],
+                                    "properties": {
+                                        "day": {"type": "string", "format": "date"},
+                                        "cost_usd": {"type": "number"},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
                 "account": {
                     "type": "string",
                     "nullable": True,
@@ -280,12 +376,14 @@ def _schemas() -> dict[str, Any]:
                             "counts",
                             "billable_time_in_seconds",
                             "training_time_in_seconds",
+                            "cost_usd",
                         ],
                         "properties": {
                             "day": {"type": "string", "format": "date"},
                             "counts": counts,
                             "billable_time_in_seconds": {"type": "integer"},
                             "training_time_in_seconds": {"type": "integer"},
+                            "cost_usd": {"type": "number"},
                         },
                     },
                 },
@@ -387,12 +485,20 @@ def openapi_document() -> dict[str, Any]:
             "/stats": {
                 "get": {
                     "operationId": "getStats",
-                    "summary": "Counts by status, billable and training time, spot savings, "
-                    "of the jobs created in a window of whole UTC days (default: the last "
-                    "30 days). The response echoes the window as rounded.",
+                    "summary": "Counts by status, billable and training time, spot savings "
+                    "and cost of the jobs created in a window of whole UTC days (default: "
+                    "the last 30 days), optionally in groups. The response echoes the "
+                    "window as rounded. One Query either way (docs/api.md).",
                     "parameters": [
                         _account("Count this account's jobs only (default: all accounts)."),
                         *_window("count jobs"),
+                        _query(
+                            "group_by",
+                            {"type": "string"},
+                            "account, region, instance_type or tag:<key> of a cost tag "
+                            "(the deploy's cost_tags, default team and project): the "
+                            "window's jobs in groups. Not with account.",
+                        ),
                     ],
                     "responses": {
                         "200": _json("Stats", "The window's statistics."),

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
+from jobtracker.config import DEFAULT_COST_TAGS
 from jobtracker.errors import InvalidQuery
 from jobtracker.names import STATUSES
 from jobtracker.queries import DEFAULT_LIMIT, JobQuery, StatsQuery, Window
@@ -32,7 +33,9 @@ LIST_PARAMETERS = (
     "next_token",
     "attention",
 )
-STATS_PARAMETERS = ("account", "created_after", "created_before")
+STATS_PARAMETERS = ("account", "created_after", "created_before", "group_by")
+# What /stats groups by besides the deploy's cost tags (`tag:<key>`, COST_TAGS).
+GROUP_BY_DIMENSIONS = ("account", "region", "instance_type")
 JOB_PARAMETERS = ("account", "region")
 SUPPORTED_COMBINATIONS = (
     "no filter; created_after/created_before; status with or without created_after/"
@@ -172,10 +175,16 @@ def parse_instant(name: str, text: str, *, end_of_day: bool) -> str:
     return _record_time(moment)
 
 
-def parse_stats_query(params: Mapping[str, str] | None, today: date) -> StatsQuery:
+def parse_stats_query(
+    params: Mapping[str, str] | None,
+    today: date,
+    cost_tags: tuple[str, ...] = DEFAULT_COST_TAGS,
+) -> StatsQuery:
     """Whole UTC days: the days of created_after and created_before, both included.
 
     Defaults: created_before = today, created_after = 30 days ending with created_before.
+    `group_by`: account, region, instance_type, or tag:<key> of one of `cost_tags` (the
+    tags the write path keeps groups for); not with account.
     """
     params = _known(params, STATS_PARAMETERS)
     window = parse_window(params)
@@ -189,7 +198,20 @@ def parse_stats_query(params: Mapping[str, str] | None, today: date) -> StatsQue
             f"created_after ({first_day}) is later than created_before ({last_day}; default: today)"
         )
     account = parse_account(params.get("account"))
-    return StatsQuery(first_day=first_day, last_day=last_day, account=account)
+    group_by = params.get("group_by")
+    if group_by is not None:
+        dimensions = (*GROUP_BY_DIMENSIONS, *(f"tag:{key}" for key in cost_tags))
+        if group_by not in dimensions:
+            raise InvalidQuery(
+                f"group_by {group_by[:60]!r} is not one of {', '.join(dimensions)} "
+                "(tags: the deploy's cost_tags)"
+            )
+        if account is not None:
+            raise InvalidQuery(
+                "group_by does not combine with account; group_by=account gives each "
+                "account's share"
+            )
+    return StatsQuery(first_day=first_day, last_day=last_day, account=account, group_by=group_by)
 
 
 def _default_first_day(last: date) -> str:

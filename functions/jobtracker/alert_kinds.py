@@ -87,3 +87,8 @@ def parse_kinds(text: str) -> frozenset[AlertKind]:
             f"unknown alert kind {', '.join(map(repr, unknown))}; valid kinds: {', '.join(known)}"
         )
     return frozenset(known[name] for name in names)
+
+
+# Not a job's kind: the alert of a spend group's month crossing 80 % or 100 % of its budget
+# (jobtracker.budgets), once per group, month and threshold. Its `alert_kind` is this.
+BUDGET_THRESHOLD = "BudgetThreshold"

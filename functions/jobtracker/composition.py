@@ -14,13 +14,26 @@ from typing import Any
 from jobtracker.alerts.alerter import ExactlyOnceAlerter
 from jobtracker.alerts.sns import SnsPublisher, sns_client
 from jobtracker.alerts.watcher import Watcher
-from jobtracker.config import AlertConfig, IngestConfig, ReconcileConfig, TableConfig, WatchConfig
+from jobtracker.budgets import BudgetError, BudgetWatch, SnsBudgetPublisher, parse_budgets
+from jobtracker.config import (
+    AlertConfig,
+    ConfigError,
+    IngestConfig,
+    PricingConfig,
+    ReconcileConfig,
+    TableConfig,
+    WatchConfig,
+)
 from jobtracker.enrich import SageMakerEnricher
 from jobtracker.pipeline import Pipeline
+from jobtracker.price_cache import PriceCache, PriceTerms
+from jobtracker.pricing import SnapshotPricer, group_dimensions
 from jobtracker.sagemaker import SageMakerClients
 from jobtracker.sagemaker_clients import job_clients
 from jobtracker.store.alert_claims import AlertClaimRepository
+from jobtracker.store.budget_claims import BudgetClaimRepository
 from jobtracker.store.models import Models, define_models
+from jobtracker.store.price_book import PriceBookStore
 from jobtracker.store.reads import JobReads
 from jobtracker.store.repository import JobRepository
 from jobtracker.watch import WatchSettings
@@ -44,6 +57,34 @@ def configured_pipeline(config: WriterConfig, clients: SageMakerClients | None =
             connect=clients or configured_clients(config), redaction=config.redaction
         ),
         alerter=configured_alerter(config.alerts, config.table, repository.models),
+        pricer=configured_pricer(config.pricing, config.table),
+    )
+
+
+def configured_pricer(config: PricingConfig, table: TableConfig) -> SnapshotPricer:
+    """Prices from the book the daily refresh caches in the table, read at most once per
+    container per time-to-live (jobtracker.price_cache), under the deploy's terms."""
+    prices = PriceCache(
+        PriceBookStore(table).load, PriceTerms(config.overrides, config.discount_percent)
+    )
+    return SnapshotPricer(prices, config.cost_tags)
+
+
+def configured_budget_watch(config: ReconcileConfig, models: Models) -> BudgetWatch | None:
+    """The budgets of the configuration (BUDGETS), checked against the spend groups of
+    the writer's table; None when there are none. A budget that cannot be kept is a
+    ConfigError, at start-up."""
+    if not config.budgets or config.budget_topic_arn is None:
+        return None
+    try:
+        budgets = parse_budgets(config.budgets, group_dimensions(config.pricing.cost_tags))
+    except (BudgetError, ValueError) as error:
+        raise ConfigError(f"environment variable BUDGETS: {error}") from None
+    return BudgetWatch(
+        budgets=budgets,
+        reads=JobReads(models),
+        claims=BudgetClaimRepository(config.table),
+        publisher=SnsBudgetPublisher(config.budget_topic_arn, sns_client(config.table.region)),
     )
 
 

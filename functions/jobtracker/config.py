@@ -122,12 +122,16 @@ def alert_config(env: Mapping[str, str] | None = None) -> AlertConfig | None:
         raise ConfigError(f"environment variable ALERT_KINDS: {error}") from None
     if not kinds:
         return None
+    return AlertConfig(topic_arn=_topic_arn(env), kinds=kinds)
+
+
+def _topic_arn(env: Mapping[str, str]) -> str:
     topic_arn = _required(env, "ALERT_TOPIC_ARN")
     if not _TOPIC_ARN.match(topic_arn):
         raise ConfigError(
             f"environment variable ALERT_TOPIC_ARN: {topic_arn!r} is not a standard topic ARN"
         )
-    return AlertConfig(topic_arn=topic_arn, kinds=kinds)
+    return topic_arn
 
 
 def redaction_config(env: Mapping[str, str] | None = None) -> Redaction:
@@ -142,6 +146,64 @@ def redaction_config(env: Mapping[str, str] | None = None) -> Redaction:
     return Redaction(keep_environment_values=raw == "true")
 
 
+# The tags /stats can group spend by, and budgets name, unless the deploy says (`cost_tags`).
+DEFAULT_COST_TAGS = ("team", "project")
+# A cost tag names a dimension `tag:<key>`; "=" separates a group's dimension from its value.
+_COST_TAG = re.compile(r"^[\w .:/+\-@]{1,128}$")
+
+
+@dataclass(frozen=True)
+class PricingConfig:
+    """How jobs are priced (docs/cost.md): the deploy's own rates and discount, and the
+    tags spend is grouped by."""
+
+    overrides: Mapping[str, float] = field(default_factory=dict)
+    discount_percent: float = 0.0
+    cost_tags: tuple[str, ...] = DEFAULT_COST_TAGS
+
+
+def pricing_config(env: Mapping[str, str] | None = None) -> PricingConfig:
+    """PRICE_OVERRIDES (JSON: {"<region>/<type>" or "<type>": USD per hour}),
+    PRICE_DISCOUNT_PERCENT (0 to below 100), COST_TAGS (comma-separated tag keys); each
+    optional, with the defaults of cdk.json."""
+    env = os.environ if env is None else env
+    overrides: dict[str, float] = {}
+    raw = env.get("PRICE_OVERRIDES", "").strip()
+    if raw:
+        try:
+            document = json.loads(raw)
+        except ValueError:
+            raise ConfigError("environment variable PRICE_OVERRIDES is not JSON") from None
+        if not isinstance(document, dict):
+            raise ConfigError("environment variable PRICE_OVERRIDES must be a JSON object")
+        for key, value in document.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ConfigError(
+                    f"environment variable PRICE_OVERRIDES: {key!r} must be USD per hour, >= 0"
+                )
+            overrides[str(key)] = float(value)
+    discount_text = env.get("PRICE_DISCOUNT_PERCENT", "").strip() or "0"
+    try:
+        discount = float(discount_text)
+    except ValueError:
+        discount = -1.0
+    if not 0 <= discount < 100:
+        raise ConfigError(
+            f"environment variable PRICE_DISCOUNT_PERCENT must be 0 to below 100, "
+            f"got {discount_text!r}"
+        )
+    tags_text = env.get("COST_TAGS")
+    tags = (
+        DEFAULT_COST_TAGS
+        if tags_text is None
+        else tuple(key.strip() for key in tags_text.split(",") if key.strip())
+    )
+    for key in tags:
+        if not _COST_TAG.fullmatch(key):
+            raise ConfigError(f"environment variable COST_TAGS: {key!r} is not a tag key")
+    return PricingConfig(overrides, discount, tags)
+
+
 @dataclass(frozen=True)
 class IngestConfig:
     table: TableConfig
@@ -150,6 +212,7 @@ class IngestConfig:
     member_access: str = ""
     member_role_name: str = ""
     redaction: Redaction = REDACT
+    pricing: PricingConfig = field(default_factory=PricingConfig)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
@@ -162,6 +225,7 @@ class IngestConfig:
             member_access=access,
             member_role_name=member_role_name(env, access),
             redaction=redaction_config(env),
+            pricing=pricing_config(env),
         )
 
 
@@ -199,6 +263,8 @@ class ApiConfig:
     table: TableConfig
     token_key: TokenKeyConfig
     home: Place
+    # Which tags /stats may group by (COST_TAGS).
+    cost_tags: tuple[str, ...] = DEFAULT_COST_TAGS
     # What the listings' and records' `attention` counts as trouble: the watch's.
     watch: WatchSettings = field(default_factory=WatchSettings)
 
@@ -209,6 +275,7 @@ class ApiConfig:
             table=table_config(env),
             token_key=TokenKeyConfig.from_env(env),
             home=home_place(env),
+            cost_tags=pricing_config(env).cost_tags,
             watch=watch_settings(env),
         )
 
@@ -235,11 +302,17 @@ class ReconcileConfig:
     # Where the reconciler walks besides home (MEMBER_PLACES).
     members: tuple[Place, ...] = ()
     redaction: Redaction = REDACT
+    pricing: PricingConfig = field(default_factory=PricingConfig)
+    # BUDGETS (JSON: {"<dimension>=<value>": USD per month}), checked after each run, and
+    # the topic their alerts go to (ALERT_TOPIC_ARN, required when there are budgets).
+    budgets: str = ""
+    budget_topic_arn: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ReconcileConfig:
         env = os.environ if env is None else env
         access = member_access(env)
+        budgets = env.get("BUDGETS", "").strip()
         return cls(
             table=table_config(env),
             alerts=alert_config(env),
@@ -250,7 +323,31 @@ class ReconcileConfig:
             member_role_name=member_role_name(env, access),
             members=member_places(env),
             redaction=redaction_config(env),
+            pricing=pricing_config(env),
+            budgets=budgets,
+            budget_topic_arn=_topic_arn(env) if budgets else None,
         )
+
+
+@dataclass(frozen=True)
+class PriceRefreshConfig:
+    table: TableConfig
+    # PRICE_REGIONS: the regions whose training prices are fetched (the tracker's own and
+    # the source regions), comma-separated.
+    regions: tuple[str, ...]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> PriceRefreshConfig:
+        env = os.environ if env is None else env
+        regions = tuple(
+            region.strip()
+            for region in _required(env, "PRICE_REGIONS").split(",")
+            if region.strip()
+        )
+        for region in regions:
+            if not REGION.fullmatch(region):
+                raise ConfigError(f"environment variable PRICE_REGIONS: {region!r} is not a region")
+        return cls(table=table_config(env), regions=regions)
 
 
 def watch_settings(env: Mapping[str, str]) -> WatchSettings:

@@ -84,6 +84,13 @@ class Alerter(Protocol):
     def alert(self, snapshot: JobSnapshot, outcome: StoreOutcome) -> list[str]: ...
 
 
+class Pricer(Protocol):
+    """Puts its cost and spend groups on a snapshot before it is stored
+    (pricing.SnapshotPricer)."""
+
+    def price(self, snapshot: JobSnapshot) -> JobSnapshot: ...
+
+
 @dataclass(frozen=True)
 class PipelineResult:
     outcome: StoreOutcome
@@ -93,20 +100,29 @@ class PipelineResult:
 
 @dataclass(frozen=True)
 class Pipeline:
-    """normalise -> (enrich) -> store -> (alert): the one path every writer takes."""
+    """normalise -> (enrich) -> (price) -> store -> (alert): the one path every writer takes."""
 
     repository: JobWriter
     enricher: Enricher | None = None
     alerter: Alerter | None = None
+    pricer: Pricer | None = None
 
     def handle(self, snapshot: JobSnapshot) -> PipelineResult:
+        snapshot = self._priced(snapshot)
         if self.enricher is not None and snapshot.is_terminal:
+            enricher = self.enricher
             # Described only if the store takes it: a duplicate costs SageMaker nothing.
-            outcome, snapshot = self.repository.store_described(snapshot, self.enricher.enrich)
+            # The description brings the billable time: priced again.
+            outcome, snapshot = self.repository.store_described(
+                snapshot, lambda event: self._priced(enricher.enrich(event))
+            )
         else:
             outcome = self.repository.store_snapshot(snapshot)
         alerts = self.alerter.alert(snapshot, outcome) if self.alerter is not None else []
         return PipelineResult(outcome=outcome, snapshot=snapshot, alerts=alerts)
+
+    def _priced(self, snapshot: JobSnapshot) -> JobSnapshot:
+        return snapshot if self.pricer is None else self.pricer.price(snapshot)
 
 
 def _json_object(body: str | Mapping[str, Any]) -> Mapping[str, Any]:

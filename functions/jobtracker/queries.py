@@ -36,13 +36,15 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from jobtracker.cost import MICROS_PER_USD, cost_so_far
 from jobtracker.errors import InvalidQuery, UnknownJob
 from jobtracker.indexes import IndexName, IndexPage, KeyRange
-from jobtracker.names import STATUSES
+from jobtracker.names import IN_PROGRESS, STATUSES, STOPPING
 from jobtracker.record import ACCOUNT, REGION, JobIdentity, is_training_job_name
 from jobtracker.tokens import Cursor, PageTokens
 from jobtracker.watch import WATCHED_STATUSES, WatchSettings, attention, record_attention
@@ -71,6 +73,10 @@ class JobReader(Protocol):
 
     def iter_daily_stats(
         self, first_day: str, last_day: str, account: str | None = None
+    ) -> Iterable[Mapping[str, Any]]: ...
+
+    def iter_group_stats(
+        self, dimension: str, first_day: str, last_day: str
     ) -> Iterable[Mapping[str, Any]]: ...
 
 
@@ -136,20 +142,42 @@ class StatsQuery:
     first_day: str  # whole UTC days, inclusive
     last_day: str
     account: str | None = None  # None: all accounts together
+    # A spend dimension (`account`, `region`, `instance_type`, `tag:<key>`): the window's
+    # jobs in one group per value, from the dimension's group items instead of the days'.
+    group_by: str | None = None
 
 
 # -- answering -------------------------------------------------------------------------
 
 
 def job_detail(
-    job: JobIdentity, reader: JobReader, view: AttentionView | None = None
+    job: JobIdentity,
+    reader: JobReader,
+    view: AttentionView | None = None,
+    now_ms: int | None = None,
 ) -> dict[str, Any]:
+    """The record, with its cost; a running job's brought up to now (`now_ms`, else the
+    view's time, else the clock); with `view`, its `attention`."""
     record = reader.get_job_detail(job)
     if record is None:
         raise UnknownJob(_not_found(job))
+    if now_ms is None and view is not None:
+        now_ms = view.now_ms
+    record = _cost_now(record, record.get("training_job_status"), now_ms)
     if view is not None:
         record["attention"] = record_attention(record, view.now_ms, view.settings)
     return record
+
+
+def _cost_now(job: dict[str, Any], status: object, now_ms: int | None) -> dict[str, Any]:
+    """A running job's cost at `now_ms`, from its stored rate and training start (the
+    record's and the summary's fields alike); any other job's as stored."""
+    if job.get("cost_usd_per_hour") is None or status not in (IN_PROGRESS, STOPPING):
+        return job
+    now = int(time.time() * 1000) if now_ms is None else now_ms
+    # A running job's record says cost_is_estimate already; its summary says so by
+    # carrying a rate at all.
+    return {**job, "cost_usd": cost_so_far({**job, "status": status}, now)}
 
 
 def job_transitions(job: JobIdentity, reader: JobReader) -> dict[str, Any]:
@@ -229,55 +257,125 @@ def _list_jobs(query: JobQuery, reader: JobReader, tokens: PageTokens) -> dict[s
         items, after = _page_partition(reader, key_range, after, query.limit)
         cursor = None if after is None else Cursor(key_range.partition, after)
     token = None if cursor is None else tokens.issue(query.fingerprint, cursor)
-    return {"items": items, "next_token": token}
+    # A job stored before jobs were priced has no cost in its summary: null, as unknown. A
+    # running job's listed cost is as of its last change (with its rate): a listing
+    # answers the same twice; its record brings it up to now.
+    priced = [{"cost_usd": None, **item} for item in items]
+    return {"items": priced, "next_token": token}
 
 
 def window_stats(query: StatsQuery, reader: JobReader) -> dict[str, Any]:
-    """Counts and seconds of the jobs created in the window's days, in all and day by day:
-    one Query, whatever the number of jobs (the daily aggregates are kept by the write
-    path). The series lists only the days that have jobs, so a window of years stays
-    as small as its data."""
-    totals = dict.fromkeys(
-        (
-            "billable_seconds",
-            "training_seconds",
-            "spot_billable_seconds",
-            "spot_training_seconds",
-        ),
-        0,
-    )
-    counts = dict.fromkeys(STATUSES, 0)
-    days = []
-    for day in reader.iter_daily_stats(query.first_day, query.last_day, query.account):
-        day_counts = {status: int(day.get(f"count_{status}", 0)) for status in STATUSES}
-        for status in STATUSES:
-            counts[status] += day_counts[status]
-        for name in totals:
-            totals[name] += int(day.get(name, 0))
-        days.append(
-            {
-                "day": day["day"],
-                "counts": day_counts,
-                "billable_time_in_seconds": int(day.get("billable_seconds", 0)),
-                "training_time_in_seconds": int(day.get("training_seconds", 0)),
-            }
-        )
-    spot_training = totals["spot_training_seconds"]
+    """Counts, seconds and cost of the jobs created in the window's days, in all and day
+    by day: one Query, whatever the number of jobs (the daily aggregates are kept by the
+    write path). The series lists only the days that have jobs, so a window of years
+    stays as small as its data.
+
+    With `group_by`, that one Query reads the dimension's group items instead (one per
+    group per day with jobs), and the answer adds `groups`, highest cost first, which add
+    up to the total: every job is in exactly one group of each dimension.
+    """
+    days: list[Mapping[str, Any]]
+    if query.group_by is None:
+        days = list(reader.iter_daily_stats(query.first_day, query.last_day, query.account))
+        groups: dict[str | None, list[Mapping[str, Any]]] = {}
+    else:
+        items = list(reader.iter_group_stats(query.group_by, query.first_day, query.last_day))
+        days = list(_sum_by_day(items))
+        groups = {}
+        for item in items:
+            groups.setdefault(item["group"], []).append(item)
+    answer = {
+        **_totals(days),
+        "created_after": f"{query.first_day}T00:00:00.000Z",
+        "created_before": f"{query.last_day}T23:59:59.999Z",
+        "account": query.account,
+        "days": [_day(day) for day in days],
+    }
+    if query.group_by is not None:
+        answer["group_by"] = query.group_by
+        answer["groups"] = _groups(groups)
+    return answer
+
+
+_SECONDS = (
+    "billable_seconds",
+    "training_seconds",
+    "spot_billable_seconds",
+    "spot_training_seconds",
+)
+
+
+def _totals(days: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    counters: dict[str, int] = {}
+    for day in days:
+        for name, value in day.items():
+            if name not in ("day", "group"):
+                counters[name] = counters.get(name, 0) + int(value)
+    spot_training = counters.get("spot_training_seconds", 0)
     savings = (
-        round(100 * (1 - totals["spot_billable_seconds"] / spot_training), 2)
+        round(100 * (1 - counters.get("spot_billable_seconds", 0) / spot_training), 2)
         if spot_training > 0
         else None
     )
     return {
-        "counts": counts,
-        "billable_time_in_seconds": totals["billable_seconds"],
-        "training_time_in_seconds": totals["training_seconds"],
+        "counts": {status: counters.get(f"count_{status}", 0) for status in STATUSES},
+        "billable_time_in_seconds": counters.get("billable_seconds", 0),
+        "training_time_in_seconds": counters.get("training_seconds", 0),
         "spot_savings_percent": savings,
-        "created_after": f"{query.first_day}T00:00:00.000Z",
-        "created_before": f"{query.last_day}T23:59:59.999Z",
-        "account": query.account,
-        "days": days,
+        "cost_usd": _usd(counters.get("cost_micros", 0)),
+        "unpriced_jobs": counters.get("unpriced_jobs", 0),
     }
+
+
+def _day(day: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "day": day["day"],
+        "counts": {status: int(day.get(f"count_{status}", 0)) for status in STATUSES},
+        "billable_time_in_seconds": int(day.get("billable_seconds", 0)),
+        "training_time_in_seconds": int(day.get("training_seconds", 0)),
+        "cost_usd": _usd(int(day.get("cost_micros", 0))),
+    }
+
+
+def _sum_by_day(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The days' totals from their groups' items (they come in day order)."""
+    days: dict[str, dict[str, Any]] = {}
+    for item in items:
+        day = days.setdefault(item["day"], {"day": item["day"]})
+        for name, value in item.items():
+            if name not in ("day", "group"):
+                day[name] = day.get(name, 0) + int(value)
+    return list(days.values())
+
+
+def _groups(groups: Mapping[str | None, list[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    answered = []
+    for key, items in groups.items():
+        total = _totals(items)
+        jobs = sum(total["counts"].values())
+        if jobs == 0:
+            continue  # every job of it has moved to another group (a tag added later)
+        answered.append(
+            {
+                "key": key,
+                "jobs": jobs,
+                "counts": total["counts"],
+                "billable_time_in_seconds": total["billable_time_in_seconds"],
+                "cost_usd": total["cost_usd"],
+                "unpriced_jobs": total["unpriced_jobs"],
+                "days": [
+                    {"day": item["day"], "cost_usd": _usd(int(item.get("cost_micros", 0)))}
+                    for item in items
+                    if any(int(item.get(f"count_{status}", 0)) for status in STATUSES)
+                ],
+            }
+        )
+    answered.sort(key=lambda group: (-group["cost_usd"], -group["jobs"], str(group["key"])))
+    return answered
+
+
+def _usd(micros: int) -> float:
+    return micros / MICROS_PER_USD
 
 
 def _key_range(query: JobQuery) -> KeyRange:

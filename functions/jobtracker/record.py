@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, TypeGuard
 
 from jobtracker.casing import snake_case
+from jobtracker.cost import JobCost
 from jobtracker.errors import MalformedEvent
 from jobtracker.names import COMPLETED, FAILED, IN_PROGRESS, STOPPED, STOPPING
 from jobtracker.numbers import record_number
@@ -148,6 +149,10 @@ class JobSnapshot:
     # is and marked, so the reconciler finds it and finishes it. Not part of the record
     # nor of the order: it says what is still to do, not what the job is.
     enrichment_pending: bool = False
+    # What the job cost and whose spend it is (jobtracker.pricing), once priced: not part
+    # of the record nor of the order either, since a price is the tracker's, not SageMaker's.
+    cost: JobCost | None = None
+    spend_groups: tuple[str, ...] = ()
 
     @property
     def identity(self) -> JobIdentity:

@@ -5,7 +5,8 @@ behind first), finishes pending enrichments, lists the jobs SageMaker changed si
 place's watermark, describes the new and changed ones and stores them through the
 pipeline ingest stores through. A member whose SageMaker cannot be read is counted
 (MemberFailures) and skipped until the next run. Stops before the function's timeout and
-saves its progress; the next run resumes there.
+saves its progress; the next run resumes there. Then checks the budgets (BUDGETS): each
+threshold a group's month to date has crossed alerts once (jobtracker.budgets).
 """
 
 from __future__ import annotations
@@ -14,9 +15,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from jobtracker.composition import configured_clients, configured_pipeline
+from jobtracker.budgets import BudgetReport, BudgetWatch
+from jobtracker.composition import (
+    configured_budget_watch,
+    configured_clients,
+    configured_pipeline,
+)
 from jobtracker.config import ReconcileConfig
 from jobtracker.names import (
+    ALERT_PUBLISH_FAILURES,
     ALERTS_SENT,
     ENRICHMENTS_ABANDONED,
     ENRICHMENTS_HEALED,
@@ -39,6 +46,8 @@ SETTINGS = ReconcileSettings(
     alert_lookback_ms=CONFIG.alert_lookback_hours * HOUR_MS,
     redaction=CONFIG.redaction,
 )
+# Budgets are checked after each run, not per event: ingest's requests stay as they are.
+BUDGETS = configured_budget_watch(CONFIG, PIPELINE.repository.models)
 # One reconciler per account and region: home, then each member (MEMBER_PLACES).
 RECONCILERS = [
     (place, Reconciler(connect=CLIENTS, pipeline=PIPELINE, place=place, settings=SETTINGS))
@@ -73,8 +82,26 @@ def reconcile(
     return walked
 
 
+def check_budgets(watch: BudgetWatch | None = BUDGETS) -> BudgetReport:
+    if watch is None:
+        return BudgetReport()
+    report = watch.check()
+    metrics.add_metric(name=ALERTS_SENT, unit=MetricUnit.Count, value=len(report.sent))
+    if report.failed:
+        metrics.add_metric(
+            name=ALERT_PUBLISH_FAILURES, unit=MetricUnit.Count, value=len(report.failed)
+        )
+        logger.error(
+            "budget alerts not published; the next run publishes them", extra=report.as_dict()
+        )
+    elif report.sent:
+        logger.info("budget alerts sent", extra=report.as_dict())
+    return report
+
+
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return reconcile(context).as_dict()
+    walked = reconcile(context)
+    return {**walked.as_dict(), **check_budgets().as_dict()}

@@ -2,6 +2,7 @@
 // timeline, and the full record folded away.
 
 import { api, arnParts, badge, duration, el, epochMs, onWidthChange, placeOf, shortTime, showError } from "./common.js";
+import { costFacts } from "./cost.js";
 import { drawTimeline, timelineLayout, timelineSummary } from "./timeline.js";
 import { showAttentionBanner } from "./attention.js";
 
@@ -53,6 +54,7 @@ function facts(job) {
     ["Billable time", duration(billable)],
     ["Training time", duration(training)],
     ["Managed spot", spot ? `yes${savings}` : "no"],
+    ...costFacts(job),
     [
       "Tuning job",
       job.tuning_job_arn
@@ -63,6 +65,29 @@ function facts(job) {
     ["Account / region", where.account || where.region ? `${where.account || "?"} / ${where.region || "?"}` : null],
   ];
   return rows.filter(([, value]) => value !== null && value !== undefined).flatMap(([label, value]) => [el("dt", {}, label), el("dd", {}, value)]);
+}
+
+// Final metrics, hyperparameters and tags as name/value tables (the raw JSON has them too).
+function pairsTable(id, pairs) {
+  const container = document.getElementById(id);
+  if (!pairs.length) {
+    container.replaceChildren(el("p", { class: "muted" }, "None."));
+    return;
+  }
+  container.replaceChildren(
+    el(
+      "table",
+      {},
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Name"), el("th", { scope: "col" }, "Value"))),
+      el("tbody", {}, pairs.map(([key, value]) => el("tr", {}, el("th", { scope: "row" }, key), el("td", {}, String(value))))),
+    ),
+  );
+}
+
+function detailTables(job) {
+  pairsTable("metrics", (job.final_metric_data_list || []).map((m) => [m.metric_name, m.value]));
+  pairsTable("hyperparameters", Object.entries(job.hyper_parameters || {}).sort(([a], [b]) => a.localeCompare(b)));
+  pairsTable("tags", (job.tags || []).map((t) => [t.key, t.value]).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function transitionRow(step) {
@@ -102,6 +127,7 @@ async function load() {
   document.querySelector("#transitions tbody").replaceChildren(...layout.steps.map(transitionRow));
   // A long history is folded: the chart already shows it, and the page stays short.
   document.getElementById("transitions-details").open = layout.steps.length <= 20;
+  detailTables(job);
   document.getElementById("record").textContent = JSON.stringify(job, null, 2);
   document.getElementById("job").hidden = false;
   const container = document.getElementById("timeline");

@@ -6,6 +6,7 @@
 // column reorders the jobs of the page shown, and the note under the table says so.
 
 import { api, badge, duration, el, jobHref, oneLine, placeOf, shortTime, showError } from "./common.js";
+import { listedCost } from "./cost.js";
 
 const FILTERS = ["status", "created_after", "created_before", "name_prefix", "tuning_job_arn", "account", "region"];
 const DEFAULT_LIMIT = "50";
@@ -16,6 +17,7 @@ const COLUMNS = {
   secondary: { label: "secondary status", value: (job) => job.secondary_status, first: "ascending" },
   created: { label: "creation time", value: (job) => job.creation_time, first: "descending" },
   billable: { label: "billable time", value: (job) => job.billable_time_in_seconds, first: "descending" },
+  cost: { label: "cost", value: (job) => job.cost_usd, first: "descending" },
   instance: { label: "instances", value: instanceText, first: "ascending" },
   place: { label: "account and region", value: placeText, first: "ascending" },
 };
@@ -113,6 +115,7 @@ function row(job) {
     el("td", { class: "wide-only" }, job.secondary_status || "-"),
     el("td", { class: "nowrap" }, el("time", { datetime: job.creation_time }, shortTime(job.creation_time))),
     el("td", { class: "num" }, duration(job.billable_time_in_seconds)),
+    el("td", { class: "num nowrap" }, listedCost(job)),
     el("td", { class: "wide-only nowrap" }, instanceText(job) || "-"),
     el("td", { class: "wide-only nowrap" }, placeText(job) || "-"),
     el("td", { class: "failure wide-only", title: failure || null }, oneLine(failure, 90)),

@@ -3,6 +3,7 @@
 
 import { STATUSES, api, badge, el, onWidthChange, showError } from "./common.js";
 import { chartColumns, drawDailyBars } from "./charts.js";
+import { loadSpend, usd } from "./cost.js";
 
 const PARAMETERS = ["created_after", "created_before", "account"];
 const form = document.getElementById("window");
@@ -25,6 +26,7 @@ function tiles(stats) {
     tile("billable hours", formatHours(hours(stats.billable_time_in_seconds))),
     tile("training hours", formatHours(hours(stats.training_time_in_seconds))),
     tile("spot savings", stats.spot_savings_percent === null ? "-" : `${stats.spot_savings_percent}%`),
+    tile("cost of ended jobs", usd(stats.cost_usd)),
   ];
 }
 
@@ -119,6 +121,7 @@ async function load() {
   };
   draw();
   onWidthChange(draw);
+  loadSpend(chosen);
 }
 
 form.addEventListener("submit", (event) => {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -181,7 +182,7 @@ def test_the_jobs_page_filters_pages_and_opens_a_job(jobs: WebJobs, watched: Wat
     statuses = page.locator("#jobs tbody tr .badge").all_inner_texts()
     expected = {**{n: d["TrainingJobStatus"] for n, d in jobs.listed.items()}}
     assert statuses == [expected.get(name, "Failed") for name in everything[:25]]
-    places = page.locator("#jobs tbody tr td:nth-child(7)").all_inner_texts()
+    places = page.locator("#jobs tbody tr td:nth-child(8)").all_inner_texts()
     assert set(places) == {f"{ACCOUNT} / {REGION}"}
     # When the next page is asked for, then the rest follow; Previous comes back
     page.get_by_role("link", name="Next page →").click()
@@ -402,6 +403,79 @@ def test_the_pages_work_at_a_phone_width(jobs: WebJobs, watched: WatchedPage) ->
     # Keyboard only: the skip link, then the filters, are reached with Tab
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to the jobs")).to_be_focused()
+
+
+def test_the_job_page_says_what_the_job_cost_and_tables_its_details(
+    jobs: WebJobs, watched: WatchedPage
+) -> None:
+    page = watched.page
+    # A running job: its cost so far, at the bundled list price of its instance type
+    running = next(
+        name for name, d in jobs.listed.items() if d["TrainingJobStatus"] == "InProgress"
+    )
+    record = jobs.get(f"/jobs/{running}")
+    page.goto(jobs.url(f"/job.html?name={running}"))
+    facts = page.locator("#facts")
+    expect(facts).to_contain_text(re.compile(r"so far \(running, \$1\.5\d/h\)"))
+    expect(facts).to_contain_text("list prices bundled with jobtracker")
+    assert record["cost_is_estimate"] is True
+    # Its hyperparameters and tags as tables, as the record has them
+    hyper = page.locator("#hyperparameters tbody tr")
+    expect(hyper).to_have_count(len(record["hyper_parameters"]))
+    expect(page.locator("#hyperparameters")).to_contain_text("learning_rate")
+    tags = page.locator("#tags tbody tr").evaluate_all(
+        "rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent])"
+    )
+    assert tags == sorted([tag["key"], tag["value"]] for tag in record["tags"])
+    expect(page.locator("#metrics")).to_have_text("None.")
+    # An ended job whose description never came (the emulator's SageMaker does not know
+    # these): no figure, and why
+    page.goto(jobs.url(f"/job.html?name={jobs.timeline}"))
+    expect(page.locator("#facts")).to_contain_text("billable time not known yet")
+
+
+def test_the_jobs_table_has_each_jobs_cost(jobs: WebJobs, watched: WatchedPage) -> None:
+    page = watched.page
+    page.goto(jobs.url(f"/?name_prefix={jobs.prefix}&limit=50"))
+    listed_after_load(page, LISTED + 3)
+    costs = page.locator("#jobs tbody tr").evaluate_all(
+        "rows => rows.map(r => [r.dataset.name, r.cells[5].textContent])"
+    )
+    api = {
+        job["training_job_name"]: job
+        for job in jobs.get("/jobs", name_prefix=jobs.prefix, limit="50")["items"]
+    }
+    for name, shown in costs:
+        if api[name].get("cost_usd_per_hour") is not None:
+            assert shown.startswith("~$"), (name, shown)  # running: its cost so far
+        elif api[name]["cost_usd"] is None:
+            assert shown == "-", (name, shown)
+
+
+def test_the_stats_page_shows_spend_by_group(jobs: WebJobs, watched: WatchedPage) -> None:
+    page = watched.page
+    window = {"created_after": jobs.first_day, "created_before": jobs.last_day}
+    grouped = jobs.get("/stats", group_by="tag:project", **window)
+    page.goto(jobs.url("/stats.html?" + urlencode({**window, "group_by": "tag:project"})))
+    # The top spenders table has every group, in the API's order
+    rows = page.locator("#spenders tbody tr")
+    expect(rows).to_have_count(len(grouped["groups"]))
+    shown = rows.evaluate_all(
+        "rows => rows.map(r => [r.cells[0].textContent, +r.cells[1].textContent])"
+    )
+    assert shown == [
+        ["(none)" if group["key"] is None else group["key"], group["jobs"]]
+        for group in grouped["groups"]
+    ]
+    # The cost chart is an image with its name, one column per day of the window
+    expect(page.get_by_role("img", name="Cost per day (USD), by group")).to_be_visible()
+    assert page.locator("svg#spend-chart-svg g.day").count() == 5
+    expect(page.locator("#group-by")).to_have_value("tag:project")
+    expect(page.locator("#spend-legend li").first).to_be_visible()
+    # Choosing another grouping asks for it
+    page.locator("#group-by").select_option("region")
+    expect(page).to_have_url(re.compile(r"group_by=region"))
+    expect(page.locator("#spenders tbody tr").first).to_contain_text("us-east-1")
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from tests.fixtures.python312 import runtime_sdk_mounts
 
 pytestmark = pytest.mark.infra
 
-PACKAGES = ("ingest", "api", "reconcile", "watch")
+PACKAGES = ("ingest", "api", "reconcile", "watch", "prices")
 # importlib.util.MAGIC_NUMBER of CPython 3.12 (3531), and PEP 552's flags of a .pyc that
 # the interpreter uses without checking its source.
 MAGIC_3_12 = (3531).to_bytes(2, "little") + b"\r\n"
@@ -49,6 +49,7 @@ LAMBDA_ENV = {
     "HOME_REGION": "us-east-1",
     "ALERT_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:jobtracker-alerts",
     "TOKEN_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-AbCdEf",
+    "PRICE_REGIONS": "us-east-1",
 }
 
 

@@ -11,7 +11,7 @@ from infra.bundling import FUNCTIONS_DIR, REQUIREMENTS
 
 pytestmark = pytest.mark.infra
 
-PACKAGES = ("ingest", "api", "reconcile", "watch")
+PACKAGES = ("ingest", "api", "reconcile", "watch", "prices")
 # Installed top-level names of the pinned requirements.
 IMPORT_NAMES = {
     "aws-lambda-powertools": "aws_lambda_powertools",

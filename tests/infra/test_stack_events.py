@@ -65,7 +65,8 @@ def test_ingest_queue_is_encrypted_and_redrives_after_five_receives(synthesized)
 
 def test_every_queue_is_encrypted_and_every_dead_letter_queue_keeps_14_days(synthesized):
     queues = synthesized.resources("AWS::SQS::Queue")
-    assert len(queues) == 5
+    # ingest's queue and two dead-letter queues; one per schedule (reconcile, watch, prices)
+    assert len(queues) == 6
     for logical_id, queue in queues.items():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
         if "DeadLetterQueue" in logical_id:

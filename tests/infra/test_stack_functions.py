@@ -4,14 +4,17 @@ import pytest
 
 from infra.api import API
 from infra.ingest import INGEST
+from infra.prices import PRICES
 from infra.reconcile import RECONCILE
 from infra.watch import WATCH
 
 pytestmark = pytest.mark.infra
 
-SETTINGS = {"ingest": INGEST, "api": API, "reconcile": RECONCILE, "watch": WATCH}
+SETTINGS = {"ingest": INGEST, "api": API, "reconcile": RECONCILE, "watch": WATCH, "prices": PRICES}
 # The writers read member accounts through their member role (tests/infra/test_stack_members.py).
 MEMBERS = {"MEMBER_ACCESS", "MEMBER_ROLE_NAME"}
+# The writers price jobs under the deploy's terms (docs/cost.md).
+PRICING = {"PRICE_OVERRIDES", "PRICE_DISCOUNT_PERCENT", "COST_TAGS"}
 ENVIRONMENT = {
     "ingest": {
         "TABLE_NAME",
@@ -19,8 +22,9 @@ ENVIRONMENT = {
         "ALERT_KINDS",
         "STORE_ENVIRONMENT_VALUES",
         *MEMBERS,
+        *PRICING,
     },
-    "api": {"TABLE_NAME", "TOKEN_KEY_SECRET_ARN"},
+    "api": {"TABLE_NAME", "TOKEN_KEY_SECRET_ARN", "COST_TAGS"},
     "reconcile": {
         "TABLE_NAME",
         "ALERT_TOPIC_ARN",
@@ -29,7 +33,9 @@ ENVIRONMENT = {
         "ALERT_LOOKBACK_HOURS",
         "STORE_ENVIRONMENT_VALUES",
         *MEMBERS,
+        *PRICING,
     },
+    "prices": {"TABLE_NAME", "PRICE_REGIONS"},
     # The watch reads no SageMaker: the table, the topic and its thresholds.
     "watch": {
         "TABLE_NAME",

@@ -45,9 +45,16 @@ EXPECTED = {
     | {"dynamodb:GetItem"}
     | set(WATCH_TABLE_WRITES)
     | PUBLISH_ALERTS,
+    # The price refresh: the Price List API, and the one price book item it puts.
+    "prices": BASE | set(WRITE_ACTIONS) | {"pricing:GetProducts"},
 }
 # The only actions that may have '*' as resource: none of them supports a narrower one.
-UNSCOPABLE = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "sagemaker:ListTrainingJobs"}
+UNSCOPABLE = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "sagemaker:ListTrainingJobs",
+    "pricing:GetProducts",
+}
 
 
 def as_list(value):
@@ -94,9 +101,9 @@ def test_table_access_is_this_table_and_only_queries_of_its_indexes(synthesized,
     indexes = str({"Fn::Join": ["", [table_arn, "/index/*"]]})
     table = {(a, r) for a, r in grants(synthesized, package) if a.startswith("dynamodb:")}
     assert {r for _, r in table} <= {str(table_arn), indexes}
-    # Ingest writes (conditionally) and gets one item; a query is the one action an index
-    # takes.
-    expected = set() if package == "ingest" else set(INDEX_ACTIONS)
+    # Ingest writes (conditionally) and gets one item, the price refresh puts one; a query
+    # is the one action an index takes.
+    expected = set() if package in ("ingest", "prices") else set(INDEX_ACTIONS)
     assert {a for a, r in table if r == indexes} == expected
 
 

@@ -46,7 +46,8 @@ def test_every_dead_letter_queue_alarms_on_its_first_message(synthesized):
         for logical_id in synthesized.resources("AWS::SQS::Queue")
         if "DeadLetter" in logical_id
     ]
-    assert len(dead_letter_queues) == 4
+    # ingest's two, and one per schedule (the reconciler's, the watch's, the price refresh's)
+    assert len(dead_letter_queues) == 5
     for queue in dead_letter_queues:
         alarm = alarm_on(synthesized, "ApproximateNumberOfMessagesVisible", queue)
         assert alarm["Threshold"] == 1
@@ -59,7 +60,7 @@ def test_ingest_errors_and_queue_age_alarm(synthesized):
     assert alarm_on(synthesized, "ApproximateAgeOfOldestMessage", queue)["Threshold"] == 900
 
 
-@pytest.mark.parametrize("package", ["ingest", "api", "reconcile"])
+@pytest.mark.parametrize("package", ["ingest", "api", "reconcile", "prices"])
 def test_every_function_alarms_on_throttles(synthesized, package):
     alarm_on(synthesized, "Throttles", synthesized.function(package)[0])
 

@@ -40,7 +40,8 @@ def test_alerts_keep_the_average_within_two_requests_per_event(
     requests = Counter(ddb_calls)
     total = len(ddb_calls)
     assert total / len(stream) <= 2.0, (total, len(stream), requests)
-    assert "Scan" not in requests and "GetItem" not in requests
+    # (one GetItem: the price book, read once per container, never per event)
+    assert "Scan" not in requests and requests["GetItem"] == 1
 
 
 def test_events_that_cannot_alert_never_claim(moto_ingest: IngestStack, ddb_calls: list[str]):
@@ -49,6 +50,9 @@ def test_events_that_cannot_alert_never_claim(moto_ingest: IngestStack, ddb_call
     ddb_calls.clear()
     # When they are ingested
     assert moto_ingest.deliver(bodies) == []
-    # Then the store's own requests are all there is: 2 per stored, 1 per stale event
+    # Then the store's own requests are all there is: 2 per stored, 1 per stale event,
+    # and the new container's one read of the price book
     stored = len(bodies) // 2
-    assert Counter(ddb_calls) == Counter({"UpdateItem": 2 * stored, "TransactWriteItems": stored})
+    assert Counter(ddb_calls) == Counter(
+        {"UpdateItem": 2 * stored, "TransactWriteItems": stored, "GetItem": 1}
+    )

@@ -18,7 +18,7 @@ from jobtracker.config import TableConfig
 from jobtracker.store.models import table_schema
 
 from synthetic.events import ENDINGS, describe_response, event_body, lifecycle
-from synthetic.expected import TableContents, expected_jobs, mismatches
+from synthetic.expected import TableContents, at_list_prices, expected_jobs, mismatches
 from tests.fixtures.delivery import Redelivery, cold_start_handler
 from tests.fixtures.emulator import emulator
 from tests.fixtures.threads import all_at_once
@@ -75,4 +75,4 @@ def test_eight_interleavings_at_once_end_in_the_reference_state(table: TableConf
 
     # Then nothing was lost and the table is the reference of the ordering rule
     assert [report.dead for report in reports] == [[]] * THREADS
-    assert mismatches(TableContents.read(table), expected_jobs(details)) == []
+    assert mismatches(TableContents.read(table), expected_jobs(details, at_list_prices())) == []

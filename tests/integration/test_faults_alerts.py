@@ -21,7 +21,7 @@ from jobtracker.alert_kinds import DEFAULT_KINDS, kind_of
 from jobtracker.alerts.alerter import LEASE_MS
 
 from synthetic.events import ENDINGS, event_body, lifecycle
-from synthetic.expected import TableContents, expected_jobs, mismatches
+from synthetic.expected import TableContents, at_list_prices, expected_jobs, mismatches
 from tests.fixtures.aws import TABLE_NAME
 from tests.fixtures.delivery import Redelivery, batch_handler
 from tests.fixtures.faults import Fault, FaultInjector, injecting_faults
@@ -54,7 +54,7 @@ def _due(details: list[dict[str, Any]]) -> Counter[tuple[str, str]]:
     """One alert per job whose final state is of a default kind."""
     return Counter(
         (name, kind.value)
-        for name, snapshot in expected_jobs(details).items()
+        for name, snapshot in expected_jobs(details, at_list_prices()).items()
         if (kind := kind_of(snapshot.status, snapshot.secondary_status)) in DEFAULT_KINDS
     )
 
@@ -103,7 +103,7 @@ def test_publish_failing_fails_the_records_and_the_redelivery_alerts_once(
     # Then the alerting records failed and came back; each due alert went out once
     assert report.first_failures and report.dead == []
     assert _published(moto_ingest) == _due(details)
-    assert mismatches(TableContents.of(TABLE_NAME), expected_jobs(details)) == []
+    assert mismatches(TableContents.of(TABLE_NAME), expected_jobs(details, at_list_prices())) == []
 
 
 @pytest.mark.parametrize("operation", ["TransactWriteItems", "DeleteItem"])

@@ -2,7 +2,9 @@
 back, and the table ends exactly where the ordering rule says, counters counted once.
 
 Faults are the error responses DynamoDB sends (tests/fixtures/faults.py), so botocore's
-retries and PynamoDB's error wrapping run as in Lambda.
+retries and PynamoDB's error wrapping run as in Lambda. The table holds no refreshed price
+book, so the handler prices what it stores at the bundled list prices, and so does the
+reference (`at_list_prices`): the days' cost counters are held to it too.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from jobtracker.config import TableConfig
 from jobtracker.store.models import table_schema
 
 from synthetic.events import describe_response, event_body, lifecycle
-from synthetic.expected import TableContents, expected_jobs, mismatches
+from synthetic.expected import TableContents, at_list_prices, expected_jobs, mismatches
 from tests.fixtures.delivery import Redelivery, cold_start_handler
 from tests.fixtures.faults import Fault, FaultInjector, injecting_faults, writes_of_job
 
@@ -109,7 +111,7 @@ def test_a_job_whose_writes_keep_failing_fails_alone_and_redelivery_heals_it(
     assert fault.injected >= len(report.first_failures)
     # and after redelivery nothing is left, and the table is the ordering rule's
     assert report.rounds[-1] == set() and report.dead == []
-    assert mismatches(TableContents.of(table), expected_jobs(details)) == []
+    assert mismatches(TableContents.of(table), expected_jobs(details, at_list_prices())) == []
 
 
 @pytest.mark.parametrize("code", ["ThrottlingException", "InternalServerError"])
@@ -126,7 +128,7 @@ def test_a_burst_in_the_middle_of_the_stream_loses_nothing_and_counts_once(
     # Then some records failed and came back, none was lost
     assert report.first_failures
     assert report.dead == []
-    assert mismatches(TableContents.of(table), expected_jobs(details)) == []
+    assert mismatches(TableContents.of(table), expected_jobs(details, at_list_prices())) == []
 
 
 def test_a_short_throttle_is_absorbed_by_the_sdk_retries(table: str, faults: FaultInjector) -> None:
@@ -150,7 +152,7 @@ def test_a_short_throttle_is_absorbed_by_the_sdk_retries(table: str, faults: Fau
 
     assert report.rounds == [set()]
     assert len(faults.backoffs) >= 2 * len(JOBS)
-    assert mismatches(TableContents.of(table), expected_jobs(details)) == []
+    assert mismatches(TableContents.of(table), expected_jobs(details, at_list_prices())) == []
 
 
 def test_transaction_conflicts_are_retried_and_a_lasting_one_fails_the_record(
@@ -185,7 +187,7 @@ def test_transaction_conflicts_are_retried_and_a_lasting_one_fails_the_record(
     failed_jobs = {_job_of(bodies[int(mid[2:])]) for mid in report.first_failures}
     assert failed_jobs == {"fault-stopped"}
     assert report.dead == []
-    assert mismatches(TableContents.of(table), expected_jobs(details)) == []
+    assert mismatches(TableContents.of(table), expected_jobs(details, at_list_prices())) == []
 
 
 @pytest.mark.parametrize("operation", ["UpdateItem", "TransactWriteItems"])
@@ -210,7 +212,7 @@ def test_a_write_whose_response_is_lost_is_not_applied_twice(
     # Then the records failed, came back, and the counters count the job once
     assert {_job_of(bodies[int(mid[2:])]) for mid in report.first_failures} == {"fault-stopped"}
     assert report.dead == []
-    assert mismatches(TableContents.of(table), expected_jobs(details)) == []
+    assert mismatches(TableContents.of(table), expected_jobs(details, at_list_prices())) == []
 
 
 def _recreate_table(name: str) -> None:
@@ -265,4 +267,4 @@ def test_any_window_of_faults_ends_in_the_reference_state(
     report = Redelivery(ingest, after_round=healing).deliver(bodies)
 
     assert report.dead == []
-    assert mismatches(TableContents.of(table), expected_jobs(details)) == []
+    assert mismatches(TableContents.of(table), expected_jobs(details, at_list_prices())) == []

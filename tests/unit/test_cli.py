@@ -418,6 +418,86 @@ def test_watch_with_json_prints_only_json_documents() -> None:
     assert [len(d["items"]) for d in documents] == [2, 2]
 
 
+def test_jobs_show_what_each_cost_and_mark_a_running_ones_so_far() -> None:
+    ended = {**summary(1), "cost_usd": 0.4759}
+    running = {**summary(2), "training_job_status": "InProgress", "cost_usd": 12.3456}
+    running["cost_usd_per_hour"] = 0.46
+    unpriced = {**summary(3), "cost_usd": None}
+    api = StubApi({"/jobs": {"items": [ended, running, unpriced], "next_token": None}})
+    code, out = cli(["jobs"], api)
+    lines = out.splitlines()
+    column = lines[0].index("COST")
+    assert code == 0
+    assert lines[0].split()[7:9] == ["BILLABLE", "COST"]
+    assert [line[column:].split()[0] for line in lines[1:4]] == ["$0.48", "~$12.35", "-"]
+
+
+def test_job_says_what_it_cost_what_that_includes_and_whose_prices() -> None:
+    record = {
+        "training_job_name": "resnet-spot",
+        "training_job_status": "Completed",
+        "cost_usd": 3.825,
+        "cost_is_estimate": False,
+        "spot_savings_usd": 5.1,
+        "warm_pool_cost_usd": 1.275,
+        "cost_usd_per_hour": 7.65,
+        "price_usd_per_hour": {"ml.p3.2xlarge": 3.825},
+        "price_source": "AWS Price List API, 2026-11-05",
+    }
+    api = StubApi({"/jobs/resnet-spot": record, "/jobs/resnet-spot/transitions": {"items": []}})
+    code, out = cli(["job", "resnet-spot"], api)
+    assert code == 0
+    assert "       cost: $3.83\n" in out
+    assert "  warm pool: $1.27 (included)\n" in out or "  warm pool: $1.28 (included)\n" in out
+    assert " spot saved: $5.10\n" in out
+    assert "     prices: ml.p3.2xlarge $3.83/h (AWS Price List API, 2026-11-05)\n" in out
+    unpriced = {**record, "cost_usd": None, "cost_reason": "no price for ml.zz.1xlarge in x"}
+    api.routes["/jobs/resnet-spot"] = unpriced
+    assert (
+        "       cost: - (no price for ml.zz.1xlarge in x)\n" in cli(["job", "resnet-spot"], api)[1]
+    )
+
+
+def test_stats_by_team_asks_for_the_tags_groups_and_prints_each_share() -> None:
+    stats = {
+        "counts": {"Completed": 3, "Failed": 1},
+        "billable_time_in_seconds": 7200,
+        "training_time_in_seconds": 7200,
+        "spot_savings_percent": None,
+        "cost_usd": 40.0,
+        "unpriced_jobs": 1,
+        "created_after": "2026-10-30T00:00:00.000Z",
+        "created_before": "2026-11-28T23:59:59.999Z",
+        "group_by": "tag:team",
+        "groups": [
+            {
+                "key": "vision",
+                "jobs": 3,
+                "counts": {"Completed": 2, "Failed": 1},
+                "billable_time_in_seconds": 5400,
+                "cost_usd": 30.0,
+            },
+            {
+                "key": None,
+                "jobs": 1,
+                "counts": {"Completed": 1},
+                "billable_time_in_seconds": 1800,
+                "cost_usd": 10.0,
+            },
+        ],
+    }
+    api = StubApi({"/stats": stats})
+    code, out = cli(["stats", "--by", "team"], api)
+    assert code == 0
+    assert api.requests[0][1]["group_by"] == "tag:team"
+    assert "cost:           $40.00 (1 ended job(s) without a price left out)" in out
+    rows = out.split("by tag:team\n")[1].splitlines()
+    assert rows[1].split() == ["vision", "3", "2", "1", "1h30m", "$30.00", "75.0%"]
+    assert rows[2].split() == ["(none)", "1", "1", "0", "30m00s", "$10.00", "25.0%"]
+    cli(["stats", "--by", "instance_type"], api)
+    assert api.requests[-1][1]["group_by"] == "instance_type"
+
+
 def test_jobs_attention_asks_for_jobs_in_trouble_and_says_why() -> None:
     stuck = {
         **summary(7),

@@ -214,7 +214,11 @@ def test_the_documented_summary_is_the_stored_summary_field_for_field() -> None:
     # describes each of its fields, in its order.
     packed = list(json.loads(pack_summary({})))
     summary = openapi_document()["components"]["schemas"]["JobSummary"]
-    # What the listings add when they answer (attention), then what only the summaries of
-    # jobs in flight carry (keys.IN_FLIGHT_FIELDS), which is not required.
-    assert list(summary["properties"]) == [*packed, "attention", *IN_FLIGHT_FIELDS]
+    # What the listings add when they answer (attention), then what only a running job's
+    # summary carries (its rate) and what only the summaries of jobs in flight carry
+    # (keys.IN_FLIGHT_FIELDS): neither is required.
     assert summary["required"] == [*packed, "attention"]
+    running = {"cost": json.dumps({"cost_usd": 0.5, "cost_is_estimate": True})}
+    rate = [field for field in json.loads(pack_summary(running)) if field not in packed]
+    assert rate == ["cost_usd_per_hour"]
+    assert list(summary["properties"]) == [*packed, "attention", *rate, *IN_FLIGHT_FIELDS]

@@ -64,6 +64,29 @@ def stats_day_sk(day: str) -> str:
     return f"{DAY_PREFIX}{day}"
 
 
+def stats_group_pk(dimension: str) -> str:
+    """The daily spend of every group of one dimension (`account`, `tag:team`, ...)."""
+    return f"{STATS_PK}#G#{dimension}"
+
+
+def group_day_sk(day: str, value: str | None) -> str:
+    """A group's item of a day: "DAY#<yyyy-mm-dd>#=<value>", or "...#-" for the jobs
+    without a value. Sorted by day first, so a window is one key range."""
+    return f"{DAY_PREFIX}{day}#{'-' if value is None else '=' + value}"
+
+
+def group_day_range(first_day: str, last_day: str) -> tuple[str, str]:
+    """The sort-key range of every group's items from `first_day` to `last_day`."""
+    # "$" sorts just after "#": the last day's items all fall below it.
+    return f"{DAY_PREFIX}{first_day}#", f"{DAY_PREFIX}{last_day}$"
+
+
+def day_and_group_value(sk: str) -> tuple[str, str | None]:
+    """The day and the group value of a group's day item (inverse of group_day_sk)."""
+    day, _, value = sk.removeprefix(DAY_PREFIX).partition("#")
+    return day, None if value == "-" else value[1:]
+
+
 def transition_sk(transition: Transition) -> str:
     return f"{TRANSITION_PREFIX}{iso_from_ms(transition.start_ms)}#{transition.status}"
 
@@ -111,6 +134,12 @@ def pack_summary(attributes: Mapping[str, Any], in_flight: Mapping[str, Any] | N
     summary = {field: _whole(attributes.get(name)) for field, name in _SUMMARY_FIELDS.items()}
     # Not SageMaker's: whether the job still waits for DescribeTrainingJob.
     summary[ENRICHMENT_PENDING] = attributes.get("pending") is not None
+    cost = json.loads(attributes["cost"]) if attributes.get("cost") else {}
+    summary["cost_usd"] = cost.get("cost_usd")
+    # A running job's rate, from which a listing brings its cost up to now; only while
+    # it runs, to keep the summary (projected into every list index) small.
+    if cost.get("cost_is_estimate"):
+        summary["cost_usd_per_hour"] = cost.get("cost_usd_per_hour")
     for field in IN_FLIGHT_FIELDS:
         value = (in_flight or {}).get(field)
         if value is not None:

@@ -36,6 +36,10 @@ STATS_COUNTERS = (
     "training_seconds",
     "spot_billable_seconds",
     "spot_training_seconds",
+    # The day's final job costs in micro-dollars (integers add up alike in any order),
+    # and how many ended jobs have no cost: also counted per spend group.
+    "cost_micros",
+    "unpriced_jobs",
 )
 
 # The list indexes are named by IndexName (what the queries choose among); this one only
@@ -154,6 +158,12 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         applied_status = UnicodeAttribute(null=True)
         applied_billable = NumberAttribute(null=True)
         applied_training = NumberAttribute(null=True)
+        # What the day's spend counters and the spend groups' hold of this job.
+        applied_cost = NumberAttribute(null=True)
+        applied_unpriced = BooleanAttribute(null=True)
+        applied_groups = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[var-annotated]
+        # The job's cost fields (jobtracker.cost.JobCost, JSON), once priced.
+        cost = UnicodeAttribute(null=True)
 
         by_status = by_creation(IndexName.STATUS, "status")()
         by_month = by_creation(IndexName.MONTH, "creation_month")()
@@ -237,6 +247,17 @@ def define_models(table_name: str, region: str | None = None, host: str | None =
         alert_claim=AlertClaimItem,
         reconcile_state=ReconcileStateItem,
     )
+
+
+def table_meta(table_name: str, region: str | None, host: str | None) -> type:
+    """A model's Meta for the table: for the single-item models kept beside their
+    repository (store/price_book.py, store/budget_claims.py)."""
+    settings: dict[str, Any] = {"table_name": table_name}
+    if region:
+        settings["region"] = region
+    if host:
+        settings["host"] = host
+    return type("Meta", (), settings)
 
 
 def table_schema() -> dict[str, Any]:

@@ -9,6 +9,7 @@ last item (an ExclusiveStartKey rebuilt here from that key, never taken from a c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,11 +23,14 @@ from jobtracker.store.keys import (
     DAY_PREFIX,
     JOB_SK,
     TRANSITION_PREFIX,
+    day_and_group_value,
     decompress_record,
+    group_day_range,
     identity_of_created_sk,
     identity_of_name_sk,
     job_pk,
     stats_day_sk,
+    stats_group_pk,
     stats_pk,
     unpack_summary,
 )
@@ -68,7 +72,11 @@ class JobReads:
         item = self._job_item(job)
         if item is None:
             return None
-        return {**decompress_record(item.record), ENRICHMENT_PENDING: item.pending is not None}
+        return {
+            **decompress_record(item.record),
+            ENRICHMENT_PENDING: item.pending is not None,
+            **cost_fields(item.cost),
+        }
 
     def _job_item(self, job: JobIdentity) -> Any | None:
         try:
@@ -140,6 +148,23 @@ class JobReads:
             counters = item.attribute_values
             yield {
                 "day": item.sk[len(DAY_PREFIX) :],
+                **{k: int(v) for k, v in counters.items() if k not in ("pk", "sk")},
+            }
+
+    def iter_group_stats(
+        self, dimension: str, first_day: str, last_day: str
+    ) -> Iterator[dict[str, Any]]:
+        """{"day", "group": value or None, <counter>: n...} of every group of `dimension`
+        (`account`, `region`, `instance_type`, `tag:<key>`) on each day in [first_day,
+        last_day] with jobs. One Query: the dimension's items of the window, by day."""
+        stats = self.models.daily_stats
+        low, high = group_day_range(first_day, last_day)
+        for item in stats.query(stats_group_pk(dimension), stats.sk.between(low, high)):
+            day, value = day_and_group_value(item.sk)
+            counters = item.attribute_values
+            yield {
+                "day": day,
+                "group": value,
                 **{k: int(v) for k, v in counters.items() if k not in ("pk", "sk")},
             }
 
@@ -220,6 +245,27 @@ def _start_key(key_range: KeyRange, after: str) -> dict[str, dict[str, str]]:
         _PARTITION_ATTRIBUTE[key_range.index]: {"S": key_range.partition},
         sort_attribute: {"S": after},
     }
+
+
+# A job stored before jobtracker priced jobs has no cost fields; it says so.
+_UNPRICED: dict[str, Any] = {
+    "cost_usd": None,
+    "cost_is_estimate": False,
+    "cost_reason": "not priced: stored before jobtracker priced jobs",
+    "spot_savings_usd": None,
+    "warm_pool_cost_usd": None,
+    "cost_usd_per_hour": None,
+    "price_usd_per_hour": {},
+    "price_source": None,
+}
+
+
+def cost_fields(text: str | None) -> dict[str, Any]:
+    """The job item's cost attribute as the record's fields (jobtracker.cost.JobCost)."""
+    if not text:
+        return dict(_UNPRICED)
+    fields: dict[str, Any] = json.loads(text)
+    return fields
 
 
 def summary_of(item: Any) -> dict[str, Any]:

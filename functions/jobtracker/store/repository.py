@@ -23,6 +23,7 @@ least as new). Its description rides on step 2, still two requests in all.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -30,7 +31,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from jobtracker.aggregates import Contribution, counter_deltas
+from jobtracker.aggregates import Contribution, counter_deltas, group_deltas, split_group
 from jobtracker.config import TableConfig
 from jobtracker.errors import MalformedEvent
 from jobtracker.numbers import fits_dynamodb
@@ -40,12 +41,14 @@ from jobtracker.store.keys import (
     JOB_SK,
     compress_record,
     created_sk,
+    group_day_sk,
     in_flight_fields,
     job_pk,
     name_shard,
     name_sk,
     pack_summary,
     stats_day_sk,
+    stats_group_pk,
     stats_pk,
     summary_no_longer_pending,
     transition_sk,
@@ -59,7 +62,8 @@ from jobtracker.timestamps import iso_from_ms
 MAX_RECORD_BYTES = 350_000
 SUMMARY_TEXT_LIMIT = 2048
 # A transaction holds at most 100 items: the job, the day's two counters (the account's
-# and all accounts'), and the rest.
+# and all accounts'), the spend groups' counters that move, and the transitions.
+_TRANSACTION_ITEMS = 100
 _TRANSITIONS_PER_TRANSACTION = 97
 # Step 2 meeting another writer's transaction on the same items: tried 4 times in all.
 _CONFLICT_ATTEMPTS = 4
@@ -145,7 +149,10 @@ class JobRepository:
         before = _applied_contribution(old)
         after = Contribution.of(snapshot)
         transitions = list(snapshot.transitions)
-        in_transaction = transitions[:_TRANSITIONS_PER_TRANSACTION]
+        room = min(
+            _TRANSITIONS_PER_TRANSACTION, _TRANSACTION_ITEMS - 3 - len(group_deltas(before, after))
+        )
+        in_transaction = transitions[:room]
         try:
             with_retries(
                 lambda: self._apply_transaction(
@@ -161,7 +168,7 @@ class JobRepository:
                 # A newer snapshot took the job meanwhile; its writer applies it.
                 return
             raise
-        overflow = transitions[_TRANSITIONS_PER_TRANSACTION:]
+        overflow = transitions[room:]
         if overflow:
             with self.models.transition.batch_write() as batch:
                 for transition in overflow:
@@ -194,6 +201,7 @@ class JobRepository:
                         getattr(job, name).set(value)
                         for name, value in applied_attributes(snapshot.order_key, after).items()
                     ),
+                    *_applied_spend(job, after),
                 ],
                 condition=(job.order_key == written.order_key) & applied_unchanged,
             )
@@ -204,6 +212,13 @@ class JobRepository:
                         stats(partition, day),
                         actions=[getattr(stats, name).add(value) for name, value in deltas.items()],
                     )
+            day_of_creation = iso_from_ms(snapshot.creation_ms)[:10]
+            for group, counters in group_deltas(before, after).items():
+                dimension, value = split_group(group)
+                transaction.update(
+                    stats(stats_group_pk(dimension), group_day_sk(day_of_creation, value)),
+                    actions=[getattr(stats, name).add(delta) for name, delta in counters.items()],
+                )
             for transition in transitions:
                 transaction.save(self._transition_item(snapshot.identity, transition))
 
@@ -277,7 +292,24 @@ def _applied_contribution(old: Any | None) -> Contribution | None:
         billable_seconds=int(old.applied_billable or 0),
         training_seconds=int(old.applied_training or 0),
         managed_spot=bool(old.managed_spot),
+        cost_micros=int(old.applied_cost or 0),
+        unpriced=bool(old.applied_unpriced),
+        groups=tuple(old.applied_groups or ()),
     )
+
+
+def _applied_spend(job: Any, after: Contribution) -> list[Any]:
+    """The applied marks of the job's spend; absent when zero or empty, so an unpriced
+    deployment's items carry none of them."""
+    marks = [
+        (job.applied_cost, after.cost_micros or None),
+        (job.applied_unpriced, after.unpriced or None),
+        (job.applied_groups, list(after.groups) or None),
+    ]
+    return [
+        attribute.set(value) if value is not None else attribute.remove()
+        for attribute, value in marks
+    ]
 
 
 def applied_attributes(order_key: str, contribution: Contribution) -> dict[str, Any]:
@@ -341,6 +373,11 @@ def job_attributes(snapshot: JobSnapshot) -> dict[str, Any]:
         "training_time_in_seconds": _number(record.get("training_time_in_seconds")),
         "tuning_job_arn": _text(record.get("tuning_job_arn")),
         "managed_spot": record.get("enable_managed_spot_training") is True or None,
+        "cost": (
+            None
+            if snapshot.cost is None
+            else json.dumps(snapshot.cost.fields(), separators=(",", ":"))
+        ),
         # Rides on the job's own write: stored with the snapshot, removed by the next one.
         "pending": (
             pending_enrichment(identity.account, identity.region)
