@@ -166,13 +166,16 @@ def test_the_pages_through_the_ui_are_signed_as_botocore_signs(
             assert post.value.code == 405
             assert watched.console_errors == [] and watched.hosts() == {"127.0.0.1"}
     # Then the gateway saw the pages' GETs only (the jobs page asks for the jobs and for
-    # those that need attention), each signed as botocore signs it
+    # those that need attention; the stats page for the window and for its spend by
+    # group), each signed as botocore signs it
     assert [(method, urlsplit(url).path) for method, url, _ in gateway.seen] == [
         ("GET", "/jobs"),
         ("GET", "/jobs"),
         ("GET", "/stats"),
+        ("GET", "/stats"),
     ]
     assert sum("attention=true" in url for _, url, _ in gateway.seen) == 1
+    assert sum("group_by=" in url for _, url, _ in gateway.seen) == 1
     for method, url, headers in gateway.seen:
         assert urlsplit(url).hostname == API_HOST
         assert headers["x-amz-security-token"] == CREDENTIALS.token
