@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from jobtracker.alerts.alerter import ExactlyOnceAlerter
 from jobtracker.alerts.sns import SnsPublisher, sns_client
-from jobtracker.budgets import BudgetError, BudgetWatch, SnsBudgetPublisher, parse_budgets
 from jobtracker.config import (
     AlertConfig,
     ConfigError,
@@ -30,7 +29,6 @@ from jobtracker.pricing import SnapshotPricer, group_dimensions
 from jobtracker.sagemaker import SageMakerClients
 from jobtracker.sagemaker_clients import job_clients
 from jobtracker.store.alert_claims import AlertClaimRepository
-from jobtracker.store.budget_claims import BudgetClaimRepository
 from jobtracker.store.models import Models, define_models
 from jobtracker.store.price_book import PriceBookStore
 from jobtracker.store.reads import JobReads
@@ -39,6 +37,7 @@ from jobtracker.watch import WatchSettings
 
 if TYPE_CHECKING:
     from jobtracker.alerts.watcher import Watcher
+    from jobtracker.budgets import BudgetWatch
 
 WriterConfig = IngestConfig | ReconcileConfig
 
@@ -78,6 +77,11 @@ def configured_budget_watch(config: ReconcileConfig, models: Models) -> BudgetWa
     ConfigError, at start-up."""
     if not config.budgets or config.budget_topic_arn is None:
         return None
+    # Only the reconciler checks budgets, and only when some are set: the writers' cold
+    # starts do without their modules.
+    from jobtracker.budgets import BudgetError, BudgetWatch, SnsBudgetPublisher, parse_budgets
+    from jobtracker.store.budget_claims import BudgetClaimRepository
+
     try:
         budgets = parse_budgets(config.budgets, group_dimensions(config.pricing.cost_tags))
     except (BudgetError, ValueError) as error:

@@ -81,6 +81,16 @@ def test_alert_formatting_and_member_roles_wait_for_their_first_use(package: str
     assert not {"jobtracker.alerts.message", "jobtracker.member_role"} & loaded
 
 
+@pytest.mark.parametrize("package", ["ingest", "reconcile"])
+def test_the_watch_and_budgets_stay_with_whoever_runs_them(package: str) -> None:
+    # The watch function alone runs the watch, and the reconciler alone checks budgets.
+    loaded = loaded_modules(f"{package}.handler")
+    assert "jobtracker.pricing" in loaded  # every writer prices what it stores
+    assert "jobtracker.alerts.watcher" not in loaded
+    budgets = {"jobtracker.budgets", "jobtracker.store.budget_claims"}
+    assert budgets & loaded == (set() if package == "ingest" else budgets)
+
+
 def test_clients_are_botocore_clients_with_the_given_settings() -> None:
     config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard"})
     client = new_client("sns", config, "eu-west-1")
