@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -50,7 +51,14 @@ def troubled(local_stack: LocalStack) -> Iterator[dict[str, str]]:
 
 
 def local_stack_get(stack: LocalStack, path: str) -> dict:
-    with urllib.request.urlopen(f"{stack.api_url}{path}", timeout=10) as response:
+    try:
+        response = urllib.request.urlopen(f"{stack.api_url}{path}", timeout=10)
+    except urllib.error.HTTPError as error:
+        # The stack's own log says why (its traceback): worth more than the status alone.
+        raise AssertionError(
+            f"GET {path}: {error.code} {error.read()[:500]!r}\n{stack.log()}"
+        ) from error
+    with response:
         return json.loads(response.read())
 
 
