@@ -8,7 +8,7 @@ the deploy's cost tags), so that /stats answers a window, grouped or not, from o
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from jobtracker.record import JobSnapshot
 
@@ -16,8 +16,7 @@ from jobtracker.record import JobSnapshot
 _MAX_SECONDS = 100 * 365 * 86_400
 
 
-@dataclass(frozen=True)
-class Contribution:
+class Contribution(NamedTuple):
     status: str
     billable_seconds: int
     training_seconds: int

@@ -17,14 +17,13 @@ The kinds of jobs in flight have no rule here: the watch (jobtracker.watch) find
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from jobtracker.names import COMPLETED, FAILED, STOPPED
 
 
-@dataclass(frozen=True)
-class KindRule:
+class KindRule(NamedTuple):
     status: str
     # Secondary statuses that make this kind; None in the set: the attribute is absent.
     # An empty set: any secondary status.

@@ -14,7 +14,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from jobtracker.aggregates import split_group
 from jobtracker.alert_kinds import BUDGET_THRESHOLD
@@ -36,8 +36,7 @@ class BudgetPublishFailed(RuntimeError):
     """The budget alert could not be published; its claim was released for the next check."""
 
 
-@dataclass(frozen=True)
-class Budget:
+class Budget(NamedTuple):
     group: str  # "<dimension>=<value>"
     usd_per_month: float
 
@@ -69,8 +68,7 @@ def parse_budgets(raw: str | Mapping[str, Any], dimensions: Iterable[str]) -> tu
     return tuple(sorted(budgets, key=lambda budget: budget.group))
 
 
-@dataclass(frozen=True)
-class Crossing:
+class Crossing(NamedTuple):
     budget: Budget
     month: str  # yyyy-mm
     threshold: int  # percent
@@ -104,8 +102,7 @@ class Crossing:
         return BudgetMessage(subject[:99], text, body)
 
 
-@dataclass(frozen=True)
-class BudgetMessage:
+class BudgetMessage(NamedTuple):
     subject: str
     text: str
     body: dict[str, Any]
@@ -181,8 +178,7 @@ class BudgetReport:
         }
 
 
-@dataclass(frozen=True)
-class BudgetWatch:
+class BudgetWatch(NamedTuple):
     budgets: tuple[Budget, ...]
     reads: GroupStats
     claims: BudgetClaims

@@ -9,9 +9,10 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from jobtracker.alert_kinds import DEFAULT_KINDS, AlertKind, parse_kinds
+from jobtracker.cost import NO_OVERRIDES
 from jobtracker.names import MEMBER_ACCESS_ASSUME_ROLE, MEMBER_ACCESS_MODES
 from jobtracker.record import ACCOUNT, REGION, Place
 from jobtracker.redaction import REDACT, Redaction
@@ -34,8 +35,7 @@ def _required(env: Mapping[str, str], name: str) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class TableConfig:
+class TableConfig(NamedTuple):
     """Where the jobs table is: its name, and the region and endpoint to reach it by."""
 
     table_name: str
@@ -105,8 +105,7 @@ def member_places(env: Mapping[str, str]) -> tuple[Place, ...]:
     return tuple(places)
 
 
-@dataclass(frozen=True)
-class AlertConfig:
+class AlertConfig(NamedTuple):
     topic_arn: str
     kinds: frozenset[AlertKind]
 
@@ -152,12 +151,11 @@ DEFAULT_COST_TAGS = ("team", "project")
 _COST_TAG = re.compile(r"^[\w .:/+\-@]{1,128}$")
 
 
-@dataclass(frozen=True)
-class PricingConfig:
+class PricingConfig(NamedTuple):
     """How jobs are priced (docs/cost.md): the deploy's own rates and discount, and the
     tags spend is grouped by."""
 
-    overrides: Mapping[str, float] = field(default_factory=dict)
+    overrides: Mapping[str, float] = NO_OVERRIDES
     discount_percent: float = 0.0
     cost_tags: tuple[str, ...] = DEFAULT_COST_TAGS
 
@@ -204,15 +202,14 @@ def pricing_config(env: Mapping[str, str] | None = None) -> PricingConfig:
     return PricingConfig(overrides, discount, tags)
 
 
-@dataclass(frozen=True)
-class IngestConfig:
+class IngestConfig(NamedTuple):
     table: TableConfig
     alerts: AlertConfig | None
     home: Place
     member_access: str = ""
     member_role_name: str = ""
     redaction: Redaction = REDACT
-    pricing: PricingConfig = field(default_factory=PricingConfig)
+    pricing: PricingConfig = PricingConfig()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestConfig:
@@ -229,8 +226,7 @@ class IngestConfig:
         )
 
 
-@dataclass(frozen=True)
-class TokenKeyConfig:
+class TokenKeyConfig(NamedTuple):
     """Where the page-token HMAC key comes from: exactly one of the two."""
 
     key: bytes | None = None  # TOKEN_KEY: the key itself (local stack, dev)
@@ -258,15 +254,14 @@ class TokenKeyConfig:
         return cls(key=key.encode())
 
 
-@dataclass(frozen=True)
-class ApiConfig:
+class ApiConfig(NamedTuple):
     table: TableConfig
     token_key: TokenKeyConfig
     home: Place
     # Which tags /stats may group by (COST_TAGS).
     cost_tags: tuple[str, ...] = DEFAULT_COST_TAGS
     # What the listings' and records' `attention` counts as trouble: the watch's.
-    watch: WatchSettings = field(default_factory=WatchSettings)
+    watch: WatchSettings = WatchSettings()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ApiConfig:
@@ -290,8 +285,7 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
-@dataclass(frozen=True)
-class ReconcileConfig:
+class ReconcileConfig(NamedTuple):
     table: TableConfig
     alerts: AlertConfig | None
     backfill_days: int
@@ -302,7 +296,7 @@ class ReconcileConfig:
     # Where the reconciler walks besides home (MEMBER_PLACES).
     members: tuple[Place, ...] = ()
     redaction: Redaction = REDACT
-    pricing: PricingConfig = field(default_factory=PricingConfig)
+    pricing: PricingConfig = PricingConfig()
     # BUDGETS (JSON: {"<dimension>=<value>": USD per month}), checked after each run, and
     # the topic their alerts go to (ALERT_TOPIC_ARN, required when there are budgets).
     budgets: str = ""
@@ -329,8 +323,7 @@ class ReconcileConfig:
         )
 
 
-@dataclass(frozen=True)
-class PriceRefreshConfig:
+class PriceRefreshConfig(NamedTuple):
     table: TableConfig
     # PRICE_REGIONS: the regions whose training prices are fetched (the tracker's own and
     # the source regions), comma-separated.
@@ -376,8 +369,7 @@ def watch_settings(env: Mapping[str, str]) -> WatchSettings:
     return WatchSettings(stuck_after_minutes=stuck, near_max_percent=percent)
 
 
-@dataclass(frozen=True)
-class WatchConfig:
+class WatchConfig(NamedTuple):
     table: TableConfig
     alerts: AlertConfig | None
     settings: WatchSettings

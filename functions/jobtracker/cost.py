@@ -17,8 +17,8 @@ import functools
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from types import MappingProxyType
+from typing import Any, NamedTuple, TypeGuard
 
 from jobtracker.names import IN_PROGRESS, STOPPING
 from jobtracker.timestamps import to_epoch_ms
@@ -28,18 +28,18 @@ from jobtracker.timestamps import to_epoch_ms
 MICROS_PER_USD = 1_000_000
 _SECONDS_PER_HOUR = 3600
 _RUNNING = (IN_PROGRESS, STOPPING)
+# The empty map of rates: a default shared by every value that has none (read-only).
+NO_OVERRIDES: Mapping[str, float] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Price:
+class Price(NamedTuple):
     """One instance type's hourly price in one region, and where it came from."""
 
     usd_per_hour: float
     source: str
 
 
-@dataclass(frozen=True)
-class PriceBook:
+class PriceBook(NamedTuple):
     """On-demand training prices by (region, instance type), with the deploy's terms.
 
     `list_prices` are as published (`source`, `as_of`); `overrides` are the team's own
@@ -51,7 +51,7 @@ class PriceBook:
     list_prices: Mapping[str, float]
     source: str
     as_of: str
-    overrides: Mapping[str, float] = field(default_factory=dict)
+    overrides: Mapping[str, float] = NO_OVERRIDES
     discount_percent: float = 0.0
 
     def price(self, region: str, instance_type: str) -> Price | None:
@@ -86,8 +86,7 @@ class PriceBook:
 EMPTY_BOOK = PriceBook({}, "no price book", "never")
 
 
-@dataclass(frozen=True)
-class JobCost:
+class JobCost(NamedTuple):
     """A job's cost fields, as the record and the API show them."""
 
     cost_usd: float | None
@@ -97,7 +96,7 @@ class JobCost:
     warm_pool_cost_usd: float | None = None
     # The cluster's rate: what a running job's figure grows by per hour.
     cost_usd_per_hour: float | None = None
-    price_usd_per_hour: dict[str, float] = field(default_factory=dict)
+    price_usd_per_hour: Mapping[str, float] = NO_OVERRIDES
     price_source: str | None = None
 
     @property

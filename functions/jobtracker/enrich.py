@@ -8,7 +8,6 @@ snapshot is stored, marked `enrichment_pending`, and the reconciler finishes it.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 
@@ -40,7 +39,7 @@ def newest_of(event: JobSnapshot, described: JobSnapshot) -> JobSnapshot:
 
 
 def pending(snapshot: JobSnapshot) -> JobSnapshot:
-    return dataclasses.replace(snapshot, enrichment_pending=True)
+    return snapshot._replace(enrichment_pending=True)
 
 
 class SageMakerEnricher:

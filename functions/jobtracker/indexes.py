@@ -7,9 +7,8 @@ queries or the page tokens, which only the api loads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class IndexName(Enum):
@@ -23,19 +22,17 @@ class IndexName(Enum):
     PLACE_STATUS = "by-place-status"
 
 
-@dataclass(frozen=True)
-class KeyRange:
+class KeyRange(NamedTuple):
     """One partition of one index and an inclusive sort-key range (or prefix) in it."""
 
-    index: IndexName
+    index_name: IndexName
     partition: str
     low: str | None = None
     high: str | None = None
     prefix: str | None = None
 
 
-@dataclass(frozen=True)
-class IndexPage:
+class IndexPage(NamedTuple):
     items: list[dict[str, Any]]
     # Sort key of the last item when the partition may hold more after it, else None.
     last_key: str | None

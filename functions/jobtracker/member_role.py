@@ -13,8 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -40,8 +39,7 @@ STS_CONFIG = Config(
 )
 
 
-@dataclass(frozen=True)
-class MemberCredentials:
+class MemberCredentials(NamedTuple):
     access_key_id: str
     secret_access_key: str
     session_token: str

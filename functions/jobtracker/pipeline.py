@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from jobtracker.errors import MalformedEvent
 from jobtracker.names import EVENT_DETAIL_TYPE, EVENT_SOURCE
@@ -20,8 +19,7 @@ from jobtracker.store.models import Models
 from jobtracker.store.reads import PendingJob
 
 
-@dataclass(frozen=True)
-class StateChange:
+class StateChange(NamedTuple):
     event_id: str | None
     snapshot: JobSnapshot
 
@@ -91,15 +89,13 @@ class Pricer(Protocol):
     def price(self, snapshot: JobSnapshot) -> JobSnapshot: ...
 
 
-@dataclass(frozen=True)
-class PipelineResult:
+class PipelineResult(NamedTuple):
     outcome: StoreOutcome
     snapshot: JobSnapshot
-    alerts: list[str] = field(default_factory=list)
+    alerts: list[str]
 
 
-@dataclass(frozen=True)
-class Pipeline:
+class Pipeline(NamedTuple):
     """normalise -> (enrich) -> (price) -> store -> (alert): the one path every writer takes."""
 
     repository: JobWriter

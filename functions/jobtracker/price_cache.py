@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from jobtracker.bundled_prices import BUNDLED_BOOK
-from jobtracker.cost import PriceBook
+from jobtracker.cost import NO_OVERRIDES, PriceBook
 
 # A refresh runs daily; an hour's delay in seeing it costs nothing that matters.
 DEFAULT_TTL_SECONDS = 3600
@@ -23,27 +23,43 @@ DEFAULT_TTL_SECONDS = 3600
 RETRY_AFTER_SECONDS = 60
 
 
-@dataclass(frozen=True)
-class PriceTerms:
+class PriceTerms(NamedTuple):
     """The deploy's own rates (`price_overrides`) and discount (`price_discount_percent`)."""
 
-    overrides: Mapping[str, float] = field(default_factory=dict)
+    overrides: Mapping[str, float] = NO_OVERRIDES
     discount_percent: float = 0.0
 
 
-@dataclass
+# The list prices as published: no override, no discount.
+AS_LISTED = PriceTerms()
+
+
 class PriceCache:
-    load: Callable[[], PriceBook | None]
-    terms: PriceTerms = field(default_factory=PriceTerms)
-    ttl_seconds: float = DEFAULT_TTL_SECONDS
-    clock: Callable[[], float] = time.monotonic
-    fallback: PriceBook = BUNDLED_BOOK
-    # How many times the cached book was read: the bench reports it per event.
-    lookups: int = 0
-    # Why the last read failed, for the handler to log; None after a good read.
-    last_error: str | None = None
-    _book: PriceBook | None = None
-    _expires_at: float = 0.0
+    """The book, read through `load` at most once per `ttl_seconds` of `clock`.
+
+    A plain class: it holds state that changes, and the Lambda's cold start pays for
+    each dataclass it defines (docs/design.md, "Cold start").
+    """
+
+    def __init__(
+        self,
+        load: Callable[[], PriceBook | None],
+        terms: PriceTerms = AS_LISTED,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        fallback: PriceBook = BUNDLED_BOOK,
+    ) -> None:
+        self.load = load
+        self.terms = terms
+        self.ttl_seconds = ttl_seconds
+        self.clock = clock
+        self.fallback = fallback
+        # How many times the cached book was read: the bench reports it per event.
+        self.lookups = 0
+        # Why the last read failed, for the handler to log; None after a good read.
+        self.last_error: str | None = None
+        self._book: PriceBook | None = None
+        self._expires_at = 0.0
 
     def book(self) -> PriceBook:
         now = self.clock()

@@ -8,15 +8,13 @@ failure shows in the function's errors and the previous book stays.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from jobtracker.price_list import fetch_price_book
 from jobtracker.store.price_book import PriceBookStore
 
 
-@dataclass(frozen=True)
-class RefreshReport:
+class RefreshReport(NamedTuple):
     prices: int
     skipped: int
     as_of: str

@@ -8,10 +8,8 @@ whenever (docs/design.md, "Ordering"). The API brings a running job's figure up 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from jobtracker.config import DEFAULT_COST_TAGS
 from jobtracker.cost import cluster_of, cost_of
@@ -53,12 +51,11 @@ def spend_groups(record: Mapping[str, Any], cost_tags: Iterable[str]) -> tuple[s
     )
 
 
-@dataclass(frozen=True)
-class SnapshotPricer:
+class SnapshotPricer(NamedTuple):
     prices: PriceCache
     cost_tags: tuple[str, ...] = DEFAULT_COST_TAGS
 
     def price(self, snapshot: JobSnapshot) -> JobSnapshot:
         cost = cost_of(snapshot.record, self.prices.book(), snapshot.last_modified_ms)
         groups = spend_groups(snapshot.record, self.cost_tags)
-        return dataclasses.replace(snapshot, cost=cost, spend_groups=groups)
+        return snapshot._replace(cost=cost, spend_groups=groups)

@@ -38,8 +38,7 @@ import json
 import re
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from jobtracker.cost import MICROS_PER_USD, cost_so_far
 from jobtracker.errors import InvalidQuery, UnknownJob
@@ -80,8 +79,7 @@ class JobReader(Protocol):
     ) -> Iterable[Mapping[str, Any]]: ...
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
     """Creation-time bounds, inclusive, as "YYYY-MM-DDTHH:MM:SS.mmmZ" (the record's form)."""
 
     after: str | None = None
@@ -96,8 +94,7 @@ class Window:
         return None if self.before is None else self.before + "$"
 
 
-@dataclass(frozen=True)
-class JobQuery:
+class JobQuery(NamedTuple):
     window: Window
     account: str | None = None
     region: str | None = None
@@ -125,8 +122,7 @@ class JobQuery:
         )
 
 
-@dataclass(frozen=True)
-class AttentionView:
+class AttentionView(NamedTuple):
     """What counts as trouble (the watch's thresholds) and when "now" is."""
 
     settings: WatchSettings
@@ -137,8 +133,7 @@ class AttentionView:
 IN_FLIGHT_PAGE = 100
 
 
-@dataclass(frozen=True)
-class StatsQuery:
+class StatsQuery(NamedTuple):
     first_day: str  # whole UTC days, inclusive
     last_day: str
     account: str | None = None  # None: all accounts together
@@ -252,7 +247,7 @@ def _list_jobs(query: JobQuery, reader: JobReader, tokens: PageTokens) -> dict[s
         key_range = _key_range(query)
         if cursor is not None and cursor.partition != key_range.partition:
             raise InvalidQuery("next_token belongs to another query")
-        _check_after(key_range.index, cursor)
+        _check_after(key_range.index_name, cursor)
         after = cursor.after if cursor else None
         items, after = _page_partition(reader, key_range, after, query.limit)
         cursor = None if after is None else Cursor(key_range.partition, after)

@@ -15,7 +15,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from jobtracker.errors import MalformedEvent
 from jobtracker.observability import logger
@@ -48,8 +48,7 @@ DAY_MS = 24 * HOUR_MS
 RESUME_OVERLAP_MS = 1_000
 
 
-@dataclass(frozen=True)
-class ReconcileSettings:
+class ReconcileSettings(NamedTuple):
     backfill_ms: int = 30 * DAY_MS
     alert_lookback_ms: int = DAY_MS
     # Re-list this much before the watermark: clock skew, and ListTrainingJobs lagging
@@ -151,9 +150,9 @@ class Reconciler:
         self.reads = reads or JobReads(pipeline.repository.models)
         self.progress = progress or ReconcileStateRepository(pipeline.repository.models)
         # The reconciler has just described the job: enriching would describe it again.
-        self._alerting = dataclasses.replace(pipeline, enricher=None)
+        self._alerting = pipeline._replace(enricher=None)
         # Old news stays quiet: jobs that ended before the lookback store without alerts.
-        self._quiet = dataclasses.replace(pipeline, enricher=None, alerter=None)
+        self._quiet = pipeline._replace(enricher=None, alerter=None)
         self.settings = settings or ReconcileSettings()
         self.clock = clock
 
@@ -301,7 +300,7 @@ class _Run:
             if listed.job not in self.described and is_changed(listed, stored.get(listed.job)):
                 self.check_time()
                 self.reconcile_listed(listed)
-            self.window = dataclasses.replace(self.window, resume_ms=listed.creation_ms)
+            self.window = self.window._replace(resume_ms=listed.creation_ms)
 
     def reconcile_listed(self, listed: ListedJob) -> None:
         try:
@@ -362,17 +361,11 @@ class _Run:
         logger.error("job cannot be stored", extra={"training_job": str(job), "reason": str(error)})
 
     def save_progress(self) -> None:
-        self.save(
-            dataclasses.replace(
-                self.saved, window=self.window, retry_jobs=tuple(sorted(self.retry))
-            )
-        )
+        self.save(self.saved._replace(window=self.window, retry_jobs=tuple(sorted(self.retry))))
 
     def save(self, state: ReconcileState) -> None:
         """Save `state` as the revision after the one this run loaded or last saved."""
-        saved = self.r.progress.save(
-            self.r.place, dataclasses.replace(state, revision=self.saved.revision)
-        )
+        saved = self.r.progress.save(self.r.place, state._replace(revision=self.saved.revision))
         if saved is None:
             raise _Conflict("another run saved first")
         self.saved = saved

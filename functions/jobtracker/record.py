@@ -10,9 +10,8 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 
 from jobtracker.casing import snake_case
 from jobtracker.cost import JobCost
@@ -63,16 +62,14 @@ TRAINING_JOB_ARN = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     """An account and region: where jobs live, and where the tracker itself is (home)."""
 
     account: str
     region: str
 
 
-@dataclass(frozen=True, order=True)
-class JobIdentity:
+class JobIdentity(NamedTuple):
     """Who a job is: SageMaker names are unique only within one account and region."""
 
     account: str
@@ -116,8 +113,7 @@ def identity_from_arn(arn: object, name: str) -> JobIdentity:
     return identity_of(match["account"], match["region"], name, "TrainingJobArn")
 
 
-@dataclass(frozen=True)
-class Transition:
+class Transition(NamedTuple):
     status: str
     start_ms: int
     end_ms: int | None
@@ -132,8 +128,7 @@ class Transition:
         }
 
 
-@dataclass(frozen=True)
-class JobSnapshot:
+class JobSnapshot(NamedTuple):
     """One full snapshot of a training job, normalised, with its place in the job's order."""
 
     name: str
@@ -144,7 +139,7 @@ class JobSnapshot:
     creation_ms: int
     last_modified_ms: int
     transitions: tuple[Transition, ...]
-    record: dict[str, Any] = field(repr=False)
+    record: dict[str, Any]
     # A terminal snapshot that DescribeTrainingJob could not complete yet: stored as it
     # is and marked, so the reconciler finds it and finishes it. Not part of the record
     # nor of the order: it says what is still to do, not what the job is.
@@ -153,6 +148,13 @@ class JobSnapshot:
     # of the record nor of the order either, since a price is the tracker's, not SageMaker's.
     cost: JobCost | None = None
     spend_groups: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        # Without the record: it can run to kilobytes, and a repr lands in logs and errors.
+        return (
+            f"JobSnapshot({self.identity}, {self.status}/{self.secondary_status}, "
+            f"last_modified_ms={self.last_modified_ms}, transitions={len(self.transitions)})"
+        )
 
     @property
     def identity(self) -> JobIdentity:

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 REDACTED = "***"
 # "token" names a credential (`hf_token`, `githubToken`), but not in the words of language
@@ -30,8 +29,7 @@ SECRET_KEY = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Redaction:
+class Redaction(NamedTuple):
     keep_environment_values: bool = False
 
     def user_map(

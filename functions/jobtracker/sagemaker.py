@@ -8,9 +8,8 @@ botocore's exceptions.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -70,8 +69,7 @@ class SageMakerUnavailable(SageMakerError):
 SageMakerClients = Callable[[str, str], Any]
 
 
-@dataclass(frozen=True)
-class ListedJob:
+class ListedJob(NamedTuple):
     """One TrainingJobSummary of ListTrainingJobs."""
 
     job: JobIdentity

@@ -10,7 +10,7 @@ names the same interruption with the same number.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from jobtracker.names import IN_PROGRESS, STOPPING
 from jobtracker.record import Transition
@@ -19,8 +19,7 @@ from jobtracker.timestamps import iso_from_ms
 INTERRUPTED = "Interrupted"
 
 
-@dataclass(frozen=True)
-class Interruption:
+class Interruption(NamedTuple):
     number: int  # 1 for the job's first interruption
     start_ms: int
 

@@ -9,8 +9,7 @@ few lines over SQS messages.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol, TypedDict
+from typing import Any, NamedTuple, Protocol, TypedDict
 
 
 class WarningLogger(Protocol):
@@ -25,8 +24,7 @@ class PartialBatchResponse(TypedDict):
     batchItemFailures: list[BatchItemFailure]
 
 
-@dataclass(frozen=True)
-class SQSMessage:
+class SQSMessage(NamedTuple):
     """What a record handler needs of an SQS record."""
 
     message_id: str

@@ -16,8 +16,7 @@ import hmac
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from jobtracker.config import MIN_KEY_BYTES
 from jobtracker.errors import InvalidQuery
@@ -33,8 +32,7 @@ class InvalidToken(InvalidQuery):
     """next_token is damaged, altered, made up, or belongs to another query."""
 
 
-@dataclass(frozen=True)
-class Cursor:
+class Cursor(NamedTuple):
     """Where a page ended: the index partition and the sort key of its last item.
 
     `after` is None when the next page starts at the top of `partition`.

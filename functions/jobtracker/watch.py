@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from jobtracker.alert_kinds import AlertKind
 from jobtracker.errors import MalformedEvent
@@ -70,8 +70,7 @@ class WatchSettings:
             raise ValueError(f"stuck_after_minutes must be positive minutes, got {bad}")
 
 
-@dataclass(frozen=True)
-class InFlightJob:
+class InFlightJob(NamedTuple):
     """What the watch needs of a job; all of it is in the listings' summary."""
 
     identity: JobIdentity
@@ -85,8 +84,7 @@ class InFlightJob:
     max_wait_seconds: int | None
 
 
-@dataclass(frozen=True)
-class Trouble:
+class Trouble(NamedTuple):
     kind: AlertKind
     job: JobIdentity
     episode: str

@@ -12,10 +12,9 @@ threshold a group's month to date has crossed alerts once (jobtracker.budgets).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from jobtracker.budgets import BudgetReport, BudgetWatch
 from jobtracker.composition import (
     configured_budget_watch,
     configured_clients,
@@ -34,6 +33,10 @@ from jobtracker.observability import MetricUnit, logger, metrics, tracer
 from jobtracker.reconcile import DAY_MS, HOUR_MS, Reconciler, ReconcileSettings
 from jobtracker.reconcile_walk import PlaceReconciler, WalkReport, places_to_walk, walk
 from jobtracker.record import Place
+
+if TYPE_CHECKING:
+    # Imported by the first budget check, and only when budgets are set (BUDGETS).
+    from jobtracker.budgets import BudgetWatch
 
 CONFIG = ReconcileConfig.from_env()
 CLIENTS = configured_clients(CONFIG)
@@ -82,9 +85,10 @@ def reconcile(
     return walked
 
 
-def check_budgets(watch: BudgetWatch | None = BUDGETS) -> BudgetReport:
+def check_budgets(watch: BudgetWatch | None = BUDGETS) -> dict[str, Any]:
+    """The budgets' report; nothing when none are set."""
     if watch is None:
-        return BudgetReport()
+        return {}
     report = watch.check()
     metrics.add_metric(name=ALERTS_SENT, unit=MetricUnit.Count, value=len(report.sent))
     if report.failed:
@@ -96,7 +100,7 @@ def check_budgets(watch: BudgetWatch | None = BUDGETS) -> BudgetReport:
         )
     elif report.sent:
         logger.info("budget alerts sent", extra=report.as_dict())
-    return report
+    return report.as_dict()
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -104,4 +108,4 @@ def check_budgets(watch: BudgetWatch | None = BUDGETS) -> BudgetReport:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     walked = reconcile(context)
-    return {**walked.as_dict(), **check_budgets().as_dict()}
+    return {**walked.as_dict(), **check_budgets()}

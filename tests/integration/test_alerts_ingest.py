@@ -7,7 +7,6 @@ import random
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -232,7 +231,7 @@ def test_random_publish_failures_with_retries_still_alert_once(moto_ingest: Inge
     rng = random.Random(seed)
     alerter = moto_ingest.module.PIPELINE.alerter
     flaky = FlakyPublisher(alerter.publisher, rng, failure_rate=1 / 3)
-    pipeline = replace(moto_ingest.module.PIPELINE, alerter=replace(alerter, publisher=flaky))
+    pipeline = moto_ingest.module.PIPELINE._replace(alerter=alerter._replace(publisher=flaky))
     endings = list(ENDINGS) * 2
     bodies = [body for i, ending in enumerate(endings) for body in bodies_of(f"job-{i}", ending)]
     stream = bodies + rng.sample(bodies, len(bodies) // 2)

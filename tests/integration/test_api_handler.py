@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import pytest
@@ -76,7 +75,7 @@ def test_a_record_waiting_for_its_description_says_so(api: Any, repository: JobR
     for snapshot in lifecycle("undescribed", "Failed", creation_ms=BASE_MS + 60_000):
         normalised = normalise_training_job(snapshot)
         if normalised.is_terminal:
-            normalised = dataclasses.replace(normalised, enrichment_pending=True)
+            normalised = normalised._replace(enrichment_pending=True)
         repository.store_snapshot(normalised)
     # When the API is asked for them, one by one and in a listing
     records = {name: api(f"/jobs/{name}")[1] for name in ("described", "undescribed")}

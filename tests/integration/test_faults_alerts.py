@@ -13,7 +13,6 @@ import random
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -178,6 +177,6 @@ def test_marking_an_alert_sent_failing_does_not_send_it_again_later(
 def _after_the_leases(stack: IngestStack) -> Any:
     """The stack's ingest handler with its alerter's clock past every claim's lease."""
     later = time.time() + 2 * LEASE_MS / 1000
-    alerter = replace(stack.module.PIPELINE.alerter, clock=lambda: later)
-    pipeline = replace(stack.module.PIPELINE, alerter=alerter)
+    alerter = stack.module.PIPELINE.alerter._replace(clock=lambda: later)
+    pipeline = stack.module.PIPELINE._replace(alerter=alerter)
     return batch_handler(functools.partial(stack.module.ingest_record, pipeline=pipeline))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 from types import ModuleType
 from typing import Any
@@ -159,7 +158,7 @@ def test_the_redelivery_after_a_failed_publish_alerts_with_the_described_record(
         publisher=publisher,
         stored_record=reads.get_job,
     )
-    pipeline = dataclasses.replace(pipeline_for(repository, client), alerter=alerter)
+    pipeline = pipeline_for(repository, client)._replace(alerter=alerter)
     calls = CallCounter(client)
     # When its Failed event is ingested: stored described, but the publish fails
     with pytest.raises(AlertPublishFailed):

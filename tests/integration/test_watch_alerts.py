@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -53,7 +52,7 @@ class World:
         watcher = make_watcher(
             self.config, self.table, self.repository.models, self.sns, WatchSettings()
         )
-        return replace(watcher, clock=lambda: now_ms / 1000).run()
+        return watcher._replace(clock=lambda: now_ms / 1000).run()
 
 
 @pytest.fixture

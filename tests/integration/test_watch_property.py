@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -80,7 +80,7 @@ class Tracker:
         self.pipeline.handle(normalise_training_job(detail))
 
     def watch(self, now_ms: int) -> None:
-        replace(self.watcher, clock=lambda: now_ms / 1000).run()
+        self.watcher._replace(clock=lambda: now_ms / 1000).run()
 
 
 @dataclass(frozen=True)

@@ -39,20 +39,26 @@ ENV = {
 NEVER_AT_IMPORT = ("boto3", "s3transfer", "pydantic", "aws_lambda_powertools.utilities.batch")
 
 
-def loaded_modules(module: str) -> set[str]:
+def loaded_modules(module: str, **env: str) -> set[str]:
     code = f"import json, sys, {module}; print(json.dumps(sorted(sys.modules)))"
+    return set(json.loads(run_python(code, **env)))
+
+
+def run_python(code: str, **env: str) -> str:
+    """What `code` prints, run in a fresh interpreter with a function's environment."""
     done = subprocess.run(
         [sys.executable, "-c", code],
         env={
             "PATH": os.environ.get("PATH", ""),
             "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)]),
             **ENV,
+            **env,
         },
         capture_output=True,
         text=True,
         check=True,
     )
-    return set(json.loads(done.stdout))
+    return done.stdout
 
 
 @pytest.mark.parametrize("package", ["ingest", "api", "reconcile", "watch"])
@@ -83,12 +89,15 @@ def test_alert_formatting_and_member_roles_wait_for_their_first_use(package: str
 
 @pytest.mark.parametrize("package", ["ingest", "reconcile"])
 def test_the_watch_and_budgets_stay_with_whoever_runs_them(package: str) -> None:
-    # The watch function alone runs the watch, and the reconciler alone checks budgets.
+    # The watch function alone runs the watch; the reconciler alone checks budgets, and
+    # loads them only when some are set.
     loaded = loaded_modules(f"{package}.handler")
     assert "jobtracker.pricing" in loaded  # every writer prices what it stores
     assert "jobtracker.alerts.watcher" not in loaded
     budgets = {"jobtracker.budgets", "jobtracker.store.budget_claims"}
-    assert budgets & loaded == (set() if package == "ingest" else budgets)
+    assert not budgets & loaded
+    with_budgets = loaded_modules(f"{package}.handler", BUDGETS='{"tag:team=ads": 100}')
+    assert budgets & with_budgets == (set() if package == "ingest" else budgets)
 
 
 def test_clients_are_botocore_clients_with_the_given_settings() -> None:
@@ -98,3 +107,32 @@ def test_clients_are_botocore_clients_with_the_given_settings() -> None:
     assert client.meta.config.read_timeout == 5
     assert client.meta.config.connect_timeout == 2
     assert new_client("sagemaker", config).meta.region_name == "us-east-1"
+
+
+# Each dataclass compiles its methods by exec when its module is imported: about 1 ms a
+# class in the function's interpreter, against 0.1 ms for a NamedTuple (docs/design.md,
+# "Cold start"). These few hold state that changes, or check their values on creation.
+DATACLASSES_AT_IMPORT = {
+    "jobtracker.watch.WatchSettings",
+    "jobtracker.reconcile.ReconcileReport",
+    "jobtracker.reconcile_walk.WalkReport",
+    "jobtracker.alerts.watcher.WatchReport",
+}
+
+
+@pytest.mark.parametrize("package", ["ingest", "api", "reconcile", "watch"])
+def test_a_cold_start_defines_no_other_dataclass(package: str) -> None:
+    code = (
+        f"import dataclasses, inspect, json, sys, {package}.handler\n"
+        "found = sorted(\n"
+        "    f'{cls.__module__}.{cls.__qualname__}'\n"
+        "    for name, module in list(sys.modules.items())\n"
+        f"    if name.split('.')[0] in ('jobtracker', {package!r})\n"
+        "    for cls in vars(module).values()\n"
+        "    if inspect.isclass(cls) and cls.__module__ == name and dataclasses.is_dataclass(cls)\n"
+        ")\n"
+        "print(json.dumps(found))"
+    )
+    defined = set(json.loads(run_python(code)))
+    assert "jobtracker.watch.WatchSettings" in defined  # the check sees dataclasses
+    assert defined <= DATACLASSES_AT_IMPORT, sorted(defined - DATACLASSES_AT_IMPORT)

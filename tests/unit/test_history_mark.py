@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from jobtracker.record import Transition
 from jobtracker.store.repository import history_mark, unwritten_transitions
 
@@ -15,7 +13,7 @@ def _history(count: int, *, last_open: bool = True) -> list[Transition]:
         Transition(f"Step{i}", i * MINUTE, (i + 1) * MINUTE, f"step {i}") for i in range(count)
     ]
     if last_open and steps:
-        steps[-1] = dataclasses.replace(steps[-1], end_ms=None)
+        steps[-1] = steps[-1]._replace(end_ms=None)
     return steps
 
 
@@ -48,7 +46,7 @@ def test_a_grown_history_whose_last_is_unchanged_writes_only_the_new() -> None:
 def test_a_history_that_differs_before_its_last_is_written_whole() -> None:
     stored = _history(3)
     changed = _history(4)
-    changed[0] = dataclasses.replace(changed[0], status_message="another message")
+    changed[0] = changed[0]._replace(status_message="another message")
     assert unwritten_transitions(changed, history_mark(stored)) == changed
 
 

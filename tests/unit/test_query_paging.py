@@ -3,8 +3,6 @@ each matching job exactly once, in order, and never an item read that is not ret
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from api.query_params import parse_job_query
 from hypothesis import HealthCheck, given, settings
@@ -34,7 +32,7 @@ def page_all(query: JobQuery, reader: FakeReader) -> list[str]:
     names: list[str] = []
     token = None
     for _ in range(1000):
-        page = list_jobs(replace(query, next_token=token), reader, TOKENS)
+        page = list_jobs(query._replace(next_token=token), reader, TOKENS)
         assert len(page["items"]) <= query.limit
         names.extend(listed_key(item) for item in page["items"])
         token = page["next_token"]
@@ -256,7 +254,7 @@ def test_a_page_ending_with_a_month_continues_in_the_month_before(
     query = window_query(None, "2026-03-31", 3)
     # When the first page takes exactly March's jobs
     first = list_jobs(query, reader, TOKENS)
-    second = list_jobs(replace(query, next_token=first["next_token"]), reader, TOKENS)
+    second = list_jobs(query._replace(next_token=first["next_token"]), reader, TOKENS)
     # Then the next page holds February's, and the listing ends there
     names = [listed_key(item) for item in first["items"] + second["items"]]
     assert names == expected_listing(query, reader.jobs)
@@ -284,4 +282,4 @@ def test_a_month_cursor_outside_the_calendar_is_refused(month: str) -> None:
     query = window_query("2026-01-01", "2026-03-31", 3)
     token = TOKENS.issue(query.fingerprint, Cursor(month, None))
     with pytest.raises(InvalidQuery, match="belongs to another query"):
-        list_jobs(replace(query, next_token=token), FakeReader([]), TOKENS)
+        list_jobs(query._replace(next_token=token), FakeReader([]), TOKENS)

@@ -28,11 +28,9 @@ this rare case.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from jobtracker.alert_kinds import DEFAULT_KINDS, AlertKind, kind_of
 from jobtracker.outcomes import StoreOutcome
@@ -91,13 +89,12 @@ class AlertPublisher(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class ExactlyOnceAlerter:
+class ExactlyOnceAlerter(NamedTuple):
     """The pipeline's Alerter.
 
     `not_before_ms`: jobs that ended before this instant (epoch ms) never alert, and cost
     no request; the reconciler sets it from its lookback so a backfill stays quiet:
-    `dataclasses.replace(alerter, not_before_ms=now_ms - lookback_ms)`.
+    `alerter._replace(not_before_ms=now_ms - lookback_ms)`.
     """
 
     claims: EpisodeClaims
@@ -105,9 +102,9 @@ class ExactlyOnceAlerter:
     kinds: frozenset[AlertKind] = frozenset(DEFAULT_KINDS)
     region: str | None = None
     not_before_ms: int | None = None
-    clock: Callable[[], float] = field(default=time.time, repr=False)
+    clock: Callable[[], float] = time.time
     # Without it, a STALE outcome's alert is built from the event itself.
-    stored_record: StoredRecord | None = field(default=None, repr=False)
+    stored_record: StoredRecord | None = None
 
     def alertable_kind(self, snapshot: JobSnapshot) -> AlertKind | None:
         """The kind this snapshot may alert as, before any request."""
@@ -198,7 +195,7 @@ class ExactlyOnceAlerter:
     def _as_stored(self, snapshot: JobSnapshot) -> JobSnapshot:
         """The snapshot with the stored job's record: the claim found it of this kind."""
         record = None if self.stored_record is None else self.stored_record(snapshot.identity)
-        return snapshot if record is None else dataclasses.replace(snapshot, record=record)
+        return snapshot if record is None else snapshot._replace(record=record)
 
     def _now_ms(self) -> int:
         return int(self.clock() * 1000)

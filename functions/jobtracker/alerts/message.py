@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from jobtracker.alert_kinds import AlertKind
 from jobtracker.alerts.chat import chat_notification
@@ -46,8 +47,7 @@ _CONSOLE_DOMAINS = {
 }
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """How much of each free-text input a message keeps; tightened until it fits."""
 
     failure_reason: int
@@ -66,8 +66,7 @@ LIMITS = (
 )
 
 
-@dataclass(frozen=True)
-class AlertContext:
+class AlertContext(NamedTuple):
     """What an alert about a job still in flight says beyond the job itself.
 
     `episode` names what the alert is about (docs/alerts.md, "Once per episode"); the
@@ -83,15 +82,14 @@ class AlertContext:
     interruption_ordinal: str | None = None
 
 
-@dataclass(frozen=True)
-class AlertMessage:
+class AlertMessage(NamedTuple):
     kind: AlertKind
     subject: str
     text: str
     body: dict[str, Any]
     attributes: dict[str, str]
     # The chat bridge's custom notification (alerts/chat.py).
-    chat: dict[str, Any] = field(default_factory=dict)
+    chat: Mapping[str, Any] = MappingProxyType({})
 
     def sns_message(self) -> str:
         """The `Message` of a `MessageStructure=json` publish."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from jobtracker.alert_kinds import AlertKind
 from jobtracker.alerts.alerter import LEASE_MS, AlertPublisher, EpisodeClaims, StoredRecord
@@ -55,16 +55,15 @@ class WatchReport:
     failures: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Watcher:
+class Watcher(NamedTuple):
     jobs: IndexReader
     claims: EpisodeClaims
     publisher: AlertPublisher
     stored_record: StoredRecord
     kinds: frozenset[AlertKind]
-    settings: WatchSettings = field(default_factory=WatchSettings)
+    settings: WatchSettings = WatchSettings()
     region: str | None = None
-    clock: Callable[[], float] = field(default=time.time, repr=False)
+    clock: Callable[[], float] = time.time
 
     def run(self) -> WatchReport:
         """One look at every job in flight; alerts each new trouble once."""

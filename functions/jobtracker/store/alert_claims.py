@@ -19,8 +19,8 @@ checked against the state the job must still be in (`claim_episode`).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
@@ -54,8 +54,7 @@ class ClaimOutcome(Enum):
     NOT_STORED_OUTCOME = "not the stored outcome"  # the job is stored with another kind
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(NamedTuple):
     outcome: ClaimOutcome
     job: JobIdentity
     kind: AlertKind
@@ -70,8 +69,7 @@ def alert_sk(kind: AlertKind, episode: str | None = None) -> str:
     return base if episode is None else f"{base}#{episode}"
 
 
-@dataclass(frozen=True)
-class StillIn:
+class StillIn(NamedTuple):
     """The state a job must still be stored in for an episode's alert to go out: its
     status and, if not None, its secondary status."""
 

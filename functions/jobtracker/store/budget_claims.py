@@ -12,9 +12,8 @@ PK=BUDGET#<group> (e.g. `BUDGET#tag:team=vision`), SK=ALERT#BudgetThreshold#<yyy
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
@@ -40,8 +39,7 @@ class BudgetClaimOutcome(Enum):
     IN_FLIGHT = "in flight"
 
 
-@dataclass(frozen=True)
-class BudgetClaim:
+class BudgetClaim(NamedTuple):
     outcome: BudgetClaimOutcome
     group: str
     month: str

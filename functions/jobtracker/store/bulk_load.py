@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from jobtracker.aggregates import Contribution, counter_deltas
 from jobtracker.record import JobIdentity, JobSnapshot
@@ -24,8 +23,7 @@ from jobtracker.store.repository import applied_attributes, day_counter_keys, st
 REPORT_EVERY = 20_000
 
 
-@dataclass(frozen=True)
-class LoadedJob:
+class LoadedJob(NamedTuple):
     """One job ready to load: plain data, so that it can be built in another process."""
 
     identity: JobIdentity

@@ -8,8 +8,7 @@ local stack (`table_schema`), so the schema is written once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.attributes import (
     BinaryAttribute,
@@ -75,8 +74,7 @@ def pending_enrichment(account: str, region: str) -> str:
     return f"{PENDING_ENRICHMENT}#{account}#{region}"
 
 
-@dataclass(frozen=True)
-class Models:
+class Models(NamedTuple):
     job: type[Any]
     transition: type[Any]
     daily_stats: type[Any]

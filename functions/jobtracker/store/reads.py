@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -38,8 +37,7 @@ from jobtracker.store.models import Models, define_models, pending_enrichment
 from jobtracker.timestamps import to_epoch_ms
 
 
-@dataclass(frozen=True)
-class StoredVersion:
+class StoredVersion(NamedTuple):
     """What the reconciler needs to know of a stored job to tell whether it changed."""
 
     last_modified_ms: int
@@ -47,8 +45,7 @@ class StoredVersion:
     enrichment_pending: bool
 
 
-@dataclass(frozen=True)
-class PendingJob:
+class PendingJob(NamedTuple):
     job: JobIdentity
     order_key: str
     last_modified_ms: int
@@ -103,7 +100,7 @@ class JobReads:
 
     def read_index(self, key_range: KeyRange, after: str | None, limit: int) -> IndexPage:
         """Up to `limit` summaries of one index partition, greatest sort key first."""
-        index, sort_attribute = self._index(key_range.index)
+        index, sort_attribute = self._index(key_range.index_name)
         condition = _sort_condition(sort_attribute, key_range)
         results = index.query(
             key_range.partition,
@@ -235,14 +232,14 @@ def _sort_condition(attribute: Any, key_range: KeyRange) -> Any:
 
 def _start_key(key_range: KeyRange, after: str) -> dict[str, dict[str, str]]:
     """The ExclusiveStartKey of the item whose index sort key is `after`."""
-    if key_range.index is IndexName.NAME:
+    if key_range.index_name is IndexName.NAME:
         job, sort_attribute = identity_of_name_sk(after), "name_sk"
     else:
         job, sort_attribute = identity_of_created_sk(after), "created_sk"
     return {
         "pk": {"S": job_pk(job)},
         "sk": {"S": JOB_SK},
-        _PARTITION_ATTRIBUTE[key_range.index]: {"S": key_range.partition},
+        _PARTITION_ATTRIBUTE[key_range.index_name]: {"S": key_range.partition},
         sort_attribute: {"S": after},
     }
 

@@ -8,8 +8,7 @@ or last saved, so two overlapping runs never move a watermark back.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
@@ -24,8 +23,7 @@ def watermark_sk(place: Place) -> str:
     return f"{WATERMARK_SK}#{place.account}#{place.region}"
 
 
-@dataclass(frozen=True)
-class ReconcileWindow:
+class ReconcileWindow(NamedTuple):
     """Jobs modified after `since_ms` are being listed, oldest created first.
 
     `until_ms` becomes the watermark once the window is done; `resume_ms` is the
@@ -37,8 +35,7 @@ class ReconcileWindow:
     resume_ms: int | None = None
 
 
-@dataclass(frozen=True)
-class ReconcileState:
+class ReconcileState(NamedTuple):
     watermark_ms: int | None = None
     window: ReconcileWindow | None = None
     # Jobs whose store or alert failed in a run: the next run redoes them first.
@@ -98,4 +95,4 @@ class ReconcileStateRepository:
             if error.cause_response_code == "ConditionalCheckFailedException":
                 return None
             raise
-        return dataclasses.replace(state, revision=state.revision + 1)
+        return state._replace(revision=state.revision + 1)

@@ -22,7 +22,6 @@ least as new). Its description rides on step 2, still two requests in all.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -101,7 +100,7 @@ class JobRepository:
         Returns the outcome and what was stored: the described snapshot, or the event's
         own when it was stale (then `describe` was not called).
         """
-        written = dataclasses.replace(snapshot, enrichment_pending=True)
+        written = snapshot._replace(enrichment_pending=True)
         try:
             old = self._put_job(written)
         except UpdateError as error:
