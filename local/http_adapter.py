@@ -1,7 +1,7 @@
 """Serve the api handler over real HTTP, as API Gateway's HTTP API (payload v2) does.
 
 Each request becomes an HTTP API v2 event, its path decoded as HTTP API decodes it; the
-handler's response becomes the HTTP response. Routing stays with the handler's resolver:
+handler's response becomes the HTTP response. Routing stays with the handler's router:
 the local API has one `$default` route, so `routeKey` is `$default` and there are no
 `pathParameters`. The server answers only requests addressed to 127.0.0.1 or localhost,
 as `jobtracker ui` does, and its own refusals in JSON, as the API's.

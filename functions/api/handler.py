@@ -4,7 +4,9 @@ Parameters are parsed by api.query_params (one parser for every route, tested wi
 hypothesis) rather than by Powertools' validation, which would import pydantic on every
 cold start; jobtracker.queries plans and pages the reads. /openapi.json is written from
 the same constants (api.openapi) and built only when that route is hit, as is /docs, the
-same document as a plain HTML page (api.reference).
+same document as a plain HTML page (api.reference). Requests are routed by api.routes,
+a table of routes of its own rather than Powertools' resolver, whose import loads every
+resolver and every event source's data classes on each cold start.
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtracker.config import ApiConfig
@@ -34,6 +34,7 @@ from jobtracker.store.reads import JobReads
 from jobtracker.tokens import PageTokens, TokenKey
 
 from api.query_params import parse_job_identity, parse_job_query, parse_stats_query
+from api.routes import NoRoute, Request, Response, Router
 
 CONFIG = ApiConfig.from_env()
 READS = JobReads.for_table(CONFIG.table.table_name, CONFIG.table.region, CONFIG.table.endpoint_url)
@@ -49,20 +50,20 @@ def strict_json(document: Any) -> str:
         return json.dumps(finite_json(document), separators=(",", ":"), cls=Encoder)
 
 
-app = APIGatewayHttpResolver(serializer=strict_json)
 # On every answer, JSON or HTML, an error included: a browser never guesses another type.
 NOSNIFF = {"x-content-type-options": "nosniff"}
+app = Router(serializer=strict_json, headers=NOSNIFF)
 
 
 @app.get("/jobs")
-def get_jobs() -> dict[str, Any]:
-    query = parse_job_query(app.current_event.query_string_parameters)
+def get_jobs(request: Request) -> dict[str, Any]:
+    query = parse_job_query(request.query)
     return list_jobs(query, READS, TOKENS, _attention_now())
 
 
 @app.get("/jobs/<name>")
-def get_job(name: str) -> dict[str, Any]:
-    return job_detail(_job(name), READS, _attention_now())
+def get_job(request: Request, name: str) -> dict[str, Any]:
+    return job_detail(_job(request, name), READS, _attention_now())
 
 
 def _attention_now() -> AttentionView:
@@ -71,71 +72,60 @@ def _attention_now() -> AttentionView:
 
 
 @app.get("/jobs/<name>/transitions")
-def get_transitions(name: str) -> dict[str, Any]:
-    return job_transitions(_job(name), READS)
+def get_transitions(request: Request, name: str) -> dict[str, Any]:
+    return job_transitions(_job(request, name), READS)
 
 
-def _job(name: str) -> JobIdentity:
+def _job(request: Request, name: str) -> JobIdentity:
     """The job `name` in the tracker's own account and region unless the query names others."""
-    return parse_job_identity(name, app.current_event.query_string_parameters, CONFIG.home)
+    return parse_job_identity(name, request.query, CONFIG.home)
 
 
 @app.get("/stats")
-def get_stats() -> dict[str, Any]:
+def get_stats(request: Request) -> dict[str, Any]:
     today = datetime.now(UTC).date()
-    query = parse_stats_query(app.current_event.query_string_parameters, today, CONFIG.cost_tags)
+    query = parse_stats_query(request.query, today, CONFIG.cost_tags)
     return window_stats(query, READS)
 
 
 @app.get("/openapi.json")
-def get_openapi() -> dict[str, Any]:
+def get_openapi(request: Request) -> dict[str, Any]:
     from api.openapi import openapi_document  # only this route pays for building it
 
     return openapi_document()
 
 
 @app.get("/docs")
-def get_docs() -> Response:
+def get_docs(request: Request) -> Response:
     from api.openapi import openapi_document
     from api.reference import PAGE_HEADERS, reference_html
 
     html = reference_html(openapi_document())
-    return Response(
-        status_code=200,
-        content_type="text/html; charset=utf-8",
-        body=html,
-        headers=PAGE_HEADERS,
-    )
+    return Response(200, html, content_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
 
 
-@app.exception_handler(InvalidQuery)
+@app.error(InvalidQuery)
 def _bad_request(error: InvalidQuery) -> Response:
     logger.info("request refused", extra={"reason": str(error), "kind": type(error).__name__})
     return _error_response(400, str(error))
 
 
-@app.exception_handler(UnknownJob)
+@app.error(UnknownJob)
 def _unknown_job(error: UnknownJob) -> Response:
     return _error_response(404, str(error.args[0]) if error.args else "not found")
 
 
-@app.exception_handler(NotFoundError)
-def _no_route(error: NotFoundError) -> Response:
+@app.error(NoRoute)  # a path, or a method on it, that no route takes
+def _no_route(error: NoRoute) -> Response:
     return _error_response(404, "no such route; see /openapi.json")
 
 
 def _error_response(status: int, message: str) -> Response:
-    return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body=json.dumps({"message": message}),
-    )
+    return Response(status, json.dumps({"message": message}))
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    response = app.resolve(event, context)
-    response["headers"] = {**response.get("headers", {}), **NOSNIFF}
-    return response
+    return app.resolve(event)

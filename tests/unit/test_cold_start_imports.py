@@ -34,9 +34,17 @@ ENV = {
     "TOKEN_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:key-AbCdEf",
 }
 # Cut from every cold start: boto3 (the clients are botocore's), pydantic (queries parse
-# by hand), Powertools' batch utility (loads every event source's data classes), the
-# OpenAPI document and its HTML page (built when their route is hit).
-NEVER_AT_IMPORT = ("boto3", "s3transfer", "pydantic", "aws_lambda_powertools.utilities.batch")
+# by hand), Powertools' batch utility and event handler, which load every event source's
+# data classes (jobtracker.sqs_batch and api.routes do their work), the OpenAPI document
+# and its HTML page (built when their route is hit).
+NEVER_AT_IMPORT = (
+    "boto3",
+    "s3transfer",
+    "pydantic",
+    "aws_lambda_powertools.utilities.batch",
+    "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.utilities.data_classes",
+)
 
 
 def loaded_modules(module: str, **env: str) -> set[str]:

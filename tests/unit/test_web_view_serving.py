@@ -162,7 +162,7 @@ def test_the_local_stack_answers_a_web_file_and_hands_on_the_rest() -> None:
 
 
 def test_the_forwarded_routes_are_the_apis_routes() -> None:
-    # Kept in step with the resolver by tests/unit/test_openapi.py.
+    # Kept in step with the api's router by tests/unit/test_openapi.py.
     paths = openapi_document()["paths"]
     assert all(API_ROUTE.fullmatch(path.replace("{name}", "job-1")) for path in paths)
 
