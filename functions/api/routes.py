@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from types import MappingProxyType
+from typing import Any, NamedTuple, TypeVar
 
 JSON = "application/json"
 # One path segment as Powertools' resolver matched a parameter: word characters, RFC
@@ -38,8 +38,7 @@ SEGMENT = r"[-._~()'!*:@,;=+&$%<> \[\]{}|^\w]+"
 _PARAMETER = re.compile(r"<(\w+)>")
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """What a route reads of the event."""
 
     method: str
@@ -58,12 +57,11 @@ class Request:
         return cls(method, path, event.get("queryStringParameters") or {})
 
 
-@dataclass(frozen=True)
-class Response:
+class Response(NamedTuple):
     status: int
     body: str
     content_type: str = JSON
-    headers: Mapping[str, str] = field(default_factory=dict)  # a Content-Type here wins
+    headers: Mapping[str, str] = MappingProxyType({})  # a Content-Type here wins
 
 
 AnswerT = dict[str, Any] | Response
@@ -75,8 +73,7 @@ class NoRoute(LookupError):
     """No route takes the request's method and path."""
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     method: str
     path: str  # as registered, its parameters in angle brackets: /jobs/<name>
     pattern: re.Pattern[str]
