@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from jobtracker.alert_kinds import AlertKind
@@ -89,7 +87,7 @@ class AlertMessage(NamedTuple):
     body: dict[str, Any]
     attributes: dict[str, str]
     # The chat bridge's custom notification (alerts/chat.py).
-    chat: Mapping[str, Any] = MappingProxyType({})
+    chat: dict[str, Any]
 
     def sns_message(self) -> str:
         """The `Message` of a `MessageStructure=json` publish."""
