@@ -25,7 +25,7 @@ BUDGET = {
     "read_amplification": ("<=", 1.0),
     # The watch reads the jobs in flight and nothing else.
     "watch_reads_per_job_in_flight": ("<=", 1.0),
-    "import_ratio": ("<=", 1.25),
+    "import_ratio": ("<=", 1.5),
     "asset_bytes": ("<=", 5_000_000),
 }
 
