@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from jobtracker.alert_kinds import DEFAULT_KINDS, AlertKind, parse_kinds
-from jobtracker.cost import NO_OVERRIDES
+from jobtracker.cost import NO_RATES
 from jobtracker.names import MEMBER_ACCESS_ASSUME_ROLE, MEMBER_ACCESS_MODES
 from jobtracker.record import ACCOUNT, REGION, Place
 from jobtracker.redaction import REDACT, Redaction
@@ -155,7 +155,7 @@ class PricingConfig(NamedTuple):
     """How jobs are priced (docs/cost.md): the deploy's own rates and discount, and the
     tags spend is grouped by."""
 
-    overrides: Mapping[str, float] = NO_OVERRIDES
+    overrides: Mapping[str, float] = NO_RATES
     discount_percent: float = 0.0
     cost_tags: tuple[str, ...] = DEFAULT_COST_TAGS
 

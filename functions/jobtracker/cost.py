@@ -29,7 +29,7 @@ MICROS_PER_USD = 1_000_000
 _SECONDS_PER_HOUR = 3600
 _RUNNING = (IN_PROGRESS, STOPPING)
 # The empty map of rates: a default shared by every value that has none (read-only).
-NO_OVERRIDES: Mapping[str, float] = MappingProxyType({})
+NO_RATES: Mapping[str, float] = MappingProxyType({})
 
 
 class Price(NamedTuple):
@@ -51,7 +51,7 @@ class PriceBook(NamedTuple):
     list_prices: Mapping[str, float]
     source: str
     as_of: str
-    overrides: Mapping[str, float] = NO_OVERRIDES
+    overrides: Mapping[str, float] = NO_RATES
     discount_percent: float = 0.0
 
     def price(self, region: str, instance_type: str) -> Price | None:
@@ -96,7 +96,7 @@ class JobCost(NamedTuple):
     warm_pool_cost_usd: float | None = None
     # The cluster's rate: what a running job's figure grows by per hour.
     cost_usd_per_hour: float | None = None
-    price_usd_per_hour: Mapping[str, float] = NO_OVERRIDES
+    price_usd_per_hour: Mapping[str, float] = NO_RATES
     price_source: str | None = None
 
     @property

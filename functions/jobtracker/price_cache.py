@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from jobtracker.bundled_prices import BUNDLED_BOOK
-from jobtracker.cost import NO_OVERRIDES, PriceBook
+from jobtracker.cost import NO_RATES, PriceBook
 
 # A refresh runs daily; an hour's delay in seeing it costs nothing that matters.
 DEFAULT_TTL_SECONDS = 3600
@@ -26,7 +26,7 @@ RETRY_AFTER_SECONDS = 60
 class PriceTerms(NamedTuple):
     """The deploy's own rates (`price_overrides`) and discount (`price_discount_percent`)."""
 
-    overrides: Mapping[str, float] = NO_OVERRIDES
+    overrides: Mapping[str, float] = NO_RATES
     discount_percent: float = 0.0
 
 

@@ -35,7 +35,7 @@ from jobtracker.reconcile_walk import PlaceReconciler, WalkReport, places_to_wal
 from jobtracker.record import Place
 
 if TYPE_CHECKING:
-    # Imported by the first budget check, and only when budgets are set (BUDGETS).
+    # Loaded only when budgets are set (BUDGETS), by composition.configured_budget_watch.
     from jobtracker.budgets import BudgetWatch
 
 CONFIG = ReconcileConfig.from_env()
